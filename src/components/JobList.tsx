@@ -1,0 +1,75 @@
+import * as React from 'react';
+
+import { InvalidJob, Job, Run } from '../types';
+import { JobItem } from './JobItem';
+
+export interface JobListProps {
+  jobs: ReadonlyArray<Job>;
+  invalid: ReadonlyArray<InvalidJob>;
+  /** Recent runs of a job, newest first. */
+  runs: (job: string) => ReadonlyArray<Run>;
+  /** Whether the jobs have been loaded at least once. */
+  hasLoaded: boolean;
+  /** Why the last load failed, or null. */
+  error: string | null;
+  onRun: (job: Job) => Promise<unknown>;
+  onCancel: (run: Run) => void;
+}
+
+/** All jobs with their runs, the job folders that do not load, or why none show. */
+export function JobList(props: JobListProps): JSX.Element {
+  const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel } = props;
+  return (
+    <div className="dataops-job-list">
+      {error !== null && (
+        <div className="dataops-error" role="alert">
+          Could not load data jobs: {error}
+        </div>
+      )}
+      {!hasLoaded && error === null && (
+        <div className="dataops-loading">Loading data jobs…</div>
+      )}
+      {hasLoaded && error === null && jobs.length === 0 && (
+        <div className="dataops-empty">
+          No data jobs found. A data job is a folder with a{' '}
+          <code>job.toml</code> file and a notebook whose code cells tagged{' '}
+          <code>step</code> make up the job.
+        </div>
+      )}
+      {jobs.length > 0 && (
+        <ul className="dataops-jobs">
+          {jobs.map(job => (
+            <JobItem
+              key={job.name}
+              job={job}
+              runs={runs(job.name)}
+              onRun={onRun}
+              onCancel={onCancel}
+            />
+          ))}
+        </ul>
+      )}
+      {invalid.length > 0 && (
+        <div className="dataops-invalid-jobs">
+          <div className="dataops-invalid-jobs-title">
+            Job folders that do not load
+          </div>
+          <ul>
+            {invalid.map(item => (
+              <li
+                key={item.path}
+                className="dataops-invalid-job"
+                data-path={item.path}
+              >
+                <span className="dataops-invalid-job-path">{item.path}</span>
+                <span className="dataops-invalid-job-message">
+                  {item.message}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

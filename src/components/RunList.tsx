@@ -1,0 +1,91 @@
+import { Time } from '@jupyterlab/coreutils';
+import * as React from 'react';
+
+import { Run, isActiveRun } from '../types';
+import { RunBadge } from './RunBadge';
+
+export interface RunListProps {
+  /** Runs, newest first. */
+  runs: ReadonlyArray<Run>;
+  /** Ask to cancel a queued or running run. */
+  onCancel: (run: Run) => void;
+}
+
+/** The recent runs of one job. */
+export function RunList(props: RunListProps): JSX.Element {
+  const { runs, onCancel } = props;
+  if (runs.length === 0) {
+    return <div className="dataops-run-list-empty">No runs yet.</div>;
+  }
+  return (
+    <ul className="dataops-run-list">
+      {runs.map(run => (
+        <RunItem key={run.run_id} run={run} onCancel={onCancel} />
+      ))}
+    </ul>
+  );
+}
+
+function RunItem(props: {
+  run: Run;
+  onCancel: (run: Run) => void;
+}): JSX.Element {
+  const { run, onCancel } = props;
+  const failedStep = run.status === 'failed' ? run.error?.step : undefined;
+  const created = new Date(run.created_at);
+  return (
+    <li
+      className="dataops-run"
+      data-run-id={run.run_id}
+      data-status={run.status}
+    >
+      <div className="dataops-run-summary">
+        <RunBadge status={run.status} />
+        <span className="dataops-run-time" title={created.toLocaleString()}>
+          {Time.formatHuman(created)}
+        </span>
+        {run.duration !== null && (
+          <span className="dataops-run-duration">
+            {formatDuration(run.duration)}
+          </span>
+        )}
+        {isActiveRun(run) && (
+          <button
+            type="button"
+            className="dataops-cancel-button jp-mod-styled"
+            aria-label={`Cancel run ${run.run_id}`}
+            title="Cancel this run"
+            onClick={() => onCancel(run)}
+          >
+            Cancel
+          </button>
+        )}
+      </div>
+      {failedStep !== undefined && (
+        <div
+          className="dataops-run-failed-step"
+          title={run.error ? `${run.error.ename}: ${run.error.evalue}` : ''}
+        >
+          Failed in step <code>{failedStep}</code>
+          {run.error?.ename ? `: ${run.error.ename}` : ''}
+        </div>
+      )}
+      {run.message && failedStep === undefined && !isActiveRun(run) && (
+        <div className="dataops-run-message">{run.message}</div>
+      )}
+    </li>
+  );
+}
+
+/** Seconds as a short duration: `0.4 s`, `12 s`, `3 min 5 s`. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 10) {
+    return `${seconds.toFixed(1)} s`;
+  }
+  if (seconds < 60) {
+    return `${Math.round(seconds)} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+}

@@ -1,0 +1,82 @@
+import {
+  SidePanel,
+  ToolbarButton,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { CommandIDs } from '../commands';
+import { dataJobsIcon } from '../components/icons';
+import { IDataJobsModel } from '../tokens';
+import { JobsSection } from './JobsSection';
+
+/**
+ * The Data Jobs sidebar: a header, a toolbar and collapsible sections.
+ *
+ * The model polls the server only while this panel is visible.
+ */
+export class DataJobsPanel extends SidePanel {
+  constructor(options: DataJobsPanel.IOptions) {
+    super();
+    this._model = options.model;
+    this.id = 'dataops-sidebar';
+    this.addClass('dataops-sidebar');
+    this.title.icon = dataJobsIcon;
+    this.title.caption = 'Data Jobs';
+
+    const heading = new Widget();
+    heading.node.textContent = 'Data Jobs';
+    heading.addClass('dataops-sidebar-title');
+    this.header.addWidget(heading);
+
+    this.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        icon: refreshIcon,
+        className: 'dataops-refresh-button',
+        tooltip: 'Refresh data jobs',
+        onClick: () => void options.commands.execute(CommandIDs.refresh)
+      })
+    );
+
+    this.addWidget(
+      new JobsSection({ model: options.model, commands: options.commands })
+    );
+  }
+
+  /** The model shown by the panel. */
+  get model(): IDataJobsModel {
+    return this._model;
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._model.setVisible(this.isVisible);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._model.setVisible(false);
+    super.onBeforeDetach(msg);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._model.setVisible(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    this._model.setVisible(false);
+    super.onAfterHide(msg);
+  }
+
+  private _model: IDataJobsModel;
+}
+
+export namespace DataJobsPanel {
+  export interface IOptions {
+    model: IDataJobsModel;
+    commands: CommandRegistry;
+  }
+}

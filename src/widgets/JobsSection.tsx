@@ -1,0 +1,52 @@
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import { CommandIDs } from '../commands';
+import { JobList } from '../components/JobList';
+import { IDataJobsModel } from '../tokens';
+import { Job, Run } from '../types';
+
+/** The "Jobs" section of the Data Jobs sidebar. */
+export class JobsSection extends ReactWidget {
+  constructor(options: JobsSection.IOptions) {
+    super();
+    this._model = options.model;
+    this._commands = options.commands;
+    this.addClass('dataops-jobs-section');
+    this.title.label = 'Jobs';
+  }
+
+  protected render(): JSX.Element {
+    const model = this._model;
+    const onRun = (job: Job) =>
+      this._commands.execute(CommandIDs.runJob, { name: job.name });
+    const onCancel = (run: Run) =>
+      void this._commands.execute(CommandIDs.cancelRun, { runId: run.run_id });
+    return (
+      <UseSignal signal={model.changed}>
+        {() => (
+          <JobList
+            jobs={model.jobs}
+            invalid={model.invalid}
+            runs={job => model.runs(job)}
+            hasLoaded={model.hasLoaded}
+            error={model.error}
+            onRun={onRun}
+            onCancel={onCancel}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+
+  private _commands: CommandRegistry;
+  private _model: IDataJobsModel;
+}
+
+export namespace JobsSection {
+  export interface IOptions {
+    model: IDataJobsModel;
+    commands: CommandRegistry;
+  }
+}
