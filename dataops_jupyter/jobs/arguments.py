@@ -1,0 +1,90 @@
+"""Job arguments: parsed from ``key=value`` pairs and checked against the parameters cell."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import ArgumentError
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        tuple: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+def _matches(default: Any, value: Any) -> bool:
+    if default is None or value is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    if isinstance(default, tuple):
+        return isinstance(value, list | tuple)
+    return isinstance(value, type(default))
+
+
+def check_arguments(arguments: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse arguments the parameters cell does not define or whose type differs from its default.
+
+    Every problem is reported at once, with the expected type and how to fix it.
+    """
+    if not isinstance(arguments, Mapping):
+        raise ArgumentError("arguments must be a JSON object of name → value")
+    problems = []
+    for name, value in arguments.items():
+        if name not in defaults:
+            known = ", ".join(sorted(defaults)) or "none"
+            problems.append(
+                f"unknown argument {name!r}: declare it in the cell tagged 'parameters' "
+                f"(defined there: {known})"
+            )
+        elif not _matches(defaults[name], value):
+            problems.append(
+                f"argument {name!r} must be {_type_name(defaults[name])} like its default "
+                f"{defaults[name]!r}, got {value!r} ({_type_name(value)})"
+            )
+    if problems:
+        raise ArgumentError("; ".join(problems))
+    return dict(arguments)
+
+
+def parse_cli_arguments(
+    pairs: Iterable[str], args_json: str | None, defaults: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Arguments from ``--args-json`` then ``--arg key=value`` pairs (pairs win), type-checked.
+
+    A pair's value is read as JSON and falls back to the plain text; where the parameter's
+    default is a string the text is kept as it is, so ``--arg day=2024-01-01`` stays a string.
+    """
+    arguments: dict[str, Any] = {}
+    if args_json:
+        try:
+            loaded = json.loads(args_json)
+        except json.JSONDecodeError as exc:
+            raise ArgumentError(f"--args-json is not valid JSON: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ArgumentError("--args-json must be a JSON object, e.g. '{\"limit\": 10}'")
+        arguments.update(loaded)
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ArgumentError(f"--arg {pair!r}: use the form key=value, e.g. --arg limit=10")
+        if isinstance(defaults.get(name), str):
+            arguments[name] = text
+            continue
+        try:
+            arguments[name] = json.loads(text)
+        except json.JSONDecodeError:
+            arguments[name] = text
+    return check_arguments(arguments, defaults)

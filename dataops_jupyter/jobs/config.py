@@ -1,0 +1,166 @@
+"""The ``job.toml`` schema and its loader, with errors that name the file, the key and the fix."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import JobDefinitionError
+
+JOB_FILE = "job.toml"
+NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+NAME_RULE = "lowercase letters, digits and dashes, starting and ending with a letter or digit"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_job_name(name: str) -> str:
+    """Return ``name`` if it is a valid job name, else raise ``ValueError`` saying the rule."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise ValueError(f"{name!r} is not a valid job name: use {NAME_RULE} (at most 64)")
+    return name
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a string like ``"90s"``, ``"30m"``, ``"2h"`` or ``"1d"``."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 300, '5m' or '2h'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    else:
+        raise ValueError(f"{value!r} is not a duration: use seconds (300) or '90s', '5m', '2h', '1d'")
+    if seconds <= 0:
+        raise ValueError("a duration must be greater than zero")
+    return seconds
+
+
+class Schedule(BaseModel):
+    """When the control service runs the job: a cron expression read in an IANA timezone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str
+    timezone: str = "UTC"
+    enabled: bool = True
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(
+                f"{value!r} is not a cron expression: use five fields "
+                "'minute hour day-of-month month day-of-week', e.g. '0 6 * * 1-5'"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA timezone: use a name like 'UTC' or 'Europe/Berlin'"
+            ) from None
+        return value
+
+
+def _check_targets(values: list[str]) -> list[str]:
+    for value in values:
+        if not (_EMAIL.match(value) or value.startswith(("https://", "http://"))):
+            raise ValueError(f"{value!r} is neither an email address nor an http(s) webhook URL")
+    return values
+
+
+class Notify(BaseModel):
+    """Who hears about the job: email addresses or webhook URLs per event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on_failure: list[str] = Field(default_factory=list)
+    on_success: list[str] = Field(default_factory=list)
+    on_deploy: list[str] = Field(default_factory=list)
+
+    _targets = field_validator("on_failure", "on_success", "on_deploy")(_check_targets)
+
+
+class JobConfig(BaseModel):
+    """The contents of ``job.toml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    team: str = "default"
+    description: str = ""
+    notebooks: list[str] = Field(default_factory=list)
+    schedule: Schedule | None = None
+    retries: int = Field(default=0, ge=0, le=10)
+    retry_delay: float = 60.0
+    timeout: float | None = None
+    notify: Notify = Field(default_factory=Notify)
+    warehouse: str | None = None
+
+    _name = field_validator("name")(check_job_name)
+
+    @field_validator("team")
+    @classmethod
+    def _valid_team(cls, value: str) -> str:
+        if not NAME_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a valid team name: use {NAME_RULE}")
+        return value
+
+    @field_validator("retry_delay", "timeout", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
+
+    @field_validator("notebooks")
+    @classmethod
+    def _relative_notebooks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            path = Path(item)
+            if path.is_absolute() or ".." in path.parts or path.suffix != ".ipynb":
+                raise ValueError(
+                    f"{item!r} must be a .ipynb path inside the job folder, e.g. 'ingest.ipynb'"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("a notebook is listed twice")
+        return value
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    """One line per problem: ``<file>: key '<a.b>': <what is wrong>``."""
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key; check its spelling against the job.toml reference in README"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        lines.append(f"{source}: key '{key}': {message}")
+    return "\n".join(lines)
+
+
+def load_job_config(path: Path) -> JobConfig:
+    """Read and validate ``job.toml``; raise ``JobDefinitionError`` naming file and key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise JobDefinitionError(f"{path}: file not found; a job folder needs a {JOB_FILE}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise JobDefinitionError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return JobConfig.model_validate(data)
+    except ValidationError as exc:
+        raise JobDefinitionError(format_validation_error(str(path), exc)) from None

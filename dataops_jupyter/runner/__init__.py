@@ -1,0 +1,32 @@
+"""The papermill runner used by the CLI, the server extension and the control service."""
+
+from .execute import JobRun, RunListener, run_job, strip_ansi
+from .records import (
+    FINISHED,
+    RunRecord,
+    StepError,
+    StepResult,
+    list_run_folders,
+    load_record,
+    new_run_id,
+    read_log,
+    run_folder,
+    save_record,
+)
+
+__all__ = [
+    "FINISHED",
+    "JobRun",
+    "RunListener",
+    "RunRecord",
+    "StepError",
+    "StepResult",
+    "list_run_folders",
+    "load_record",
+    "new_run_id",
+    "read_log",
+    "run_folder",
+    "run_job",
+    "save_record",
+    "strip_ansi",
+]

@@ -1,0 +1,336 @@
+"""Running a job with papermill in a fresh kernel, with per-step progress, log, cancel and timeout."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from ..jobs import Job, check_arguments
+from .notebook import STEP_METADATA, build_execution_notebook
+from .records import (
+    LOG_FILE,
+    OUTPUT_FILE,
+    RunRecord,
+    StepError,
+    StepResult,
+    new_run_id,
+    run_folder,
+    save_record,
+    utcnow,
+)
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_SETUP = "parameters"
+_RUNNER = "dataops"
+#: The kernel process's own output (start-up warnings, crashes), apart from cell output.
+KERNEL_LOG_FILE = "kernel.log"
+
+#: Called with the event name (``run_started``, ``step_started``, ``step_finished``,
+#: ``run_finished``), the run record and the step concerned (``None`` for run events).
+RunListener = Callable[[str, RunRecord, StepResult | None], None]
+
+
+def strip_ansi(text: str) -> str:
+    """Remove terminal colour codes (kernels colour their tracebacks)."""
+    return _ANSI.sub("", text)
+
+
+class StepLog:
+    """The run's ``log.txt``: every line prefixed with the step that printed it."""
+
+    def __init__(self, path: Path, echo: Callable[[str], object] | None = None) -> None:
+        self._handle: IO[str] = path.open("a", encoding="utf-8")
+        self._echo = echo
+        self._lock = threading.Lock()
+        self.step = _SETUP
+        self._at_line_start = True
+
+    def write(self, text: str, step: str | None = None) -> int:
+        prefix = f"[{step or self.step}] "
+        with self._lock:
+            out = []
+            for piece in text.splitlines(keepends=True):
+                if self._at_line_start:
+                    out.append(prefix)
+                out.append(piece)
+                self._at_line_start = piece.endswith("\n")
+            chunk = "".join(out)
+            self._handle.write(chunk)
+            self._handle.flush()
+        if self._echo is not None:
+            self._echo(chunk)
+        return len(text)
+
+    def line(self, text: str) -> None:
+        """A whole line from the runner itself, starting on a fresh line."""
+        self.write(("" if self._at_line_start else "\n") + text + "\n", step=_RUNNER)
+
+    def flush(self) -> None:
+        with self._lock:
+            self._handle.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._handle.close()
+
+
+class JobRun:
+    """One run of a job. ``run()`` blocks until it ends; ``cancel()`` may be called from any
+    thread (or a signal handler) and stops the kernel's whole process group."""
+
+    def __init__(
+        self,
+        job: Job,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        run_id: str | None = None,
+        listener: RunListener | None = None,
+        timeout: float | None = None,
+        echo: Callable[[str], object] | None = None,
+    ) -> None:
+        self.job = job
+        self.echo = echo
+        self.arguments = check_arguments(arguments or {}, job.parameters)
+        self.timeout = timeout if timeout is not None else job.config.timeout
+        self.listener = listener
+        self.record = RunRecord(
+            run_id=run_id or new_run_id(),
+            job=job.name,
+            path=str(job.folder),
+            arguments=self.arguments,
+            steps=[
+                StepResult(
+                    name=s.name, notebook=s.notebook, cell_index=s.cell_index, cell_id=s.cell_id
+                )
+                for s in job.steps
+            ],
+            runner_pid=os.getpid(),
+        )
+        self.folder = run_folder(job.folder, self.record.run_id)
+        self._steps = {s.name: s for s in self.record.steps}
+        self._current: StepResult | None = None
+        self._stop_reason: str | None = None
+        self._kernel_pgid: int | None = None
+        self._lock = threading.Lock()
+        self._started_at = 0.0
+        self._step_clock = 0.0
+        self._log: StepLog | None = None
+
+    # -- control -----------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the run; it ends as ``cancelled``."""
+        self._stop("cancelled")
+
+    def _stop(self, reason: str) -> None:
+        with self._lock:
+            if self._stop_reason is None:
+                self._stop_reason = reason
+            pgid = self._kernel_pgid
+        if pgid:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _kernel_started(self, pgid: int | None) -> None:
+        with self._lock:
+            self._kernel_pgid = pgid
+            stopping = self._stop_reason is not None
+        self.record.kernel_pgid = pgid
+        self._save()
+        if stopping:
+            self._stop(self._stop_reason or "cancelled")
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        save_record(self.folder, self.record)
+
+    def _emit(self, event: str, step: StepResult | None = None) -> None:
+        self._save()
+        if self.listener is not None:
+            self.listener(event, self.record, step)
+
+    def _on_cell_start(self, cell: Any, cell_index: int, **_: Any) -> None:
+        info = cell.get("metadata", {}).get(STEP_METADATA)
+        if not info or self._log is None:
+            return
+        step = self._steps[info["step"]]
+        step.status, step.started_at = "running", utcnow()
+        self._current, self._step_clock = step, time.monotonic()
+        self._log.step = step.name
+        self._log.line(f"step {step.name!r} started")
+        self._emit("step_started", step)
+
+    def _on_cell_executed(self, cell: Any, cell_index: int, execute_reply: Any, **_: Any) -> None:
+        content = (execute_reply or {}).get("content", {})
+        ok = content.get("status") == "ok"
+        step = self._current
+        if step is None:
+            if not ok:
+                self.record.error = self._error(_SETUP, "", cell_index, cell.get("id", ""), content)
+            return
+        step.duration = round(time.monotonic() - self._step_clock, 4)
+        if ok:
+            step.status = "succeeded"
+        else:
+            step.status = "failed"
+            step.error = self._error(
+                step.name, step.notebook, step.cell_index, step.cell_id, content
+            )
+            self.record.error = step.error
+        if self._log is not None:
+            if step.error is not None:
+                self._log.write(step.error.traceback.rstrip("\n") + "\n")
+            self._log.line(f"step {step.name!r} {step.status} in {step.duration:.2f} s")
+            self._log.step = _SETUP
+        self._current = None
+        self._emit("step_finished", step)
+
+    @staticmethod
+    def _error(
+        step: str, notebook: str, index: int, cell_id: str, content: Mapping[str, Any]
+    ) -> StepError:
+        traceback = strip_ansi("\n".join(content.get("traceback") or []))
+        return StepError(
+            step=step,
+            notebook=notebook,
+            cell_index=index,
+            cell_id=cell_id,
+            ename=str(content.get("ename", "Error")),
+            evalue=strip_ansi(str(content.get("evalue", ""))),
+            traceback=traceback,
+        )
+
+    # -- running -----------------------------------------------------------------------------
+
+    def _kernel_env(self) -> dict[str, str]:
+        return {
+            "DATAOPS_JOB_NAME": self.job.name,
+            "DATAOPS_JOB_DIR": str(self.job.folder),
+            "DATAOPS_RUN_ID": self.record.run_id,
+            "DATAOPS_ARGS": json.dumps({**self.job.parameters, **self.arguments}),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def _kernel_manager_class(self) -> type:
+        from jupyter_client.manager import AsyncKernelManager
+
+        run = self
+
+        class JobKernelManager(AsyncKernelManager):  # type: ignore[misc]
+            """Starts the kernel in the job folder with the job's context in its environment,
+            and tells the run its process group so that cancel can stop it."""
+
+            async def start_kernel(self, **kw: Any) -> None:
+                kw["env"] = {**os.environ, **kw.get("env", {}), **run._kernel_env()}
+                kw["cwd"] = str(run.job.folder)
+                with (run.folder / KERNEL_LOG_FILE).open("ab") as kernel_log:
+                    kw["stdout"] = kw["stderr"] = kernel_log
+                    await super().start_kernel(**kw)
+                run._kernel_started(getattr(self.provisioner, "pgid", None))
+
+        return JobKernelManager
+
+    def run(self) -> RunRecord:
+        """Execute the job and return its final record (also written to ``run.json``)."""
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._log = StepLog(self.folder / LOG_FILE, self.echo)
+        self._started_at = time.monotonic()
+        self.record.status, self.record.started_at = "running", utcnow()
+        self._log.line(f"run {self.record.run_id} of job {self.job.name!r} started")
+        self._emit("run_started")
+        timer = None
+        if self.timeout:
+            timer = threading.Timer(self.timeout, self._stop, args=("timed_out",))
+            timer.daemon = True
+            timer.start()
+        failure: BaseException | None = None
+        try:
+            papermill.execute_notebook(
+                build_execution_notebook(self.job),
+                str(self.folder / OUTPUT_FILE),
+                parameters=self.arguments,
+                kernel_name=self.job.kernel_name,
+                progress_bar=False,
+                log_output=False,
+                stdout_file=self._log,
+                stderr_file=self._log,
+                kernel_manager_class=self._kernel_manager_class(),
+                on_cell_start=self._on_cell_start,
+                on_cell_executed=self._on_cell_executed,
+            )
+        except PapermillExecutionError:
+            pass  # the failing step was recorded when its cell ended
+        except Exception as exc:  # kernel died, could not start, or was stopped
+            failure = exc
+        finally:
+            if timer is not None:
+                timer.cancel()
+        self._finish(failure)
+        return self.record
+
+    def _finish(self, failure: BaseException | None) -> None:
+        record = self.record
+        reason = self._stop_reason
+        if reason is not None:
+            record.status = "timed_out" if reason == "timed_out" else "cancelled"
+            record.message = (
+                f"timed out after {self.timeout:g} s (job timeout)"
+                if reason == "timed_out"
+                else "cancelled by the user"
+            )
+        elif failure is not None:
+            record.status = "failed"
+            record.message = f"{type(failure).__name__}: {strip_ansi(str(failure)).strip()}"
+        elif record.error is not None or any(s.status == "failed" for s in record.steps):
+            record.status = "failed"
+        else:
+            record.status = "succeeded"
+        for step in record.steps:
+            if step.status == "running":
+                step.status = "cancelled" if reason else "failed"
+                if step.started_at is not None:
+                    step.duration = round(
+                        (utcnow() - step.started_at).total_seconds(), 4
+                    )
+            elif step.status == "pending":
+                step.status = "skipped"
+        record.finished_at = utcnow()
+        record.duration = round(time.monotonic() - self._started_at, 4)
+        if self._log is not None:
+            if record.message:
+                self._log.line(record.message)
+            self._log.line(f"run {record.status} in {record.duration:.2f} s")
+            self._log.close()
+        self._emit("run_finished")
+
+
+def run_job(
+    job: Job,
+    arguments: Mapping[str, Any] | None = None,
+    *,
+    run_id: str | None = None,
+    listener: RunListener | None = None,
+    timeout: float | None = None,
+    echo: Callable[[str], object] | None = None,
+) -> RunRecord:
+    """Run ``job`` to the end and return its record. See :class:`JobRun` for cancel."""
+    return JobRun(
+        job, arguments, run_id=run_id, listener=listener, timeout=timeout, echo=echo
+    ).run()
+
+
+logging.getLogger("papermill").setLevel(logging.WARNING)

@@ -1,0 +1,139 @@
+"""Run records: ``.dataops/runs/<run_id>/`` with ``run.json``, ``log.txt`` and ``output.ipynb``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..errors import NotFoundError
+
+RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "timed_out"]
+StepStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "skipped"]
+FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "timed_out"})
+
+RUNS_FOLDER = Path(".dataops") / "runs"
+RUN_FILE = "run.json"
+LOG_FILE = "log.txt"
+OUTPUT_FILE = "output.ipynb"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC time plus random hex."""
+    return utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+
+
+class StepError(BaseModel):
+    """Where and why a step failed, located in the original notebook."""
+
+    step: str
+    notebook: str
+    cell_index: int
+    cell_id: str
+    ename: str
+    evalue: str
+    traceback: str
+
+
+class StepResult(BaseModel):
+    """One step of a run."""
+
+    name: str
+    notebook: str
+    cell_index: int
+    cell_id: str
+    status: StepStatus = "pending"
+    started_at: datetime | None = None
+    duration: float | None = None
+    error: StepError | None = None
+
+
+_INTERNAL = {"runner_pid", "kernel_pgid"}
+
+
+class RunRecord(BaseModel):
+    """The state of one run, written to ``run.json`` whenever it changes."""
+
+    run_id: str
+    job: str
+    path: str = ""
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    status: RunStatus = "queued"
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration: float | None = None
+    steps: list[StepResult] = Field(default_factory=list)
+    error: StepError | None = None
+    message: str | None = None
+    #: Process ids used to stop a run from another process; not sent to clients.
+    runner_pid: int | None = None
+    kernel_pgid: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON form sent to clients."""
+        return self.model_dump(mode="json", exclude=_INTERNAL)
+
+
+def run_folder(job_folder: Path, run_id: str) -> Path:
+    return Path(job_folder) / RUNS_FOLDER / run_id
+
+
+def save_record(folder: Path, record: RunRecord) -> None:
+    """Write ``run.json`` atomically so a reader never sees a half-written file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = record.model_dump_json(indent=2)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".run-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(data)
+    os.replace(tmp, folder / RUN_FILE)
+
+
+def load_record(folder: Path) -> RunRecord:
+    """Read ``run.json`` from a run folder."""
+    try:
+        text = (folder / RUN_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"run {folder.name!r} not found") from None
+    return RunRecord.model_validate_json(text)
+
+
+def list_run_folders(job_folder: Path) -> list[Path]:
+    """Run folders of a job, newest first."""
+    base = Path(job_folder) / RUNS_FOLDER
+    if not base.is_dir():
+        return []
+    return sorted((p for p in base.iterdir() if (p / RUN_FILE).is_file()), reverse=True)
+
+
+def read_log(folder: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:
+    """Log text from byte ``offset`` (at most ``limit`` bytes, whole characters) and the next offset."""
+    path = folder / LOG_FILE
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(offset, 0))
+            chunk = handle.read(limit)
+    except FileNotFoundError:
+        return "", offset
+    # Stop at the last complete UTF-8 character; the rest is sent next time.
+    end = len(chunk)
+    while end > 0 and end > len(chunk) - 4:
+        try:
+            text = chunk[:end].decode("utf-8")
+            return text, offset + end
+        except UnicodeDecodeError:
+            end -= 1
+    return chunk.decode("utf-8", errors="replace"), offset + len(chunk)

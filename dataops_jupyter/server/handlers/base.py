@@ -1,0 +1,52 @@
+"""The one base class of every ``/dataops`` handler, with the one error mapper."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.base.handlers import APIHandler
+
+from ...errors import DataOpsError, InvalidInputError
+from ..runs import LocalRunManager
+
+
+class DataOpsHandler(APIHandler):
+    """JSON in, JSON out. A :class:`DataOpsError` becomes its status with
+    ``{"error": kind, "message": ...}``; anything else is a logged 500."""
+
+    @property
+    def runs(self) -> LocalRunManager:
+        manager: LocalRunManager = self.settings["dataops_runs"]
+        return manager
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object, or a 400 saying what is wrong with it."""
+        raw = self.request.body or b"{}"
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInputError(f"the request body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise InvalidInputError("the request body must be a JSON object")
+        return body
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, DataOpsError) and value.status < 500:
+            self.log.info("%s %s: %s", self.request.method, self.request.path, value.message)
+        else:
+            super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, DataOpsError):
+            self.set_status(exc.status)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"error": exc.kind, "message": exc.message}))
+            return
+        super().write_error(status_code, **kwargs)

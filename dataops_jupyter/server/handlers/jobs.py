@@ -1,0 +1,56 @@
+"""``/dataops/jobs``: the jobs found under the server root, and new jobs from the template."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tornado import web
+
+from ...errors import InvalidInputError
+from ...jobs import create_job, describe_job
+from .base import DataOpsHandler
+
+
+class JobsHandler(DataOpsHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        jobs, invalid = await asyncio.to_thread(self.runs.jobs)
+        root = self.runs.root
+        self.reply(
+            {
+                "jobs": [describe_job(job, root) for job in jobs],
+                "invalid": [
+                    {"path": str(folder.relative_to(root)), "message": message}
+                    for folder, message in invalid
+                ],
+            }
+        )
+
+    @web.authenticated
+    def post(self) -> None:
+        body = self.json_body()
+        name, team, description = body.get("name"), body.get("team", "default"), body.get(
+            "description", ""
+        )
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError("'name' is required: the new job's name, e.g. 'orders'")
+        if not isinstance(team, str) or not isinstance(description, str):
+            raise InvalidInputError("'team' and 'description' must be strings")
+        job = create_job(self.runs.root, name, team or "default", description)
+        self.reply(describe_job(job, self.runs.root), status=201)
+
+
+class JobHandler(DataOpsHandler):
+    @web.authenticated
+    def get(self, name: str) -> None:
+        self.reply(describe_job(self.runs.job(name), self.runs.root))
+
+
+class JobRunsHandler(DataOpsHandler):
+    @web.authenticated
+    async def post(self, name: str) -> None:
+        arguments = self.json_body().get("arguments") or {}
+        if not isinstance(arguments, dict):
+            raise InvalidInputError("'arguments' must be a JSON object of name → value")
+        record = await self.runs.start(name, arguments)
+        self.reply(record.wire(), status=202)

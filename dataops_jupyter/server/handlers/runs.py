@@ -1,0 +1,46 @@
+"""``/dataops/runs``: status, log and cancel of local runs."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ...errors import InvalidInputError
+from .base import DataOpsHandler
+
+
+def _int_argument(handler: DataOpsHandler, name: str, default: int) -> int:
+    raw = handler.get_query_argument(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInputError(f"query parameter {name!r} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise InvalidInputError(f"query parameter {name!r} must not be negative")
+    return value
+
+
+class RunsHandler(DataOpsHandler):
+    @web.authenticated
+    def get(self) -> None:
+        job = self.get_query_argument("job", None) or None
+        limit = _int_argument(self, "limit", 50)
+        self.reply({"runs": [r.wire() for r in self.runs.list(job, limit)]})
+
+
+class RunHandler(DataOpsHandler):
+    @web.authenticated
+    def get(self, run_id: str) -> None:
+        self.reply(self.runs.get(run_id).wire())
+
+
+class RunLogHandler(DataOpsHandler):
+    @web.authenticated
+    def get(self, run_id: str) -> None:
+        self.reply(self.runs.read_log(run_id, _int_argument(self, "offset", 0)))
+
+
+class RunCancelHandler(DataOpsHandler):
+    @web.authenticated
+    async def post(self, run_id: str) -> None:
+        record = await self.runs.cancel(run_id)
+        self.reply(record.wire(), status=202)

@@ -1,0 +1,206 @@
+"""Local runs started from JupyterLab: each one a ``dataops run`` subprocess in its own session,
+so that a run survives a browser reload and cancel can stop it with everything it started."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConflictError, InvalidInputError, NotFoundError
+from ..jobs import Job, check_arguments, discover_jobs
+from ..runner import (
+    RunRecord,
+    list_run_folders,
+    load_record,
+    new_run_id,
+    read_log,
+    run_folder,
+    save_record,
+)
+
+_RUN_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
+#: Seconds a cancelled run gets to stop by itself before its processes are killed.
+CANCEL_GRACE = 10.0
+RUNNER_OUTPUT = "runner.out"
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _kill_group(pgid: int | None) -> None:
+    if pgid:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+class LocalRunManager:
+    """Starts, lists, follows and cancels the runs of the jobs found under ``root``."""
+
+    def __init__(self, root: Path, log: logging.Logger | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.log = log or logging.getLogger(__name__)
+        self._processes: dict[str, asyncio.subprocess.Process] = {}
+        self._folders: dict[str, Path] = {}
+        self._watchers: set[asyncio.Task[None]] = set()
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def jobs(self) -> tuple[list[Job], list[tuple[Path, str]]]:
+        return discover_jobs(self.root)
+
+    def job(self, name: str) -> Job:
+        jobs, invalid = self.jobs()
+        for job in jobs:
+            if job.name == name:
+                return job
+        for folder, message in invalid:
+            if folder.name == name:
+                raise InvalidInputError(message)
+        raise NotFoundError(f"job {name!r} not found under {self.root}")
+
+    # -- runs --------------------------------------------------------------------------------
+
+    async def start(self, name: str, arguments: dict[str, Any]) -> RunRecord:
+        """Check the arguments, write the queued record and start the runner process."""
+        job = self.job(name)
+        arguments = check_arguments(arguments, job.parameters)
+        run_id = new_run_id()
+        folder = run_folder(job.folder, run_id)
+        record = RunRecord(run_id=run_id, job=job.name, path=str(job.folder), arguments=arguments)
+        save_record(folder, record)
+        with (folder / RUNNER_OUTPUT).open("wb") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "dataops_jupyter.cli",
+                "run",
+                str(job.folder),
+                "--run-id",
+                run_id,
+                "--args-json",
+                json.dumps(arguments),
+                "--json",
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                start_new_session=True,
+            )
+        record.runner_pid = process.pid
+        self._processes[run_id] = process
+        self._folders[run_id] = folder
+        watcher = asyncio.ensure_future(self._watch(run_id, process, folder))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
+        return record
+
+    async def _watch(self, run_id: str, process: asyncio.subprocess.Process, folder: Path) -> None:
+        code = await process.wait()
+        self._processes.pop(run_id, None)
+        record = load_record(folder)
+        if not record.finished:
+            _kill_group(record.kernel_pgid)
+            tail = (folder / RUNNER_OUTPUT).read_text(errors="replace")[-2000:].strip()
+            record.status = "cancelled" if code in (-signal.SIGKILL, -signal.SIGTERM) else "failed"
+            record.message = f"the runner process ended with code {code}" + (
+                f": {tail}" if tail else ""
+            )
+            save_record(folder, record)
+            self.log.warning("run %s of job %s ended abnormally: %s", run_id, record.job, tail)
+
+    def _folder(self, run_id: str) -> Path:
+        if not _RUN_ID.match(run_id):
+            raise NotFoundError(f"run {run_id!r} not found: not a run id")
+        if run_id in self._folders:
+            return self._folders[run_id]
+        for job in self.jobs()[0]:
+            folder = run_folder(job.folder, run_id)
+            if folder.is_dir():
+                self._folders[run_id] = folder
+                return folder
+        raise NotFoundError(f"run {run_id!r} not found")
+
+    def _read(self, folder: Path) -> RunRecord:
+        """The record, with runs whose process vanished (server restart, crash) marked failed."""
+        record = load_record(folder)
+        if (
+            not record.finished
+            and folder.name not in self._processes
+            and record.runner_pid is not None
+            and not _alive(record.runner_pid)
+        ):
+            record.status = "failed"
+            record.message = "the runner process is gone (the server restarted or it crashed)"
+            save_record(folder, record)
+        return record
+
+    def get(self, run_id: str) -> RunRecord:
+        return self._read(self._folder(run_id))
+
+    def list(self, job: str | None = None, limit: int = 50) -> list[RunRecord]:
+        """Runs newest first, of one job or of all jobs."""
+        jobs = [self.job(job)] if job else self.jobs()[0]
+        folders = [f for j in jobs for f in list_run_folders(j.folder)]
+        folders.sort(key=lambda f: f.name, reverse=True)
+        records = []
+        for folder in folders[:limit]:
+            try:
+                records.append(self._read(folder))
+            except (NotFoundError, ValueError):
+                self.log.warning("skipping unreadable run record %s", folder)
+        return records
+
+    def read_log(self, run_id: str, offset: int) -> dict[str, Any]:
+        folder = self._folder(run_id)
+        record = self._read(folder)
+        text, next_offset = read_log(folder, offset)
+        size = (folder / "log.txt").stat().st_size if (folder / "log.txt").exists() else 0
+        return {"text": text, "offset": next_offset, "complete": record.finished and next_offset >= size}
+
+    async def cancel(self, run_id: str) -> RunRecord:
+        """Ask the runner to stop; kill it and its kernel if it has not within the grace time."""
+        folder = self._folder(run_id)
+        record = self._read(folder)
+        if record.finished:
+            raise ConflictError(f"run {run_id!r} already ended ({record.status})")
+        process = self._processes.get(run_id)
+        pid = process.pid if process is not None else record.runner_pid
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+        if process is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(process.wait()), CANCEL_GRACE)
+            except asyncio.TimeoutError:
+                _kill_group(process.pid)
+        record = load_record(folder)
+        if not record.finished:
+            _kill_group(record.kernel_pgid)
+            _kill_group(pid)
+            record.status, record.message = "cancelled", "cancelled by the user"
+            save_record(folder, record)
+        return record
+
+    async def shutdown(self) -> None:
+        """Cancel every run still going (the server is stopping)."""
+        for run_id in list(self._processes):
+            try:
+                await self.cancel(run_id)
+            except (ConflictError, NotFoundError):
+                pass
