@@ -21,7 +21,7 @@ from .records import (
     RunRecord,
     StepError,
     StepResult,
-    new_run_id,
+    planned_record,
     run_folder,
     save_record,
     utcnow,
@@ -101,19 +101,8 @@ class JobRun:
         self.arguments = check_arguments(arguments or {}, job.parameters)
         self.timeout = timeout if timeout is not None else job.config.timeout
         self.listener = listener
-        self.record = RunRecord(
-            run_id=run_id or new_run_id(),
-            job=job.name,
-            path=str(job.folder),
-            arguments=self.arguments,
-            steps=[
-                StepResult(
-                    name=s.name, notebook=s.notebook, cell_index=s.cell_index, cell_id=s.cell_id
-                )
-                for s in job.steps
-            ],
-            runner_pid=os.getpid(),
-        )
+        self.record = planned_record(job, self.arguments, run_id)
+        self.record.runner_pid = os.getpid()
         self.folder = run_folder(job.folder, self.record.run_id)
         self._steps = {s.name: s for s in self.record.steps}
         self._current: StepResult | None = None

@@ -7,11 +7,14 @@ import secrets
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ..errors import NotFoundError
+
+if TYPE_CHECKING:
+    from ..jobs import Job
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "timed_out"]
 StepStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "skipped"]
@@ -86,6 +89,20 @@ class RunRecord(BaseModel):
     def wire(self) -> dict[str, Any]:
         """The JSON form sent to clients."""
         return self.model_dump(mode="json", exclude=_INTERNAL)
+
+
+def planned_record(job: Job, arguments: dict[str, Any], run_id: str | None = None) -> RunRecord:
+    """A queued run of ``job`` with every step pending."""
+    return RunRecord(
+        run_id=run_id or new_run_id(),
+        job=job.name,
+        path=str(job.folder),
+        arguments=arguments,
+        steps=[
+            StepResult(name=s.name, notebook=s.notebook, cell_index=s.cell_index, cell_id=s.cell_id)
+            for s in job.steps
+        ],
+    )
 
 
 def run_folder(job_folder: Path, run_id: str) -> Path:

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from ..runner import (
     RunRecord,
     list_run_folders,
     load_record,
-    new_run_id,
+    planned_record,
     read_log,
     run_folder,
     save_record,
@@ -57,7 +58,7 @@ class LocalRunManager:
     def __init__(self, root: Path, log: logging.Logger | None = None) -> None:
         self.root = Path(root).resolve()
         self.log = log or logging.getLogger(__name__)
-        self._processes: dict[str, asyncio.subprocess.Process] = {}
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._folders: dict[str, Path] = {}
         self._watchers: set[asyncio.Task[None]] = set()
 
@@ -82,23 +83,18 @@ class LocalRunManager:
         """Check the arguments, write the queued record and start the runner process."""
         job = self.job(name)
         arguments = check_arguments(arguments, job.parameters)
-        run_id = new_run_id()
+        record = planned_record(job, arguments)
+        run_id = record.run_id
         folder = run_folder(job.folder, run_id)
-        record = RunRecord(run_id=run_id, job=job.name, path=str(job.folder), arguments=arguments)
         save_record(folder, record)
+        command = [
+            sys.executable, "-m", "dataops_jupyter.cli", "run", str(job.folder),
+            "--run-id", run_id, "--args-json", json.dumps(arguments), "--json",
+        ]  # fmt: skip
         with (folder / RUNNER_OUTPUT).open("wb") as output:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "dataops_jupyter.cli",
-                "run",
-                str(job.folder),
-                "--run-id",
-                run_id,
-                "--args-json",
-                json.dumps(arguments),
-                "--json",
-                stdin=asyncio.subprocess.DEVNULL,
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=output,
                 start_new_session=True,
@@ -111,8 +107,8 @@ class LocalRunManager:
         watcher.add_done_callback(self._watchers.discard)
         return record
 
-    async def _watch(self, run_id: str, process: asyncio.subprocess.Process, folder: Path) -> None:
-        code = await process.wait()
+    async def _watch(self, run_id: str, process: subprocess.Popen[bytes], folder: Path) -> None:
+        code = await asyncio.to_thread(process.wait)
         self._processes.pop(run_id, None)
         record = load_record(folder)
         if not record.finished:
@@ -186,8 +182,8 @@ class LocalRunManager:
             os.kill(pid, signal.SIGTERM)
         if process is not None:
             try:
-                await asyncio.wait_for(asyncio.shield(process.wait()), CANCEL_GRACE)
-            except asyncio.TimeoutError:
+                await asyncio.to_thread(process.wait, CANCEL_GRACE)
+            except subprocess.TimeoutExpired:
                 _kill_group(process.pid)
         record = load_record(folder)
         if not record.finished:

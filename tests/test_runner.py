@@ -1,0 +1,173 @@
+"""The runner with real papermill and ipykernel kernels."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from dataops_jupyter.errors import ArgumentError
+from dataops_jupyter.jobs import load_job
+from dataops_jupyter.runner import JobRun, load_record, run_folder, run_job
+
+from .conftest import MakeJob, write_notebook
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_untagged_cells_never_run_and_steps_report(make_job: MakeJob, tmp_path: Path) -> None:
+    marker = tmp_path / "scratch-ran"
+    folder = make_job(
+        "green",
+        [
+            ([], "raise RuntimeError('scratch cell must not run')"),
+            ([], f"open({str(marker)!r}, 'w').write('x')"),
+            (["step:one"], "print('hello from one')"),
+            (["step:two"], "import os\nprint('cwd', os.getcwd())\nvalue = 42"),
+        ],
+    )
+    events: list[tuple[str, str | None]] = []
+    record = run_job(load_job(folder), listener=lambda e, r, s: events.append((e, s and s.name)))
+    assert record.status == "succeeded", record
+    assert not marker.exists()
+    assert [(s.name, s.status) for s in record.steps] == [("one", "succeeded"), ("two", "succeeded")]
+    assert all(s.duration is not None and s.started_at is not None for s in record.steps)
+    assert events == [
+        ("run_started", None),
+        ("step_started", "one"),
+        ("step_finished", "one"),
+        ("step_started", "two"),
+        ("step_finished", "two"),
+        ("run_finished", None),
+    ]
+    folder_of_run = run_folder(folder, record.run_id)
+    log = (folder_of_run / "log.txt").read_text()
+    assert "[one] hello from one" in log
+    assert f"[two] cwd {folder}" in log
+    assert load_record(folder_of_run).status == "succeeded"
+    output = nbformat.read(str(folder_of_run / "output.ipynb"), as_version=4)
+    sources = [c.source for c in output.cells]
+    assert not any("scratch" in s for s in sources)
+
+
+def test_failing_second_step_reports_its_original_cell(make_job: MakeJob) -> None:
+    folder = make_job(
+        "red",
+        [
+            (["step:first"], "x = 1"),
+            ([], "# scratch"),
+            (["step:second"], "def helper():\n    raise ValueError('bad input row 7')\nhelper()"),
+            (["step:third"], "print('never')"),
+        ],
+    )
+    original = nbformat.read(str(folder / "main.ipynb"), as_version=4)
+    record = run_job(load_job(folder))
+    assert record.status == "failed"
+    assert [s.status for s in record.steps] == ["succeeded", "failed", "skipped"]
+    error = record.error
+    assert error is not None
+    assert (error.step, error.notebook, error.cell_index) == ("second", "main.ipynb", 2)
+    assert error.cell_id == original.cells[2].id
+    assert (error.ename, error.evalue) == ("ValueError", "bad input row 7")
+    assert "helper()" in error.traceback and "\x1b[" not in error.traceback
+    assert record.steps[1].error == error
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert "[second] ValueError" in log and "never" not in log
+
+
+def test_arguments_are_injected_typed_and_checked(make_job: MakeJob) -> None:
+    folder = make_job(
+        "args",
+        [
+            (["parameters"], "limit = 10\nlabel = 'a'\nratio = 0.5"),
+            (["step"], "%load_ext kernel_magics\nprint(repr(limit), repr(label), repr(ratio))\n"
+             "print('job', job.name, job.args['limit'], job.execution_id)"),
+        ],
+    )
+    job = load_job(folder)
+    record = run_job(job, {"limit": 3, "ratio": 2})
+    assert record.status == "succeeded"
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert "3 'a' 2" in log
+    assert f"job args 3 {record.run_id}" in log
+    with pytest.raises(ArgumentError, match="'limit' must be an integer"):
+        JobRun(job, {"limit": "many"})
+    assert len(list((folder / ".dataops" / "runs").iterdir())) == 1
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.1)
+
+
+def _group_alive(pgid: int) -> bool:
+    return any(
+        p.info["pid"] for p in psutil.process_iter(["pid"]) if _pgid(p.info["pid"]) == pgid
+    )
+
+
+def _pgid(pid: int) -> int | None:
+    import os
+
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def test_cancel_stops_the_kernel_and_its_children(make_job: MakeJob, tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    folder = make_job(
+        "slow",
+        [
+            (["step:spawn"], f"import subprocess\nchild = subprocess.Popen(['sleep', '300'])\n"
+             f"open({str(started)!r}, 'w').write(str(child.pid))"),
+            (["step:wait"], "import time\ntime.sleep(300)"),
+            (["step:after"], "print('after')"),
+        ],
+    )
+    run = JobRun(load_job(folder))
+    thread = threading.Thread(target=run.run)
+    thread.start()
+    _wait_for(lambda: started.exists() and run.record.steps[1].status == "running")
+    child_pid = int(started.read_text())
+    pgid = run.record.kernel_pgid
+    assert pgid is not None and _group_alive(pgid)
+    run.cancel()
+    thread.join(30)
+    assert not thread.is_alive()
+    record = run.record
+    assert record.status == "cancelled"
+    assert [s.status for s in record.steps] == ["succeeded", "cancelled", "skipped"]
+    _wait_for(lambda: not _group_alive(pgid), timeout=10)
+    assert not psutil.pid_exists(child_pid) or psutil.Process(child_pid).status() == "zombie"
+
+
+def test_job_timeout_stops_the_run(make_job: MakeJob) -> None:
+    folder = make_job("late", [(["step:sleep"], "import time\ntime.sleep(60)")], "timeout = 2")
+    started = time.monotonic()
+    record = run_job(load_job(folder))
+    assert time.monotonic() - started < 30
+    assert record.status == "timed_out"
+    assert record.message is not None and "timed out after 2 s" in record.message
+    assert record.steps[0].status == "cancelled"
+
+
+def test_several_notebooks_share_one_kernel_in_order(make_job: MakeJob) -> None:
+    folder = make_job(
+        "multi",
+        [(["parameters"], "n = 1"), (["step:use"], "print('total', total + n)")],
+        'notebooks = ["first.ipynb", "main.ipynb"]',
+    )
+    write_notebook(folder / "first.ipynb", [(["step:make"], "total = 40")])
+    record = run_job(load_job(folder), {"n": 2})
+    assert record.status == "succeeded"
+    assert "[use] total 42" in (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert json.loads((run_folder(folder, record.run_id) / "run.json").read_text())["arguments"] == {"n": 2}

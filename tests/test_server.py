@@ -1,0 +1,185 @@
+"""The server extension's REST API through a real Jupyter server (``jp_fetch``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from dataops_jupyter.server.handlers import ROUTES
+
+from .conftest import MakeJob
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {"ServerApp": {"jpserver_extensions": {"dataops_jupyter": True}}}
+
+
+async def call(jp_fetch: Any, *parts: str, method: str = "GET", body: Any = None, **params: Any) -> Any:
+    kwargs: dict[str, Any] = {"method": method, "params": params}
+    if method != "GET":
+        kwargs["body"] = json.dumps(body if body is not None else {})
+    response = await jp_fetch("dataops", *parts, **kwargs)
+    return response.code, json.loads(response.body)
+
+
+async def expect_error(jp_fetch: Any, status: int, *parts: str, **kwargs: Any) -> str:
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, *parts, **kwargs)
+    assert info.value.code == status
+    assert info.value.response is not None
+    payload = json.loads(info.value.response.body)
+    return str(payload["message"])
+
+
+async def wait_for_run(jp_fetch: Any, run_id: str, timeout: float = 60) -> dict[str, Any]:
+    for _ in range(int(timeout * 5)):
+        _, run = await call(jp_fetch, "runs", run_id)
+        if run["status"] in ("succeeded", "failed", "cancelled", "timed_out"):
+            return run  # type: ignore[no-any-return]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"run {run_id} did not end")
+
+
+@pytest.fixture
+def jobs_root(jp_root_dir: Path, make_job: MakeJob) -> Path:
+    make_job(
+        "orders",
+        [
+            (["parameters"], "limit = 2"),
+            (["step:extract"], "print('extract', limit)"),
+            ([], "raise RuntimeError('scratch')"),
+            (["step:load"], "print('load done')"),
+        ],
+        'description = "Orders"',
+        parent=jp_root_dir / "jobs",
+    )
+    make_job("broken", [([], "1")], parent=jp_root_dir / "jobs")
+    return jp_root_dir
+
+
+async def test_config(jp_fetch: Any) -> None:
+    code, config = await call(jp_fetch, "config")
+    assert code == 200 and config["features"]["runs"] is True and config["version"]
+
+
+async def test_list_and_get_jobs(jp_fetch: Any, jobs_root: Path) -> None:
+    _, listing = await call(jp_fetch, "jobs")
+    assert [j["name"] for j in listing["jobs"]] == ["orders"]
+    orders = listing["jobs"][0]
+    assert orders["path"] == "jobs/orders" and orders["description"] == "Orders"
+    assert [s["name"] for s in orders["steps"]] == ["extract", "load"]
+    assert orders["parameters"] == {"limit": 2}
+    assert listing["invalid"] == [
+        {"path": "jobs/broken", "message": listing["invalid"][0]["message"]}
+    ]
+    assert "no step cells" in listing["invalid"][0]["message"]
+    _, job = await call(jp_fetch, "jobs", "orders")
+    assert job == orders
+    assert "not found" in await expect_error(jp_fetch, 404, "jobs", "nope")
+
+
+async def test_create_job_from_template(jp_fetch: Any, jp_root_dir: Path) -> None:
+    code, job = await call(jp_fetch, "jobs", method="POST", body={"name": "sales", "team": "shop"})
+    assert code == 201 and job["team"] == "shop" and (jp_root_dir / "sales" / "job.toml").exists()
+    assert "already exists" in await expect_error(
+        jp_fetch, 409, "jobs", method="POST", body={"name": "sales"}
+    )
+    assert "not a valid job name" in await expect_error(
+        jp_fetch, 400, "jobs", method="POST", body={"name": "../etc"}
+    )
+    assert "'name' is required" in await expect_error(jp_fetch, 400, "jobs", method="POST", body={})
+
+
+async def test_bad_json_body_is_a_400(jp_fetch: Any, jobs_root: Path) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("dataops", "jobs", "orders", "runs", method="POST", body="{nope")
+    assert info.value.code == 400
+    assert "not valid JSON" in json.loads(info.value.response.body)["message"]  # type: ignore[union-attr]
+
+
+async def test_run_succeeds_with_progress_and_log(jp_fetch: Any, jobs_root: Path) -> None:
+    code, run = await call(
+        jp_fetch, "jobs", "orders", "runs", method="POST", body={"arguments": {"limit": 5}}
+    )
+    assert code == 202 and run["status"] in ("queued", "running")
+    assert "runner_pid" not in run
+    final = await wait_for_run(jp_fetch, run["run_id"])
+    assert final["status"] == "succeeded", final
+    assert [s["status"] for s in final["steps"]] == ["succeeded", "succeeded"]
+    _, log = await call(jp_fetch, "runs", run["run_id"], "log")
+    assert "[extract] extract 5" in log["text"] and log["complete"] is True
+    _, rest = await call(jp_fetch, "runs", run["run_id"], "log", offset=log["offset"])
+    assert rest["text"] == "" and rest["offset"] == log["offset"]
+    _, middle = await call(jp_fetch, "runs", run["run_id"], "log", offset=10)
+    assert log["text"][10:].startswith(middle["text"][:20])
+    _, runs = await call(jp_fetch, "runs", job="orders")
+    assert [r["run_id"] for r in runs["runs"]] == [run["run_id"]]
+    assert "already ended" in await expect_error(
+        jp_fetch, 409, "runs", run["run_id"], "cancel", method="POST"
+    )
+
+
+async def test_bad_arguments_are_refused_before_running(jp_fetch: Any, jobs_root: Path) -> None:
+    message = await expect_error(
+        jp_fetch, 400, "jobs", "orders", "runs", method="POST", body={"arguments": {"limit": "x"}}
+    )
+    assert "'limit' must be an integer" in message
+    assert "unknown argument" in await expect_error(
+        jp_fetch, 400, "jobs", "orders", "runs", method="POST", body={"arguments": {"zzz": 1}}
+    )
+    assert not (jobs_root / "jobs" / "orders" / ".dataops").exists()
+    assert "no step cells" in await expect_error(
+        jp_fetch, 400, "jobs", "broken", "runs", method="POST"
+    )
+
+
+async def test_cancel_a_running_run(jp_fetch: Any, jp_root_dir: Path, make_job: MakeJob) -> None:
+    make_job("sleepy", [(["step:nap"], "import time\ntime.sleep(120)")], parent=jp_root_dir)
+    _, run = await call(jp_fetch, "jobs", "sleepy", "runs", method="POST")
+    for _ in range(300):
+        _, current = await call(jp_fetch, "runs", run["run_id"])
+        if current["steps"][0]["status"] == "running":
+            break
+        await asyncio.sleep(0.1)
+    code, cancelled = await call(jp_fetch, "runs", run["run_id"], "cancel", method="POST")
+    assert code == 202 and cancelled["status"] == "cancelled"
+    assert cancelled["steps"][0]["status"] == "cancelled"
+
+
+async def test_unknown_and_malformed_run_ids(jp_fetch: Any, jobs_root: Path) -> None:
+    assert "not found" in await expect_error(jp_fetch, 404, "runs", "20250101T000000-deadbeef")
+    assert "not a run id" in await expect_error(jp_fetch, 404, "runs", "..%2F..%2Fetc")
+    assert "whole number" in await expect_error(
+        jp_fetch, 400, "runs", "20250101T000000-deadbeef", "log", offset="x"
+    )
+
+
+def _concrete(pattern: str) -> str:
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", "x", pattern)
+
+
+@pytest.mark.parametrize(("pattern", "handler"), ROUTES)
+async def test_every_route_requires_authentication(
+    jp_fetch: Any, jp_serverapp: Any, pattern: str, handler: type
+) -> None:
+    path = _concrete(pattern).lstrip("/")
+    methods = [m for m in ("GET", "POST", "PUT", "DELETE") if m.lower() in handler.__dict__]
+    assert methods
+    for method in methods:
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch(
+                *path.split("/"),
+                method=method,
+                body=None if method in ("GET", "DELETE") else "{}",
+                headers={"Authorization": ""},
+            )
+        assert info.value.code in (401, 403), (method, path)
