@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 try:
-    from ._version import __version__
+    from ._version import __version__ as __version__
 except ImportError:  # pragma: no cover - only when running from a tree that was never built
     __version__ = "0.0.0"
 

@@ -70,18 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_step(step: StepResult) -> None:
     duration = f"{step.duration:.2f} s" if step.duration is not None else ""
-    print(f"  {_MARK.get(step.status, '?')} {step.name:<24} {step.status:<10} {duration}", flush=True)
+    print(
+        f"  {_MARK.get(step.status, '?')} {step.name:<24} {step.status:<10} {duration}", flush=True
+    )
 
 
 def _print_summary(record: RunRecord) -> None:
-    print(f"\n{_MARK.get(record.status, '?')} {record.job}: {record.status} "
-          f"in {record.duration or 0:.2f} s (run {record.run_id})")
+    print(
+        f"\n{_MARK.get(record.status, '?')} {record.job}: {record.status} "
+        f"in {record.duration or 0:.2f} s (run {record.run_id})"
+    )
     for step in record.steps:
         _print_step(step)
     if record.error is not None:
         err = record.error
         where = f"{err.notebook} cell {err.cell_index} (id {err.cell_id})" if err.notebook else ""
-        print(f"\nstep {err.step!r} failed {where}:\n{err.traceback or err.ename + ': ' + err.evalue}")
+        print(
+            f"\nstep {err.step!r} failed {where}:\n{err.traceback or err.ename + ': ' + err.evalue}"
+        )
     if record.message:
         print(record.message)
     print(f"log and output notebook: {record.path}/.dataops/runs/{record.run_id}/")
@@ -92,7 +98,8 @@ def _command_new(options: argparse.Namespace) -> int:
 
     job = create_job(Path(options.dir), options.name, options.team, options.description)
     print(f"created {job.folder}")
-    print(f"  job.toml, {job.notebooks[0].notebook} with steps: {', '.join(s.name for s in job.steps)}")
+    steps = ", ".join(s.name for s in job.steps)
+    print(f"  job.toml, {job.notebooks[0].notebook} with steps: {steps}")
     print(f"run it with: dataops run {job.folder}")
     return EXIT_OK
 

@@ -23,7 +23,9 @@ def write_notebook(path: Path, cells: Sequence[Cell | str]) -> nbformat.Notebook
             else new_code_cell(c[1], metadata={"tags": list(c[0])} if c[0] else {})
             for c in cells
         ],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
     )
     nbformat.write(nb, str(path))
     return nb

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from dataops_jupyter.errors import ArgumentError, ConflictError, InvalidInputError, JobDefinitionError
+from dataops_jupyter.errors import (
+    ArgumentError,
+    ConflictError,
+    InvalidInputError,
+    JobDefinitionError,
+)
 from dataops_jupyter.jobs import (
     check_arguments,
     create_job,
@@ -90,7 +95,9 @@ def test_job_without_step_cells_is_refused(make_job: MakeJob) -> None:
 
 def test_duplicate_step_names_are_refused(make_job: MakeJob) -> None:
     folder = make_job("dup", [(["step:a"], "1"), (["step:a"], "2")])
-    with pytest.raises(JobDefinitionError, match="step name 'a' is already used by main.ipynb cell 0"):
+    with pytest.raises(
+        JobDefinitionError, match=r"step name 'a' is already used by main\.ipynb cell 0"
+    ):
         load_job(folder)
 
 
@@ -114,13 +121,13 @@ def test_unreadable_notebook_is_refused(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "job.toml").write_text('name = "broken"')
     (folder / "main.ipynb").write_text("{not json")
-    with pytest.raises(JobDefinitionError, match="main.ipynb: not a valid notebook"):
+    with pytest.raises(JobDefinitionError, match=r"main\.ipynb: not a valid notebook"):
         load_job(folder)
 
 
 def test_listed_notebook_that_is_missing_is_refused(make_job: MakeJob) -> None:
     folder = make_job("missing", STEPS, 'notebooks = ["main.ipynb", "gone.ipynb"]')
-    with pytest.raises(JobDefinitionError, match="gone.ipynb: notebook not found"):
+    with pytest.raises(JobDefinitionError, match=r"gone\.ipynb: notebook not found"):
         load_job(folder)
 
 
@@ -128,7 +135,10 @@ def test_several_notebooks_run_in_listed_order(make_job: MakeJob) -> None:
     folder = make_job("multi", [(["step:second"], "2")], 'notebooks = ["b.ipynb", "main.ipynb"]')
     write_notebook(folder / "b.ipynb", [(["step:first"], "1")])
     job = load_job(folder)
-    assert [(s.name, s.notebook) for s in job.steps] == [("first", "b.ipynb"), ("second", "main.ipynb")]
+    assert [(s.name, s.notebook) for s in job.steps] == [
+        ("first", "b.ipynb"),
+        ("second", "main.ipynb"),
+    ]
 
 
 def test_several_notebooks_without_a_list_is_ambiguous(make_job: MakeJob) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-FORBIDDEN = ("jupyter_server", "tornado", "dataops_jupyter.server", "dataops_jupyter.control_service")
+FORBIDDEN = (
+    "jupyter_server",
+    "tornado",
+    "dataops_jupyter.server",
+    "dataops_jupyter.control_service",
+)
 
 
 def test_kernel_magics_imports_nothing_heavy() -> None:
-    code = (
-        "import sys, kernel_magics\n"
-        "print('\\n'.join(sorted(sys.modules)))"
-    )
+    code = "import sys, kernel_magics\nprint('\\n'.join(sorted(sys.modules)))"
     modules = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()

@@ -35,7 +35,10 @@ def test_untagged_cells_never_run_and_steps_report(make_job: MakeJob, tmp_path: 
     record = run_job(load_job(folder), listener=lambda e, r, s: events.append((e, s and s.name)))
     assert record.status == "succeeded", record
     assert not marker.exists()
-    assert [(s.name, s.status) for s in record.steps] == [("one", "succeeded"), ("two", "succeeded")]
+    assert [(s.name, s.status) for s in record.steps] == [
+        ("one", "succeeded"),
+        ("two", "succeeded"),
+    ]
     assert all(s.duration is not None and s.started_at is not None for s in record.steps)
     assert events == [
         ("run_started", None),
@@ -85,8 +88,11 @@ def test_arguments_are_injected_typed_and_checked(make_job: MakeJob) -> None:
         "args",
         [
             (["parameters"], "limit = 10\nlabel = 'a'\nratio = 0.5"),
-            (["step"], "%load_ext kernel_magics\nprint(repr(limit), repr(label), repr(ratio))\n"
-             "print('job', job.name, job.args['limit'], job.execution_id)"),
+            (
+                ["step"],
+                "%load_ext kernel_magics\nprint(repr(limit), repr(label), repr(ratio))\n"
+                "print('job', job.name, job.args['limit'], job.execution_id)",
+            ),
         ],
     )
     job = load_job(folder)
@@ -108,9 +114,7 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-unty
 
 
 def _group_alive(pgid: int) -> bool:
-    return any(
-        p.info["pid"] for p in psutil.process_iter(["pid"]) if _pgid(p.info["pid"]) == pgid
-    )
+    return any(p.info["pid"] for p in psutil.process_iter(["pid"]) if _pgid(p.info["pid"]) == pgid)
 
 
 def _pgid(pid: int) -> int | None:
@@ -127,8 +131,11 @@ def test_cancel_stops_the_kernel_and_its_children(make_job: MakeJob, tmp_path: P
     folder = make_job(
         "slow",
         [
-            (["step:spawn"], f"import subprocess\nchild = subprocess.Popen(['sleep', '300'])\n"
-             f"open({str(started)!r}, 'w').write(str(child.pid))"),
+            (
+                ["step:spawn"],
+                f"import subprocess\nchild = subprocess.Popen(['sleep', '300'])\n"
+                f"open({str(started)!r}, 'w').write(str(child.pid))",
+            ),
             (["step:wait"], "import time\ntime.sleep(300)"),
             (["step:after"], "print('after')"),
         ],
@@ -170,4 +177,6 @@ def test_several_notebooks_share_one_kernel_in_order(make_job: MakeJob) -> None:
     record = run_job(load_job(folder), {"n": 2})
     assert record.status == "succeeded"
     assert "[use] total 42" in (run_folder(folder, record.run_id) / "log.txt").read_text()
-    assert json.loads((run_folder(folder, record.run_id) / "run.json").read_text())["arguments"] == {"n": 2}
+    assert json.loads((run_folder(folder, record.run_id) / "run.json").read_text())[
+        "arguments"
+    ] == {"n": 2}

@@ -23,7 +23,9 @@ def jp_server_config() -> dict[str, Any]:
     return {"ServerApp": {"jpserver_extensions": {"dataops_jupyter": True}}}
 
 
-async def call(jp_fetch: Any, *parts: str, method: str = "GET", body: Any = None, **params: Any) -> Any:
+async def call(
+    jp_fetch: Any, *parts: str, method: str = "GET", body: Any = None, **params: Any
+) -> Any:
     kwargs: dict[str, Any] = {"method": method, "params": params}
     if method != "GET":
         kwargs["body"] = json.dumps(body if body is not None else {})

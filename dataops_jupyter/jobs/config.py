@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import JobDefinitionError
@@ -36,7 +36,9 @@ def parse_duration(value: Any) -> float:
     elif isinstance(value, str) and (match := _DURATION.match(value)):
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     else:
-        raise ValueError(f"{value!r} is not a duration: use seconds (300) or '90s', '5m', '2h', '1d'")
+        raise ValueError(
+            f"{value!r} is not a duration: use seconds (300) or '90s', '5m', '2h', '1d'"
+        )
     if seconds <= 0:
         raise ValueError("a duration must be greater than zero")
     return seconds
@@ -157,7 +159,9 @@ def load_job_config(path: Path) -> JobConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise JobDefinitionError(f"{path}: file not found; a job folder needs a {JOB_FILE}") from None
+        raise JobDefinitionError(
+            f"{path}: file not found; a job folder needs a {JOB_FILE}"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise JobDefinitionError(f"{path}: not valid TOML: {exc}") from None
     try:

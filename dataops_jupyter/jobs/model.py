@@ -87,9 +87,7 @@ def iter_job_folders(root: Path, depth: int = SEARCH_DEPTH) -> Iterator[Path]:
     base_depth = len(root.parts)
     for current, dirs, files in os.walk(root):
         here = Path(current)
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS
-        )
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
         if len(here.parts) - base_depth >= depth:
             dirs[:] = []
         if JOB_FILE in files:

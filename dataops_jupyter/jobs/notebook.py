@@ -115,7 +115,9 @@ def notebook_steps(path: Path, label: str) -> NotebookSteps:
     result = NotebookSteps(
         notebook=label,
         kernel_name=spec.get("name") or "python3",
-        language=nb.metadata.get("language_info", {}).get("name") or spec.get("language") or "python",
+        language=nb.metadata.get("language_info", {}).get("name")
+        or spec.get("language")
+        or "python",
     )
     for index, cell in enumerate(nb.cells):
         tags = _cell_tags(cell)

@@ -71,9 +71,7 @@ def create_job(root: Path | str, name: str, team: str = "default", description: 
         raise ConflictError(f"{folder} already exists; choose another job name")
     folder.mkdir(parents=True)
     (folder / JOB_FILE).write_text(
-        _JOB_TOML.format(
-            name=name, team=_toml_string(team), description=_toml_string(description)
-        ),
+        _JOB_TOML.format(name=name, team=_toml_string(team), description=_toml_string(description)),
         encoding="utf-8",
     )
     nbformat.write(_template_notebook(name), str(folder / f"{name}.ipynb"))

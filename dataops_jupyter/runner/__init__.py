@@ -1,6 +1,6 @@
 """The papermill runner used by the CLI, the server extension and the control service."""
 
-from .execute import JobRun, RunListener, run_job, strip_ansi
+from .execute import JobRun, RunListener, kill_process_group, run_job, strip_ansi
 from .records import (
     FINISHED,
     RunRecord,
@@ -22,6 +22,7 @@ __all__ = [
     "RunRecord",
     "StepError",
     "StepResult",
+    "kill_process_group",
     "list_run_folders",
     "load_record",
     "new_run_id",

@@ -1,7 +1,8 @@
-"""Running a job with papermill in a fresh kernel, with per-step progress, log, cancel and timeout."""
+"""Running a job with papermill in a fresh kernel: per-step progress, log, cancel, timeout."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -36,6 +37,13 @@ KERNEL_LOG_FILE = "kernel.log"
 #: Called with the event name (``run_started``, ``step_started``, ``step_finished``,
 #: ``run_finished``), the run record and the step concerned (``None`` for run events).
 RunListener = Callable[[str, RunRecord, StepResult | None], None]
+
+
+def kill_process_group(pgid: int | None) -> None:
+    """SIGKILL every process of a process group (a kernel and whatever it started)."""
+    if pgid:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
 
 
 def strip_ansi(text: str) -> str:
@@ -124,11 +132,7 @@ class JobRun:
             if self._stop_reason is None:
                 self._stop_reason = reason
             pgid = self._kernel_pgid
-        if pgid:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        kill_process_group(pgid)
 
     def _kernel_started(self, pgid: int | None) -> None:
         with self._lock:
@@ -216,11 +220,11 @@ class JobRun:
 
         run = self
 
-        class JobKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        class JobKernelManager(AsyncKernelManager):
             """Starts the kernel in the job folder with the job's context in its environment,
             and tells the run its process group so that cancel can stop it."""
 
-            async def start_kernel(self, **kw: Any) -> None:
+            async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
                 kw["env"] = {**os.environ, **kw.get("env", {}), **run._kernel_env()}
                 kw["cwd"] = str(run.job.folder)
                 with (run.folder / KERNEL_LOG_FILE).open("ab") as kernel_log:
@@ -292,9 +296,7 @@ class JobRun:
             if step.status == "running":
                 step.status = "cancelled" if reason else "failed"
                 if step.started_at is not None:
-                    step.duration = round(
-                        (utcnow() - step.started_at).total_seconds(), 4
-                    )
+                    step.duration = round((utcnow() - step.started_at).total_seconds(), 4)
             elif step.status == "pending":
                 step.status = "skipped"
         record.finished_at = utcnow()

@@ -49,8 +49,11 @@ def build_execution_notebook(job: Job) -> nbformat.NotebookNode:
     return new_notebook(
         cells=cells,
         metadata={
-            "kernelspec": {"name": first.kernel_name, "language": first.language,
-                           "display_name": first.kernel_name},
+            "kernelspec": {
+                "name": first.kernel_name,
+                "language": first.language,
+                "display_name": first.kernel_name,
+            },
             "language_info": {"name": first.language},
             STEP_METADATA: {"job": job.name},
         },

@@ -137,7 +137,7 @@ def list_run_folders(job_folder: Path) -> list[Path]:
 
 
 def read_log(folder: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:
-    """Log text from byte ``offset`` (at most ``limit`` bytes, whole characters) and the next offset."""
+    """Log text from byte ``offset`` (up to ``limit`` bytes of whole characters), next offset."""
     path = folder / LOG_FILE
     try:
         with path.open("rb") as handle:

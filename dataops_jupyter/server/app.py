@@ -16,6 +16,7 @@ class DataOpsExtension(ExtensionApp):
     name = "dataops_jupyter"
 
     def initialize_settings(self) -> None:
+        assert self.serverapp is not None
         root = Path(self.serverapp.root_dir).expanduser()
         self.run_manager = LocalRunManager(root, self.log)
         self.settings["dataops_runs"] = self.run_manager

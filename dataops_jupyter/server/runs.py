@@ -4,6 +4,7 @@ so that a run survives a browser reload and cancel can stop it with everything i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..jobs import Job, check_arguments, discover_jobs
 from ..runner import (
     RunRecord,
+    kill_process_group,
     list_run_folders,
     load_record,
     planned_record,
@@ -42,14 +44,6 @@ def _alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _kill_group(pgid: int | None) -> None:
-    if pgid:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 class LocalRunManager:
@@ -112,7 +106,7 @@ class LocalRunManager:
         self._processes.pop(run_id, None)
         record = load_record(folder)
         if not record.finished:
-            _kill_group(record.kernel_pgid)
+            kill_process_group(record.kernel_pgid)
             tail = (folder / RUNNER_OUTPUT).read_text(errors="replace")[-2000:].strip()
             record.status = "cancelled" if code in (-signal.SIGKILL, -signal.SIGTERM) else "failed"
             record.message = f"the runner process ended with code {code}" + (
@@ -168,7 +162,11 @@ class LocalRunManager:
         record = self._read(folder)
         text, next_offset = read_log(folder, offset)
         size = (folder / "log.txt").stat().st_size if (folder / "log.txt").exists() else 0
-        return {"text": text, "offset": next_offset, "complete": record.finished and next_offset >= size}
+        return {
+            "text": text,
+            "offset": next_offset,
+            "complete": record.finished and next_offset >= size,
+        }
 
     async def cancel(self, run_id: str) -> RunRecord:
         """Ask the runner to stop; kill it and its kernel if it has not within the grace time."""
@@ -184,11 +182,11 @@ class LocalRunManager:
             try:
                 await asyncio.to_thread(process.wait, CANCEL_GRACE)
             except subprocess.TimeoutExpired:
-                _kill_group(process.pid)
+                kill_process_group(process.pid)
         record = load_record(folder)
         if not record.finished:
-            _kill_group(record.kernel_pgid)
-            _kill_group(pid)
+            kill_process_group(record.kernel_pgid)
+            kill_process_group(pid)
             record.status, record.message = "cancelled", "cancelled by the user"
             save_record(folder, record)
         return record
@@ -196,7 +194,5 @@ class LocalRunManager:
     async def shutdown(self) -> None:
         """Cancel every run still going (the server is stopping)."""
         for run_id in list(self._processes):
-            try:
+            with contextlib.suppress(ConflictError, NotFoundError):
                 await self.cancel(run_id)
-            except (ConflictError, NotFoundError):
-                pass

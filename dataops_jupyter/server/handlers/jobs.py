@@ -29,8 +29,10 @@ class JobsHandler(DataOpsHandler):
     @web.authenticated
     def post(self) -> None:
         body = self.json_body()
-        name, team, description = body.get("name"), body.get("team", "default"), body.get(
-            "description", ""
+        name, team, description = (
+            body.get("name"),
+            body.get("team", "default"),
+            body.get("description", ""),
         )
         if not isinstance(name, str) or not name:
             raise InvalidInputError("'name' is required: the new job's name, e.g. 'orders'")

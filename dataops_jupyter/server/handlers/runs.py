@@ -13,7 +13,9 @@ def _int_argument(handler: DataOpsHandler, name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInputError(f"query parameter {name!r} must be a whole number, got {raw!r}") from None
+        raise InvalidInputError(
+            f"query parameter {name!r} must be a whole number, got {raw!r}"
+        ) from None
     if value < 0:
         raise InvalidInputError(f"query parameter {name!r} must not be negative")
     return value
