@@ -1,0 +1,184 @@
+import * as React from 'react';
+import { act } from 'react';
+import { Root, createRoot } from 'react-dom/client';
+
+import { JobList, JobListProps } from '../components/JobList';
+import { formatDuration } from '../components/RunList';
+import { Job, Run } from '../types';
+import { makeJob, makeRun } from './fixtures';
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+describe('JobList', () => {
+  let container: HTMLDivElement;
+  let root: Root;
+
+  beforeEach(() => {
+    container = document.createElement('div');
+    document.body.appendChild(container);
+    root = createRoot(container);
+  });
+
+  afterEach(() => {
+    act(() => root.unmount());
+    container.remove();
+  });
+
+  function render(props: Partial<JobListProps>): void {
+    const all: JobListProps = {
+      jobs: [],
+      invalid: [],
+      runs: () => [],
+      hasLoaded: true,
+      error: null,
+      onRun: jest.fn(() => Promise.resolve()),
+      onCancel: jest.fn(),
+      ...props
+    };
+    act(() => root.render(<JobList {...all} />));
+  }
+
+  const query = (selector: string) => container.querySelector(selector);
+  const queryAll = (selector: string) =>
+    Array.from(container.querySelectorAll(selector));
+
+  it('shows each job with its description, steps and runs', () => {
+    const runs: { [job: string]: Run[] } = {
+      orders: [
+        makeRun('orders', 'r3', 'running'),
+        makeRun('orders', 'r2', 'failed', {
+          error: {
+            step: 'transform',
+            notebook: 'orders.ipynb',
+            cell_index: 2,
+            cell_id: 'b2',
+            ename: 'KeyError',
+            evalue: "'price'",
+            traceback: ''
+          }
+        }),
+        makeRun('orders', 'r1', 'timed_out', {
+          message: 'Timed out after 60 s'
+        })
+      ]
+    };
+    render({
+      jobs: [makeJob('orders'), makeJob('products', { description: '' })],
+      runs: job => runs[job] ?? []
+    });
+
+    const jobs = queryAll('.dataops-job');
+    expect(jobs.map(job => job.getAttribute('data-job'))).toEqual([
+      'orders',
+      'products'
+    ]);
+    const orders = jobs[0];
+    expect(orders.querySelector('.dataops-job-name')!.textContent).toBe(
+      'orders'
+    );
+    expect(orders.querySelector('.dataops-job-description')!.textContent).toBe(
+      'Loads orders'
+    );
+    expect(orders.querySelector('.dataops-job-steps')!.textContent).toBe(
+      '2 steps'
+    );
+    const badges = Array.from(
+      orders.querySelectorAll('.dataops-run-badge')
+    ).map(badge => [badge.getAttribute('data-status'), badge.textContent]);
+    expect(badges).toEqual([
+      ['running', 'running'],
+      ['failed', 'failed'],
+      ['timed_out', 'timed out']
+    ]);
+    expect(orders.querySelector('.dataops-run-failed-step')!.textContent).toBe(
+      'Failed in step transform: KeyError'
+    );
+    expect(orders.querySelector('.dataops-run-message')!.textContent).toBe(
+      'Timed out after 60 s'
+    );
+    // Only the running run can be cancelled.
+    const cancel = queryAll('.dataops-cancel-button');
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0].closest('.dataops-run')!.getAttribute('data-run-id')).toBe(
+      'r3'
+    );
+
+    const products = jobs[1];
+    expect(products.querySelector('.dataops-job-description')).toBeNull();
+    expect(products.querySelector('.dataops-run-list-empty')!.textContent).toBe(
+      'No runs yet.'
+    );
+  });
+
+  it('runs a job from its Run button and disables it while starting', async () => {
+    let accept: () => void = () => undefined;
+    const onRun = jest.fn(
+      () => new Promise<void>(resolve => (accept = resolve))
+    );
+    render({ jobs: [makeJob('orders')], onRun });
+
+    const button = query(
+      'button[aria-label="Run orders"]'
+    ) as HTMLButtonElement;
+    expect(button.classList).toContain('dataops-run-button');
+    act(() => button.click());
+    expect(onRun).toHaveBeenCalledTimes(1);
+    expect((onRun.mock.calls[0] as unknown as [Job])[0].name).toBe('orders');
+    expect(button.disabled).toBe(true);
+
+    await act(async () => accept());
+    expect(button.disabled).toBe(false);
+  });
+
+  it('cancels a run from its Cancel button', () => {
+    const onCancel = jest.fn();
+    const run = makeRun('orders', 'r1', 'queued');
+    render({ jobs: [makeJob('orders')], runs: () => [run], onCancel });
+    act(() => (query('.dataops-cancel-button') as HTMLButtonElement).click());
+    expect(onCancel).toHaveBeenCalledWith(run);
+  });
+
+  it('says so when there are no jobs', () => {
+    render({});
+    expect(query('.dataops-empty')!.textContent).toContain(
+      'No data jobs found'
+    );
+    expect(query('.dataops-error')).toBeNull();
+  });
+
+  it('says it is loading before the first answer', () => {
+    render({ hasLoaded: false });
+    expect(query('.dataops-loading')).not.toBeNull();
+    expect(query('.dataops-empty')).toBeNull();
+  });
+
+  it('shows the API error instead of the empty message', () => {
+    render({ error: 'Cannot reach the Jupyter server: offline' });
+    const error = query('.dataops-error')!;
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(error.textContent).toBe(
+      'Could not load data jobs: Cannot reach the Jupyter server: offline'
+    );
+    expect(query('.dataops-empty')).toBeNull();
+  });
+
+  it('lists job folders that do not load with their message', () => {
+    render({
+      invalid: [{ path: 'broken', message: 'job.toml: name is missing' }]
+    });
+    const item = query('.dataops-invalid-job')!;
+    expect(item.getAttribute('data-path')).toBe('broken');
+    expect(
+      item.querySelector('.dataops-invalid-job-message')!.textContent
+    ).toBe('job.toml: name is missing');
+  });
+});
+
+describe('formatDuration', () => {
+  it('formats seconds for people', () => {
+    expect(formatDuration(0.42)).toBe('0.4 s');
+    expect(formatDuration(12.4)).toBe('12 s');
+    expect(formatDuration(185)).toBe('3 min 5 s');
+    expect(formatDuration(120)).toBe('2 min');
+  });
+});

@@ -1,0 +1,202 @@
+import { ServerConnection } from '@jupyterlab/services';
+
+import { DataOpsRequestError, requestAPI } from '../request';
+import { DataOpsService } from '../service';
+import { jsonResponse, makeJob, makeRun } from './fixtures';
+
+const BASE_URL = 'http://localhost:8888/lab-base/';
+
+interface ICall {
+  url: string;
+  method: string;
+  body: unknown;
+}
+
+describe('DataOpsService', () => {
+  const settings = ServerConnection.makeSettings({ baseUrl: BASE_URL });
+  let service: DataOpsService;
+  let calls: ICall[];
+  let answer: () => Response | Promise<Response>;
+
+  beforeEach(() => {
+    calls = [];
+    answer = () => jsonResponse({});
+    jest
+      .spyOn(ServerConnection, 'makeRequest')
+      .mockImplementation(async (url, init) => {
+        calls.push({
+          url,
+          method: init.method ?? 'GET',
+          body: init.body ? JSON.parse(init.body as string) : undefined
+        });
+        return answer();
+      });
+    service = new DataOpsService({ serverSettings: settings });
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('gets the config', async () => {
+    const config = {
+      version: '0.1.0',
+      root: '/srv/jobs',
+      features: { runs: true, control_service: false }
+    };
+    answer = () => jsonResponse(config);
+    await expect(service.getConfig()).resolves.toEqual(config);
+    expect(calls).toEqual([
+      { url: `${BASE_URL}dataops/config`, method: 'GET', body: undefined }
+    ]);
+  });
+
+  it('lists jobs and invalid job folders', async () => {
+    const list = {
+      jobs: [makeJob('orders')],
+      invalid: [{ path: 'broken', message: 'job.toml: missing name' }]
+    };
+    answer = () => jsonResponse(list);
+    await expect(service.listJobs()).resolves.toEqual(list);
+    expect(calls).toEqual([
+      { url: `${BASE_URL}dataops/jobs`, method: 'GET', body: undefined }
+    ]);
+  });
+
+  it('gets one job, escaping its name', async () => {
+    answer = () => jsonResponse(makeJob('a b'));
+    const job = await service.getJob('a b');
+    expect(job.name).toBe('a b');
+    expect(calls[0].url).toBe(`${BASE_URL}dataops/jobs/a%20b`);
+    expect(calls[0].method).toBe('GET');
+  });
+
+  it('creates a job with a JSON body', async () => {
+    answer = () => jsonResponse(makeJob('sales'), 201);
+    const job = await service.createJob({ name: 'sales', team: 'bi' });
+    expect(job.name).toBe('sales');
+    expect(calls).toEqual([
+      {
+        url: `${BASE_URL}dataops/jobs`,
+        method: 'POST',
+        body: { name: 'sales', team: 'bi' }
+      }
+    ]);
+  });
+
+  it('starts a run with arguments', async () => {
+    answer = () => jsonResponse(makeRun('orders', 'r1', 'queued'), 202);
+    const run = await service.startRun('orders', { day: '2024-05-01' });
+    expect(run).toMatchObject({ run_id: 'r1', status: 'queued' });
+    expect(calls).toEqual([
+      {
+        url: `${BASE_URL}dataops/jobs/orders/runs`,
+        method: 'POST',
+        body: { arguments: { day: '2024-05-01' } }
+      }
+    ]);
+  });
+
+  it('starts a run without arguments with an empty body', async () => {
+    answer = () => jsonResponse(makeRun('orders', 'r1', 'running'), 202);
+    await service.startRun('orders');
+    expect(calls[0].body).toEqual({});
+  });
+
+  it('lists runs, filtered by job and limited', async () => {
+    const runs = [makeRun('orders', 'r2', 'running')];
+    answer = () => jsonResponse({ runs });
+    await expect(
+      service.listRuns({ job: 'orders', limit: 5 })
+    ).resolves.toEqual(runs);
+    await service.listRuns();
+    expect(calls.map(call => [call.method, call.url])).toEqual([
+      ['GET', `${BASE_URL}dataops/runs?job=orders&limit=5`],
+      ['GET', `${BASE_URL}dataops/runs`]
+    ]);
+  });
+
+  it('gets a run', async () => {
+    answer = () => jsonResponse(makeRun('orders', 'r/1', 'failed'));
+    const run = await service.getRun('r/1');
+    expect(run.status).toBe('failed');
+    expect(calls[0]).toEqual({
+      url: `${BASE_URL}dataops/runs/r%2F1`,
+      method: 'GET',
+      body: undefined
+    });
+  });
+
+  it('gets a log slice from an offset', async () => {
+    const chunk = { text: 'step ingest\n', offset: 12, complete: false };
+    answer = () => jsonResponse(chunk);
+    await expect(service.getLog('r1', 7)).resolves.toEqual(chunk);
+    await service.getLog('r1');
+    expect(calls.map(call => call.url)).toEqual([
+      `${BASE_URL}dataops/runs/r1/log?offset=7`,
+      `${BASE_URL}dataops/runs/r1/log?offset=0`
+    ]);
+  });
+
+  it('cancels a run', async () => {
+    answer = () => jsonResponse(makeRun('orders', 'r1', 'cancelled'), 202);
+    const run = await service.cancelRun('r1');
+    expect(run.status).toBe('cancelled');
+    expect(calls[0]).toEqual({
+      url: `${BASE_URL}dataops/runs/r1/cancel`,
+      method: 'POST',
+      body: {}
+    });
+  });
+
+  it('maps an error answer to a DataOpsRequestError with the server message', async () => {
+    answer = () =>
+      jsonResponse(
+        { error: 'not_found', message: 'No job named "nope" under the root.' },
+        404
+      );
+    const error = await service.getJob('nope').catch(e => e);
+    expect(error).toBeInstanceOf(DataOpsRequestError);
+    expect(error.status).toBe(404);
+    expect(error.kind).toBe('not_found');
+    expect(error.message).toBe('No job named "nope" under the root.');
+  });
+
+  it('maps a conflict on create', async () => {
+    answer = () =>
+      jsonResponse({ error: 'conflict', message: 'Job sales exists.' }, 409);
+    await expect(service.createJob({ name: 'sales' })).rejects.toMatchObject({
+      status: 409,
+      kind: 'conflict',
+      message: 'Job sales exists.'
+    });
+  });
+
+  it('keeps the status of an error answer that is not JSON', async () => {
+    answer = () =>
+      new Response('<html>Bad gateway</html>', {
+        status: 502,
+        statusText: 'Bad Gateway'
+      });
+    const error = await service.listJobs().catch(e => e);
+    expect(error).toBeInstanceOf(DataOpsRequestError);
+    expect(error.status).toBe(502);
+    expect(error.message).toContain('502 Bad Gateway');
+  });
+
+  it('maps an unreachable server to status 0', async () => {
+    answer = () => Promise.reject(new TypeError('Failed to fetch'));
+    const error = await service.listRuns().catch(e => e);
+    expect(error).toBeInstanceOf(DataOpsRequestError);
+    expect(error.status).toBe(0);
+    expect(error.kind).toBe('network');
+    expect(error.message).toContain('Failed to fetch');
+  });
+
+  it('rejects a success answer that is not JSON', async () => {
+    answer = () => new Response('not json', { status: 200 });
+    await expect(requestAPI('config', {}, settings)).rejects.toBeInstanceOf(
+      DataOpsRequestError
+    );
+  });
+});
