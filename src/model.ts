@@ -182,7 +182,7 @@ export class DataJobsModel implements IDataJobsModel {
       r => r.run_id !== run.run_id
     );
     runs.push(run);
-    runs.sort((a, b) => b.created_at.localeCompare(a.created_at));
+    runs.sort(newestFirst);
     this._runs.set(run.job, runs.slice(0, this._runsPerJob));
     // Answers of loads started before this change are stale.
     this._generation++;
@@ -234,6 +234,14 @@ export namespace DataJobsModel {
     /** How many recent runs to keep per job. */
     runsPerJob?: number;
   }
+}
+
+/** Order of runs by creation time, newest first. */
+function newestFirst(a: Run, b: Run): number {
+  const byTime = Date.parse(b.created_at) - Date.parse(a.created_at);
+  return byTime !== 0 && !isNaN(byTime)
+    ? byTime
+    : b.run_id.localeCompare(a.run_id);
 }
 
 /** A message for people from any error the API calls throw. */

@@ -171,6 +171,21 @@ describe('DataJobsModel', () => {
       expect(emitted).toBe(1);
     });
 
+    it('orders runs by time whatever the precision of their timestamps', async () => {
+      server.runs = [
+        makeRun('orders', 'b', 'succeeded', {
+          created_at: '2024-05-01T10:00:00Z'
+        })
+      ];
+      await model.refresh();
+      server.routes['POST jobs/orders/runs'] = () =>
+        makeRun('orders', 'c', 'queued', {
+          created_at: '2024-05-01T10:00:00.500000Z'
+        });
+      await model.runJob('orders');
+      expect(model.runs('orders').map(r => r.run_id)).toEqual(['c', 'b']);
+    });
+
     it('rejects with the server error and leaves the runs alone', async () => {
       await model.refresh();
       server.routes['POST jobs/orders/runs'] = () => {
