@@ -43,3 +43,26 @@ test.describe('Data Jobs sidebar', () => {
     });
   });
 });
+
+test.describe('Data Jobs sidebar with a failing server', () => {
+  test('shows the server message', async ({ page }) => {
+    await page.route(/\/dataops\/jobs(\?.*)?$/, route =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: 'internal',
+          message: 'The jobs folder cannot be read.'
+        })
+      })
+    );
+    await page.sidebar.openTab('dataops-sidebar');
+    const error = page.locator('#dataops-sidebar .dataops-error');
+    await expect(error).toHaveText(
+      'Could not load data jobs: The jobs folder cannot be read.'
+    );
+    await expect(page.locator('#dataops-sidebar .dataops-job')).toHaveCount(0);
+
+    await page.screenshot({ path: `${SCREENSHOTS}/server-error.png` });
+  });
+});
