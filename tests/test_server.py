@@ -113,7 +113,7 @@ async def test_run_succeeds_with_progress_and_log(jp_fetch: Any, jobs_root: Path
         jp_fetch, "jobs", "orders", "runs", method="POST", body={"arguments": {"limit": 5}}
     )
     assert code == 202 and run["status"] in ("queued", "running")
-    assert "runner_pid" not in run
+    assert "runner_pid" not in run and run["path"] == "jobs/orders"
     final = await wait_for_run(jp_fetch, run["run_id"])
     assert final["status"] == "succeeded", final
     assert [s["status"] for s in final["steps"]] == ["succeeded", "succeeded"]

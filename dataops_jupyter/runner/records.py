@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -86,9 +87,13 @@ class RunRecord(BaseModel):
     def finished(self) -> bool:
         return self.status in FINISHED
 
-    def wire(self) -> dict[str, Any]:
-        """The JSON form sent to clients."""
-        return self.model_dump(mode="json", exclude=_INTERNAL)
+    def wire(self, root: Path | None = None) -> dict[str, Any]:
+        """The JSON form sent to clients; ``path`` relative to ``root`` when given."""
+        data = self.model_dump(mode="json", exclude=_INTERNAL)
+        if root is not None:
+            with contextlib.suppress(ValueError):
+                data["path"] = str(Path(self.path).relative_to(root))
+        return data
 
 
 def planned_record(job: Job, arguments: dict[str, Any], run_id: str | None = None) -> RunRecord:

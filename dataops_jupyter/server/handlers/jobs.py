@@ -55,4 +55,4 @@ class JobRunsHandler(DataOpsHandler):
         if not isinstance(arguments, dict):
             raise InvalidInputError("'arguments' must be a JSON object of name → value")
         record = await self.runs.start(name, arguments)
-        self.reply(record.wire(), status=202)
+        self.reply(record.wire(self.runs.root), status=202)

@@ -26,13 +26,13 @@ class RunsHandler(DataOpsHandler):
     def get(self) -> None:
         job = self.get_query_argument("job", None) or None
         limit = _int_argument(self, "limit", 50)
-        self.reply({"runs": [r.wire() for r in self.runs.list(job, limit)]})
+        self.reply({"runs": [r.wire(self.runs.root) for r in self.runs.list(job, limit)]})
 
 
 class RunHandler(DataOpsHandler):
     @web.authenticated
     def get(self, run_id: str) -> None:
-        self.reply(self.runs.get(run_id).wire())
+        self.reply(self.runs.get(run_id).wire(self.runs.root))
 
 
 class RunLogHandler(DataOpsHandler):
@@ -45,4 +45,4 @@ class RunCancelHandler(DataOpsHandler):
     @web.authenticated
     async def post(self, run_id: str) -> None:
         record = await self.runs.cancel(run_id)
-        self.reply(record.wire(), status=202)
+        self.reply(record.wire(self.runs.root), status=202)
