@@ -34,7 +34,9 @@ def make_job(folder: Path) -> Path:
     (folder / "job.toml").write_text('name = "bench"\n')
     nb = new_notebook(
         cells=[new_code_cell(src, metadata={"tags": tags}) for tags, src in CELLS],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
     )
     nbformat.write(nb, str(folder / "bench.ipynb"))
     return folder / "bench.ipynb"
