@@ -1,0 +1,34 @@
+"""Warehouses (DuckDB embedded by default, PostgreSQL), SQL templating and the ingestion engine."""
+
+from __future__ import annotations
+
+from .base import RetryPolicy, Warehouse, WarehouseError, WarehouseUnavailableError
+from .ingest import IngestError, LoadContext, LoadSummary, ingest
+from .resolve import (
+    DEFAULT_FILE,
+    WORKSPACE_FILE,
+    open_warehouse,
+    resolve_warehouse_url,
+    workspace_root,
+)
+from .sqltext import SQLTemplateError, Statement, prepare, quote_identifier
+
+__all__ = [
+    "DEFAULT_FILE",
+    "WORKSPACE_FILE",
+    "IngestError",
+    "LoadContext",
+    "LoadSummary",
+    "RetryPolicy",
+    "SQLTemplateError",
+    "Statement",
+    "Warehouse",
+    "WarehouseError",
+    "WarehouseUnavailableError",
+    "ingest",
+    "open_warehouse",
+    "prepare",
+    "quote_identifier",
+    "resolve_warehouse_url",
+    "workspace_root",
+]

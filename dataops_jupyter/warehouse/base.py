@@ -1,0 +1,260 @@
+"""The warehouse seam: one class per kind of database, chosen by the URL's scheme."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+import pyarrow as pa
+
+from ..errors import DataOpsError, InvalidInputError
+from .sqltext import Dialect, Statement, quote_identifier
+from .types import sql_type
+
+T = TypeVar("T")
+
+
+class WarehouseError(InvalidInputError):
+    """The database refused a statement: the message is the database's, with the statement."""
+
+    kind = "warehouse"
+
+
+class WarehouseUnavailableError(DataOpsError):
+    """The database stayed busy or unreachable through every retry."""
+
+    status = 503
+    kind = "warehouse-unavailable"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter for transient errors (locks, dropped links)."""
+
+    attempts: int = 8
+    first_delay: float = 0.05
+    max_delay: float = 2.0
+    #: Give up once this many seconds have passed, whatever ``attempts`` says.
+    deadline: float = 60.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first_delay
+        for _ in range(self.attempts - 1):
+            yield delay * (0.5 + random.random())
+            delay = min(delay * 2, self.max_delay)
+
+
+class TableWriter:
+    """Statements the ingestion engine needs, written once for every dialect.
+
+    Mixed into :class:`Warehouse`; a dialect overrides only what differs.
+    """
+
+    dialect: ClassVar[Dialect]
+
+    def placeholder(self, name: str) -> str:
+        return f"${name}" if self.dialect == "duckdb" else f"%({name})s"
+
+    def run_in(
+        self, connection: Any, sql: str, params: dict[str, Any] | None = None
+    ) -> list[Any] | None:
+        """Execute on an open connection; rows if the statement returns any."""
+        cursor = connection.execute(sql, params or None)
+        return cursor.fetchall() if cursor.description is not None else None
+
+    def column_definition(self, field: pa.Field) -> str:
+        return f"{quote_identifier(field.name)} {sql_type(field, self.dialect)}"
+
+    def create_schema(self, connection: Any, schema: str) -> None:
+        self.run_in(connection, f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
+
+    def create_table(self, connection: Any, table: str, fields: Sequence[pa.Field]) -> None:
+        columns = ", ".join(self.column_definition(f) for f in fields)
+        self.run_in(connection, f"CREATE TABLE {quote_identifier(table)} ({columns})")
+
+    def add_column(self, connection: Any, table: str, field: pa.Field) -> None:
+        self.run_in(
+            connection,
+            f"ALTER TABLE {quote_identifier(table)} ADD COLUMN {self.column_definition(field)}",
+        )
+
+    def clear_table(self, connection: Any, table: str) -> None:
+        self.run_in(connection, f"DELETE FROM {quote_identifier(table)}")
+
+    def create_key_index(self, connection: Any, table: str, keys: Sequence[str]) -> None:
+        name = quote_identifier(table.rpartition(".")[2] + "__dataops_key")
+        columns = ", ".join(quote_identifier(k) for k in keys)
+        self.run_in(
+            connection,
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {quote_identifier(table)} ({columns})",
+        )
+
+    def temporary_clause(self) -> str:
+        return ""
+
+    def create_stage(self, connection: Any, stage: str, table: str) -> None:
+        self.run_in(
+            connection,
+            f"CREATE TEMPORARY TABLE {quote_identifier(stage)} {self.temporary_clause()} AS "
+            f"SELECT *, CAST(0 AS BIGINT) AS _dataops_seq FROM {quote_identifier(table)} LIMIT 0",
+        )
+
+    def merge_stage(
+        self, connection: Any, stage: str, table: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> None:
+        """Upsert the stage into the table on ``keys``; the highest sequence of a key wins."""
+        q = quote_identifier
+        key_list = ", ".join(q(k) for k in keys)
+        on = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in keys)
+        updates = ", ".join(f"{q(c)} = s.{q(c)}" for c in columns if c not in keys)
+        inserted = ", ".join(q(c) for c in columns)
+        values = ", ".join(f"s.{q(c)}" for c in columns)
+        latest = (
+            f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key_list} "
+            f"ORDER BY _dataops_seq DESC) AS _dataops_rank FROM {q(stage)}) AS ranked "
+            "WHERE _dataops_rank = 1"
+        )
+        self.run_in(
+            connection,
+            f"MERGE INTO {q(table)} AS t USING ({latest}) AS s ON {on} "
+            + (f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else "")
+            + f"WHEN NOT MATCHED THEN INSERT ({inserted}) VALUES ({values})",
+        )
+
+    def insert_row(self, connection: Any, table: str, values: dict[str, Any]) -> None:
+        columns = ", ".join(quote_identifier(k) for k in values)
+        marks = ", ".join(self.placeholder(k) for k in values)
+        self.run_in(
+            connection,
+            f"INSERT INTO {quote_identifier(table)} ({columns}) VALUES ({marks})",
+            values,
+        )
+
+
+class Warehouse(TableWriter, ABC):
+    """Runs SQL and loads data; subclasses know one database.
+
+    Connections are short-lived: each call opens one, does its work in one transaction and
+    closes it, so that several processes (a kernel, a run, the control service) share a DuckDB
+    file. Transient failures are retried as a whole; the transaction makes that safe.
+    """
+
+    dialect: ClassVar[Dialect]
+    schemes: ClassVar[tuple[str, ...]]
+
+    def __init__(self, url: str, retry: RetryPolicy | None = None) -> None:
+        self.url = url
+        self.retry_policy = retry or RetryPolicy()
+
+    # -- what a database must provide -------------------------------------------------------
+
+    @abstractmethod
+    def connect(self) -> Any:
+        """A new DB-API connection with autocommit off."""
+
+    @abstractmethod
+    def is_transient(self, error: BaseException) -> bool:
+        """Whether retrying the whole transaction may succeed."""
+
+    @abstractmethod
+    def is_database_error(self, error: BaseException) -> bool:
+        """Whether ``error`` is the database refusing a statement (the user's to fix)."""
+
+    @abstractmethod
+    def fetch_arrow(self, connection: Any, statement: Statement) -> pa.Table | None:
+        """Execute one statement; its rows as Arrow, or ``None`` when it returns none."""
+
+    @abstractmethod
+    def columns(self, connection: Any, table: str) -> dict[str, str] | None:
+        """Column name → type of ``table`` (``schema.table`` allowed), ``None`` if missing."""
+
+    @abstractmethod
+    def append_batch(self, connection: Any, table: str, batch: pa.RecordBatch) -> None:
+        """Insert the batch's columns (a subset of the table's) into ``table``."""
+
+    # -- shared behaviour ---------------------------------------------------------------------
+
+    def retrying(
+        self, work: Callable[[], T], on_retry: Callable[[BaseException], None] | None = None
+    ) -> T:
+        """Run ``work`` and run it again after a transient error, with backoff, within bounds."""
+        started = time.monotonic()
+        delays = self.retry_policy.delays()
+        while True:
+            try:
+                return work()
+            except Exception as exc:
+                if not self.is_transient(exc):
+                    raise
+                delay = next(delays, None)
+                waited = time.monotonic() - started
+                if delay is None or waited + delay > self.retry_policy.deadline:
+                    raise WarehouseUnavailableError(
+                        f"the warehouse stayed unavailable after {waited:.1f} s of retries: "
+                        f"{first_line(exc)}"
+                    ) from exc
+                if on_retry is not None:
+                    on_retry(exc)
+                time.sleep(delay)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A connection in a transaction: committed on success, rolled back on any error."""
+        connection = self.connect()
+        try:
+            self.begin(connection)
+            yield connection
+            connection.commit()
+        except BaseException:
+            # The connection may be gone; the database then rolls back by itself.
+            with contextlib.suppress(Exception):
+                connection.rollback()
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def begin(self, connection: Any) -> None:
+        """Start a transaction on ``connection`` (drivers that begin implicitly do nothing)."""
+
+    def run(self, statements: Sequence[Statement]) -> pa.Table | None:
+        """Run statements in one transaction; the last result that has rows, as Arrow."""
+
+        def work() -> pa.Table | None:
+            result = None
+            with self.transaction() as connection:
+                for statement in statements:
+                    try:
+                        table = self.fetch_arrow(connection, statement)
+                    except Exception as exc:
+                        if self.is_database_error(exc) and not self.is_transient(exc):
+                            raise WarehouseError(
+                                f"{first_line(exc)}\n  in: {short(statement.text)}"
+                            ) from None
+                        raise
+                    if table is not None:
+                        result = table
+            return result
+
+        return self.retrying(work)
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table | None:
+        """One statement already written with this database's placeholders."""
+        return self.run([Statement(sql, params or {})])
+
+
+def first_line(error: BaseException) -> str:
+    """The database's message without driver boilerplate (may span a few lines)."""
+    text = str(error).strip()
+    return "\n".join(text.splitlines()[:6]) if text else type(error).__name__
+
+
+def short(sql: str, limit: int = 300) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,193 @@
+"""Turning what a step returns into a stream of Arrow record batches with bounded memory."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from ..errors import InvalidInputError
+
+#: Rows per batch when the data arrives row by row.
+BATCH_ROWS = 100_000
+
+
+class IngestInputError(InvalidInputError):
+    """Data that cannot be ingested as given (wrong shape, mixed types in one column)."""
+
+
+def _is_dataframe(data: Any) -> bool:
+    return type(data).__name__ == "DataFrame" and hasattr(data, "to_dict")
+
+
+def _from_dataframe(frame: Any) -> pa.Table:
+    import pandas as pd
+
+    frame = frame.copy(deep=False)
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == object:
+            sample = series.dropna().head(1).tolist()
+            if sample and isinstance(sample[0], uuid.UUID):
+                frame[column] = series.map(lambda v: v.bytes if isinstance(v, uuid.UUID) else v)
+                frame[column] = frame[column].astype(object)
+                frame.attrs.setdefault("_dataops_uuid", []).append(column)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for column in frame.attrs.get("_dataops_uuid", []):
+        index = table.schema.get_field_index(column)
+        table = table.set_column(
+            index, column, table.column(column).cast(pa.binary(16)).cast(pa.uuid())
+        )
+    del pd
+    return table
+
+
+def _rows_to_table(rows: list[Mapping[str, Any]]) -> pa.Table:
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise IngestInputError(f"rows could not be converted: {exc}") from None
+
+
+def _nested_to_json(table: pa.Table) -> pa.Table:
+    """Struct, list and map columns become JSON text (stored as JSON in the warehouse)."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_nested(field.type):
+            values = [
+                None if v is None else json.dumps(v, default=str)
+                for v in table.column(index).to_pylist()
+            ]
+            table = table.set_column(
+                index,
+                pa.field(field.name, pa.string(), metadata={b"dataops": b"json"}),
+                pa.array(values, pa.string()),
+            )
+        elif pa.types.is_dictionary(field.type):
+            table = table.set_column(
+                index, field.name, table.column(index).cast(field.type.value_type)
+            )
+    return table
+
+
+def _tables(data: Any, batch_rows: int) -> Iterator[pa.Table]:
+    if isinstance(data, pa.Table):
+        yield data
+    elif isinstance(data, pa.RecordBatch):
+        yield pa.Table.from_batches([data])
+    elif _is_dataframe(data):
+        yield _from_dataframe(data)
+    elif isinstance(data, Mapping):
+        yield _rows_to_table([data])
+    elif isinstance(data, str | bytes) or data is None:
+        raise IngestInputError(
+            f"cannot ingest {type(data).__name__}: give a DataFrame, an Arrow table, a dict, "
+            "a list of dicts, or an iterable of those"
+        )
+    elif isinstance(data, Iterable):
+        rows: list[Mapping[str, Any]] = []
+        for item in data:
+            if isinstance(item, Mapping):
+                rows.append(item)
+                if len(rows) >= batch_rows:
+                    yield _rows_to_table(rows)
+                    rows = []
+                continue
+            if rows:
+                yield _rows_to_table(rows)
+                rows = []
+            if isinstance(item, list) and all(isinstance(r, Mapping) for r in item):
+                if item:
+                    yield _rows_to_table(item)
+            else:
+                yield from _tables(item, batch_rows)
+        if rows:
+            yield _rows_to_table(rows)
+    else:
+        raise IngestInputError(
+            f"cannot ingest {type(data).__name__}: give a DataFrame, an Arrow table, a dict, "
+            "a list of dicts, or an iterable of those"
+        )
+
+
+def record_batches(data: Any, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Arrow record batches of at most ``batch_rows`` rows, nested values as JSON text."""
+    for table in _tables(data, batch_rows):
+        table = _nested_to_json(table)
+        yield from table.to_batches(max_chunksize=batch_rows)
+
+
+def is_replayable(data: Any) -> bool:
+    """Whether iterating ``data`` twice gives the same rows (false for generators)."""
+    return isinstance(data, pa.Table | pa.RecordBatch | Mapping | list | tuple) or _is_dataframe(
+        data
+    )
+
+
+class BatchSource:
+    """Batches of one load that can be read again after a transient failure.
+
+    Data that can be iterated twice is simply converted again. A generator is read once: its
+    batches are spooled to a temporary Arrow file as they pass, so a retry replays the spool and
+    then continues the generator. Memory stays at about one batch either way.
+    """
+
+    def __init__(self, data: Any, batch_rows: int = BATCH_ROWS) -> None:
+        self._data = data
+        self._batch_rows = batch_rows
+        self._replayable = is_replayable(data)
+        self._live: Iterator[pa.RecordBatch] | None = None
+        self._spool: Any = None
+        self._writer: ipc.RecordBatchStreamWriter | None = None
+        self._spooled = 0
+        self._writer_schema: pa.Schema | None = None
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        if self._replayable:
+            yield from record_batches(self._data, self._batch_rows)
+            return
+        if self._live is None:
+            self._live = record_batches(self._data, self._batch_rows)
+        yield from self._replay_spool()
+        for batch in self._live:
+            self._keep(batch)
+            yield batch
+
+    def _keep(self, batch: pa.RecordBatch) -> None:
+        if self._writer is not None and batch.schema != self._writer_schema:
+            self._writer.close()
+            self._writer = None
+        if self._writer is None:
+            if self._spool is None:
+                self._spool = tempfile.TemporaryFile(prefix="dataops-ingest-")  # noqa: SIM115
+            self._spool.seek(0, 2)
+            self._writer = ipc.new_stream(self._spool, batch.schema)
+            self._writer_schema = batch.schema
+        self._writer.write_batch(batch)
+        self._spooled += 1
+
+    def _replay_spool(self) -> Iterator[pa.RecordBatch]:
+        if not self._spooled:
+            return
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._spool.seek(0)
+        total = 0
+        spooled = self._spooled
+        while total < spooled:
+            reader = ipc.open_stream(self._spool)
+            for batch in reader:
+                total += 1
+                yield batch
+        self._spool.seek(0, 2)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._spool is not None:
+            self._spool.close()

@@ -1,0 +1,99 @@
+"""DuckDB: the embedded default warehouse, a single file in the workspace."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from .base import Warehouse
+from .sqltext import Dialect, Statement, quote_identifier
+
+_TRANSIENT_MARKERS = ("could not set lock", "conflicting lock", "transaction conflict")
+
+
+def _split(table: str) -> tuple[str | None, str]:
+    schema, _, name = table.rpartition(".")
+    return (schema or None), name
+
+
+class DuckDBWarehouse(Warehouse):
+    """``duckdb:///path/to/file.duckdb`` (``duckdb:///:memory:`` for a private in-memory one).
+
+    DuckDB lets one process at a time write a file, so every call opens the file, works in one
+    transaction and closes it; a process that finds the file locked retries with backoff.
+    """
+
+    dialect: ClassVar[Dialect] = "duckdb"
+    schemes: ClassVar[tuple[str, ...]] = ("duckdb",)
+    _view_counter = 0
+    _counter_lock = threading.Lock()
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        path = url.split("://", 1)[1] if "://" in url else url
+        self.path = path[1:] if path.startswith("/:memory:") else path
+        self._memory: Any = None
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+    def connect(self) -> Any:
+        import duckdb
+
+        if self.path == ":memory:":
+            # One private database per warehouse object; connections are cursors on it.
+            if self._memory is None:
+                self._memory = duckdb.connect(":memory:")
+            return self._memory.cursor()
+        return duckdb.connect(self.path)
+
+    def begin(self, connection: Any) -> None:
+        connection.execute("BEGIN TRANSACTION")
+
+    def is_transient(self, error: BaseException) -> bool:
+        import duckdb
+
+        if not isinstance(error, duckdb.Error):
+            return False
+        message = str(error).lower()
+        return any(marker in message for marker in _TRANSIENT_MARKERS)
+
+    def is_database_error(self, error: BaseException) -> bool:
+        import duckdb
+
+        return isinstance(error, duckdb.Error)
+
+    def fetch_arrow(self, connection: Any, statement: Statement) -> pa.Table | None:
+        relation = connection.sql(statement.text, params=statement.params or None)
+        if relation is None:
+            return None
+        table: pa.Table = relation.to_arrow_table()
+        return table
+
+    def columns(self, connection: Any, table: str) -> dict[str, str] | None:
+        schema, name = _split(table)
+        rows = connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = $name AND table_schema = coalesce($schema, current_schema()) "
+            "ORDER BY ordinal_position",
+            {"name": name, "schema": schema},
+        ).fetchall()
+        return {row[0]: row[1] for row in rows} or None
+
+    def _view_name(self) -> str:
+        with self._counter_lock:
+            DuckDBWarehouse._view_counter += 1
+            return f"_dataops_batch_{DuckDBWarehouse._view_counter}"
+
+    def append_batch(self, connection: Any, table: str, batch: pa.RecordBatch) -> None:
+        view = self._view_name()
+        connection.register(view, batch)
+        try:
+            columns = ", ".join(quote_identifier(n) for n in batch.schema.names)
+            connection.execute(
+                f"INSERT INTO {quote_identifier(table)} ({columns}) SELECT {columns} FROM {view}"
+            )
+        finally:
+            connection.unregister(view)

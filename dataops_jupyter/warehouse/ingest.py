@@ -1,0 +1,356 @@
+"""The ingestion engine: any supported data into a warehouse table, all or nothing.
+
+A load streams Arrow batches into the table inside one transaction. The table is created with
+types inferred from the data when missing; new columns are added (``schema="evolve"``) or
+refused (``"freeze"``); a column whose type would change is an error. ``replace`` swaps the
+contents inside the transaction, so readers see the old rows until the new ones are committed.
+``merge`` upserts on the key: within one load, the last row of a key wins. Every row gets
+``_load_id`` and ``_loaded_at``; each load is recorded in ``_dataops_loads``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pyarrow as pa
+
+from ..errors import InvalidInputError
+from .base import Warehouse, WarehouseError, first_line
+from .batches import BatchSource
+from .sqltext import quote_identifier
+from .types import accepts, sql_type
+
+Mode = Literal["append", "replace", "merge"]
+SchemaPolicy = Literal["evolve", "freeze"]
+MODES: tuple[str, ...] = ("append", "replace", "merge")
+SCHEMA_POLICIES: tuple[str, ...] = ("evolve", "freeze")
+LOADS_TABLE = "_dataops_loads"
+LOAD_ID, LOADED_AT, SEQUENCE = "_load_id", "_loaded_at", "_dataops_seq"
+#: Called after each batch with the rows loaded so far and the seconds since the load began.
+Progress = Callable[[int, float], None]
+
+
+class IngestError(InvalidInputError):
+    """A load that cannot succeed as asked; the table is left as it was."""
+
+    kind = "ingest"
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """Who loads: recorded with each load in ``_dataops_loads``."""
+
+    job: str | None = None
+    run: str | None = None
+    step: str | None = None
+
+
+@dataclass
+class LoadSummary:
+    """What a load did."""
+
+    load_id: str
+    table: str
+    mode: str
+    rows: int
+    seconds: float
+    columns_added: list[str] = field(default_factory=list)
+    created: bool = False
+    attempts: int = 1
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float(self.rows)
+
+    def __str__(self) -> str:
+        extra = " (table created)" if self.created else ""
+        if self.columns_added:
+            extra += f" (columns added: {', '.join(self.columns_added)})"
+        return (
+            f"{self.mode}: {self.rows:,} rows into {self.table} in {self.seconds:.2f} s "
+            f"({self.rows_per_second:,.0f} rows/s){extra}"
+        )
+
+
+_LOADS_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {LOADS_TABLE} (load_id VARCHAR PRIMARY KEY, "
+    "table_name VARCHAR NOT NULL, mode VARCHAR NOT NULL, rows BIGINT NOT NULL, "
+    "started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, status VARCHAR NOT NULL, "
+    "job VARCHAR, run VARCHAR, step VARCHAR, error VARCHAR)"
+)
+
+
+def _check_request(table: str, mode: str, key: Sequence[str] | None, schema: str) -> list[str]:
+    quote_identifier(table, "table")
+    if mode not in MODES:
+        raise IngestError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    if schema not in SCHEMA_POLICIES:
+        raise IngestError(f"schema {schema!r} is not one of {', '.join(SCHEMA_POLICIES)}")
+    keys = [key] if isinstance(key, str) else list(key or [])
+    if mode == "merge" and not keys:
+        raise IngestError("mode 'merge' needs key columns, e.g. key=['product_id']")
+    for name in keys:
+        quote_identifier(name, "key")
+    return keys
+
+
+class _Load:
+    """One attempt at one load, inside one transaction."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        table: str,
+        mode: str,
+        keys: list[str],
+        schema: str,
+        load_id: str,
+        loaded_at: datetime,
+        progress: Progress | None,
+    ) -> None:
+        self.warehouse, self.table, self.mode, self.keys = warehouse, table, mode, keys
+        self.schema, self.load_id, self.loaded_at = schema, load_id, loaded_at
+        self.progress = progress
+        self.columns: dict[str, str] | None = None
+        self.created = False
+        self.added: list[str] = []
+        self.stage: str | None = None
+        self.stage_columns: list[str] = []
+        self.stage_known: set[str] = set()
+        self.rows = 0
+
+    def stamp(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        rows = batch.num_rows
+        arrays = [*batch.columns, pa.array([self.load_id] * rows, pa.string())]
+        arrays.append(pa.array([self.loaded_at] * rows, pa.timestamp("us", tz="UTC")))
+        names = [*batch.schema.names, LOAD_ID, LOADED_AT]
+        fields = [
+            *batch.schema,
+            pa.field(LOAD_ID, pa.string()),
+            pa.field(LOADED_AT, arrays[-1].type),
+        ]
+        if self.mode == "merge":
+            arrays.append(pa.array(range(self.rows, self.rows + rows), pa.int64()))
+            fields.append(pa.field(SEQUENCE, pa.int64()))
+            names.append(SEQUENCE)
+        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+    def fit_schema(self, connection: Any, batch: pa.RecordBatch) -> None:
+        """Create the table, or check the batch against it and add new columns."""
+        warehouse, dialect = self.warehouse, self.warehouse.dialect
+        fields = [f for f in batch.schema if f.name != SEQUENCE]
+        for name in (LOAD_ID, LOADED_AT):
+            if [f.name for f in batch.schema].count(name) > 1:
+                raise IngestError(f"the data has a column named {name!r}, which is reserved")
+        for name in self.keys:
+            if name not in batch.schema.names:
+                raise IngestError(f"key column {name!r} is not in the data")
+        if self.columns is None:
+            self.columns = warehouse.columns(connection, self.table)
+        if self.columns is None:
+            schema_name = self.table.rpartition(".")[0]
+            if schema_name:
+                warehouse.create_schema(connection, schema_name)
+            warehouse.create_table(connection, self.table, fields)
+            if self.keys and dialect == "postgres":
+                warehouse.create_key_index(connection, self.table, self.keys)
+            self.columns = {f.name: sql_type(f, dialect) for f in fields}
+            self.created = True
+            return
+        conflicts, new = [], []
+        for f in fields:
+            wanted = sql_type(f, dialect)
+            existing = self.columns.get(f.name)
+            if existing is None:
+                new.append(f)
+            elif pa.types.is_null(f.type):
+                continue
+            elif not accepts(existing, wanted):
+                conflicts.append(
+                    f"column {f.name!r}: the table has {existing}, the data has {wanted}"
+                )
+        if conflicts:
+            raise IngestError(
+                f"type conflict in {self.table}: "
+                + "; ".join(conflicts)
+                + ". Convert the values, or load them into a new column"
+            )
+        if new and self.schema == "freeze":
+            raise IngestError(
+                f"{self.table} has schema 'freeze' and the data has new columns: "
+                f"{', '.join(f.name for f in new)}. Drop them, or load with schema='evolve'"
+            )
+        for f in new:
+            warehouse.add_column(connection, self.table, f)
+            self.columns[f.name] = sql_type(f, dialect)
+            self.added.append(f.name)
+
+    def write(self, connection: Any, batch: pa.RecordBatch) -> None:
+        if self.mode != "merge":
+            self.warehouse.append_batch(connection, self.table, batch)
+            return
+        if self.stage is None:
+            self.stage = f"_dataops_stage_{self.load_id.replace('-', '')}"
+            self.warehouse.create_stage(connection, self.stage, self.table)
+            self.stage_known = set(self.columns or {})
+        for f in batch.schema:
+            if f.name == SEQUENCE:
+                continue
+            if f.name not in self.stage_known:
+                self.warehouse.add_column(connection, self.stage, f)
+                self.stage_known.add(f.name)
+            if f.name not in self.stage_columns:
+                self.stage_columns.append(f.name)
+        self.warehouse.append_batch(connection, self.stage, batch)
+
+    def merge(self, connection: Any) -> None:
+        if self.stage is None:
+            return
+        keys = [quote_identifier(k) for k in self.keys]
+        nulls = self.warehouse.run_in(
+            connection,
+            f"SELECT count(*) FROM {self.stage} WHERE " + " OR ".join(f"{k} IS NULL" for k in keys),
+        )
+        if nulls and nulls[0][0]:
+            raise IngestError(
+                f"{nulls[0][0]} rows have no value in key column(s) {', '.join(self.keys)}"
+            )
+        self.warehouse.merge_stage(
+            connection, self.stage, self.table, self.keys, self.stage_columns
+        )
+
+
+def ingest(
+    warehouse: Warehouse,
+    data: Any,
+    table: str,
+    mode: str = "append",
+    key: Sequence[str] | str | None = None,
+    schema: str = "evolve",
+    context: LoadContext | None = None,
+    progress: Progress | None = None,
+    batch_rows: int | None = None,
+) -> LoadSummary:
+    """Load ``data`` into ``table``; see the module docstring for the rules."""
+    keys = _check_request(table, mode, key, schema)
+    context = context or LoadContext()
+    load_id = str(uuid.uuid4())
+    loaded_at = datetime.now(UTC)
+    source = BatchSource(data, batch_rows) if batch_rows else BatchSource(data)
+    started = time.monotonic()
+    attempts = 0
+
+    def attempt() -> _Load:
+        nonlocal attempts
+        attempts += 1
+        load = _Load(warehouse, table, mode, keys, schema, load_id, loaded_at, progress)
+        with warehouse.transaction() as connection:
+            warehouse.run_in(connection, _LOADS_DDL)
+            cleared = False
+            for raw in source:
+                if raw.num_rows == 0 and load.columns is not None:
+                    continue
+                batch = load.stamp(raw)
+                load.fit_schema(connection, batch)
+                if mode == "replace" and not cleared and not load.created:
+                    warehouse.clear_table(connection, table)
+                cleared = True
+                load.write(connection, batch)
+                load.rows += raw.num_rows
+                if progress is not None:
+                    progress(load.rows, time.monotonic() - started)
+            if mode == "replace" and not cleared and warehouse.columns(connection, table):
+                warehouse.clear_table(connection, table)
+            load.merge(connection)
+            _record(warehouse, connection, load, context, started, "succeeded", None)
+        return load
+
+    try:
+        load = warehouse.retrying(attempt)
+    except IngestError as exc:
+        _record_failure(warehouse, table, mode, load_id, context, started, exc.message)
+        raise
+    except Exception as exc:
+        if warehouse.is_database_error(exc) and not warehouse.is_transient(exc):
+            message = f"loading {table} failed: {first_line(exc)}"
+            _record_failure(warehouse, table, mode, load_id, context, started, message)
+            raise WarehouseError(message) from None
+        _record_failure(warehouse, table, mode, load_id, context, started, first_line(exc))
+        raise
+    finally:
+        source.close()
+    return LoadSummary(
+        load_id=load_id,
+        table=table,
+        mode=mode,
+        rows=load.rows,
+        seconds=time.monotonic() - started,
+        columns_added=load.added,
+        created=load.created,
+        attempts=attempts,
+    )
+
+
+def _record(
+    warehouse: Warehouse,
+    connection: Any,
+    load: _Load | None,
+    context: LoadContext,
+    started: float,
+    status: str,
+    error: str | None,
+    *,
+    table: str = "",
+    mode: str = "",
+    load_id: str = "",
+) -> None:
+    now = datetime.now(UTC)
+    began = datetime.fromtimestamp(time.time() - (time.monotonic() - started), UTC)
+    values = {
+        "load_id": load.load_id if load else load_id,
+        "table_name": load.table if load else table,
+        "mode": load.mode if load else mode,
+        "rows": load.rows if load else 0,
+        "started_at": began,
+        "finished_at": now,
+        "status": status,
+        "job": context.job,
+        "run": context.run,
+        "step": context.step,
+        "error": error,
+    }
+    warehouse.insert_row(connection, LOADS_TABLE, values)
+
+
+def _record_failure(
+    warehouse: Warehouse,
+    table: str,
+    mode: str,
+    load_id: str,
+    context: LoadContext,
+    started: float,
+    message: str,
+) -> None:
+    """Best effort: a failed load is recorded in its own transaction after the rollback."""
+    try:
+        with warehouse.transaction() as connection:
+            warehouse.run_in(connection, _LOADS_DDL)
+            _record(
+                warehouse,
+                connection,
+                None,
+                context,
+                started,
+                "failed",
+                message,
+                table=table,
+                mode=mode,
+                load_id=load_id,
+            )
+    except Exception:  # the warehouse may be the reason the load failed
+        pass
