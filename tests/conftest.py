@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.postgres"]
 
 Cell = tuple[Sequence[str], str]
 
@@ -52,3 +53,12 @@ def make_job(tmp_path: Path) -> MakeJob:
         return folder
 
     return make
+
+
+def ipython_shell() -> Any:
+    """The test process's one IPython shell (created on first use)."""
+    from IPython.terminal.interactiveshell import TerminalInteractiveShell
+    from IPython.testing.globalipapp import start_ipython
+
+    start_ipython()
+    return TerminalInteractiveShell.instance()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from .conftest import ipython_shell
+
 FORBIDDEN = (
     "jupyter_server",
     "tornado",
@@ -24,13 +26,11 @@ def test_kernel_magics_imports_nothing_heavy() -> None:
 
 
 def test_job_context_in_an_ipython_shell(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from IPython.testing.globalipapp import start_ipython
-
     (tmp_path / "job.toml").write_text('name = "interactive-job"\n')
     monkeypatch.chdir(tmp_path)
     for name in ("DATAOPS_JOB_DIR", "DATAOPS_JOB_NAME", "DATAOPS_ARGS", "DATAOPS_RUN_ID"):
         monkeypatch.delenv(name, raising=False)
-    shell = start_ipython()
+    shell = ipython_shell()
     shell.run_line_magic("load_ext", "kernel_magics")
     job = shell.user_ns["job"]
     assert job.name == "interactive-job" and job.args == {} and job.execution_id is None

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from kernel_magics.context import source_digest
+
 from ..jobs import Job, check_arguments
 from .notebook import STEP_METADATA, build_execution_notebook
 from .records import (
@@ -212,6 +214,7 @@ class JobRun:
             "DATAOPS_JOB_DIR": str(self.job.folder),
             "DATAOPS_RUN_ID": self.record.run_id,
             "DATAOPS_ARGS": json.dumps({**self.job.parameters, **self.arguments}),
+            "DATAOPS_STEPS": json.dumps({source_digest(s.source): s.name for s in self.job.steps}),
             "PYTHONUNBUFFERED": "1",
         }
 

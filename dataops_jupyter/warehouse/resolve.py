@@ -87,3 +87,23 @@ def open_warehouse(url: str) -> Warehouse:
             "postgresql://user@host/database"
         )
     return kinds[scheme](url)
+
+
+def named_connection(root: Path, name: str) -> str:
+    """The URL of connection ``name`` from the ``[connections]`` table of dataops.toml."""
+    path = root / WORKSPACE_FILE
+    connections: dict[str, object] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInputError(f"{path}: not valid TOML: {exc}") from None
+        connections = data.get("connections", {}) or {}
+    url = connections.get(name)
+    if not isinstance(url, str):
+        known = ", ".join(sorted(connections)) or "none"
+        raise InvalidInputError(
+            f"connection {name!r} is not defined: give a URL, or add it to [connections] in "
+            f"{path} (defined: {known})"
+        )
+    return _absolute(url, root)

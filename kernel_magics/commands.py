@@ -1,0 +1,151 @@
+"""What ``%%sql``, ``%%ingest``, ``job.sql`` and ``job.ingest`` do, apart from parsing options.
+
+Errors the user can fix come out as :class:`IPython.core.error.UsageError` with a short message
+(no Python traceback): the database's message and the statement, or what to change.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dataops_jupyter.warehouse import LoadSummary, Warehouse
+
+    from .context import JobContext
+
+#: A load that runs longer than this many seconds shows progress.
+PROGRESS_AFTER = 2.0
+
+
+def _user_error(exc: Exception) -> UsageError:
+    message = getattr(exc, "message", None) or str(exc)
+    return UsageError(message)
+
+
+def connection_for(job: JobContext, conn: str | None) -> Warehouse:
+    """The job's warehouse, or the one named by ``--conn`` (a URL or a name in dataops.toml)."""
+    if not conn:
+        return job.warehouse
+    from dataops_jupyter.errors import InvalidInputError
+    from dataops_jupyter.warehouse import open_warehouse, workspace_root
+    from dataops_jupyter.warehouse.resolve import named_connection
+
+    try:
+        url = conn if "://" in conn else named_connection(workspace_root(job.folder), conn)
+        return open_warehouse(url)
+    except InvalidInputError as exc:
+        raise _user_error(exc) from None
+
+
+def run_sql(
+    job: JobContext,
+    sql: str,
+    values: Mapping[str, Any],
+    conn: str | None = None,
+) -> pd.DataFrame | None:
+    """Run the statements of ``sql`` in one transaction; the last result as a DataFrame."""
+    from dataops_jupyter.errors import DataOpsError
+    from dataops_jupyter.warehouse import prepare
+
+    warehouse = connection_for(job, conn)
+    try:
+        statements = prepare(sql, values, job.identifiers(), warehouse.dialect, job.comment())
+        if not statements:
+            raise UsageError("no SQL statement to run")
+        result = warehouse.run(statements)
+    except DataOpsError as exc:
+        raise _user_error(exc) from None
+    if result is None:
+        return None
+    return result.to_pandas()
+
+
+def _known_total(data: Any) -> int | None:
+    for attribute in ("num_rows", "shape"):
+        value = getattr(data, attribute, None)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, tuple) and value:
+            return int(value[0])
+    if isinstance(data, list | tuple):
+        return len(data)
+    return None
+
+
+class LoadProgress:
+    """Shows a load's progress once it has run for a while: a live bar in a notebook, plain
+    lines in a run's log (where no one can see a widget)."""
+
+    def __init__(self, table: str, total: int | None, in_run: bool) -> None:
+        self.table, self.total, self.in_run = table, total, in_run
+        self._widget: Any = None
+        self._last_line = 0.0
+
+    def __call__(self, rows: int, seconds: float) -> None:
+        if seconds < PROGRESS_AFTER:
+            return
+        rate = rows / seconds if seconds else 0.0
+        text = f"{self.table}: {rows:,} rows" + (f" of {self.total:,}" if self.total else "")
+        text += f" · {rate:,.0f} rows/s"
+        if self.in_run:
+            if seconds - self._last_line >= PROGRESS_AFTER:
+                self._last_line = seconds
+                print(f"ingest {text}", flush=True)
+            return
+        self._update_widget(rows, text)
+
+    def _update_widget(self, rows: int, text: str) -> None:
+        if self._widget is None:
+            try:
+                import ipywidgets as widgets
+                from IPython.display import display
+            except ImportError:
+                self.in_run = True
+                return
+            bar = widgets.IntProgress(min=0, max=self.total or max(rows * 2, 1))
+            label = widgets.Label(text)
+            self._widget = (bar, label)
+            display(widgets.HBox([bar, label]))
+        bar, label = self._widget
+        if not self.total and rows > bar.max:
+            bar.max = rows * 2
+        bar.value = min(rows, bar.max)
+        label.value = text
+
+    def finish(self, summary: LoadSummary) -> None:
+        if self._widget is not None:
+            bar, label = self._widget
+            bar.max = max(summary.rows, 1)
+            bar.value = bar.max
+            bar.bar_style = "success"
+            label.value = str(summary)
+
+
+def run_ingest(
+    job: JobContext,
+    data: Any,
+    table: str,
+    mode: str = "append",
+    key: Sequence[str] | str | None = None,
+    schema: str = "evolve",
+) -> LoadSummary:
+    """Load ``data`` into ``table`` of the job's warehouse and return the summary."""
+    from dataops_jupyter.errors import DataOpsError
+    from dataops_jupyter.warehouse import LoadContext, ingest
+
+    progress = LoadProgress(
+        table, _known_total(data), in_run=bool(os.environ.get("DATAOPS_RUN_ID"))
+    )
+    context = LoadContext(job=job.name, run=job.execution_id, step=job.step)
+    try:
+        summary = ingest(job.warehouse, data, table, mode, key, schema, context, progress)
+    except DataOpsError as exc:
+        raise _user_error(exc) from None
+    progress.finish(summary)
+    return summary
