@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks of projects using dataops-jupyter (not used at run time)."""
