@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -14,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 import pyarrow as pa
 
 from ..errors import DataOpsError, InvalidInputError
-from .sqltext import Dialect, Statement, quote_identifier
+from .sqltext import Dialect, Statement, quote_identifier, quote_name
 from .types import sql_type
 
 T = TypeVar("T")
@@ -69,7 +70,7 @@ class TableWriter:
         return cursor.fetchall() if cursor.description is not None else None
 
     def column_definition(self, field: pa.Field) -> str:
-        return f"{quote_identifier(field.name)} {sql_type(field, self.dialect)}"
+        return f"{quote_name(field.name)} {sql_type(field, self.dialect)}"
 
     def create_schema(self, connection: Any, schema: str) -> None:
         self.run_in(connection, f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
@@ -84,12 +85,23 @@ class TableWriter:
             f"ALTER TABLE {quote_identifier(table)} ADD COLUMN {self.column_definition(field)}",
         )
 
+    def change_column_type(self, connection: Any, table: str, field: pa.Field) -> None:
+        """Give a column that holds only NULLs so far the type of ``field``."""
+        kind = sql_type(field, self.dialect)
+        column = quote_name(field.name)
+        self.run_in(
+            connection,
+            f"ALTER TABLE {quote_identifier(table)} ALTER COLUMN {column} TYPE {kind} "
+            f"USING CAST({column} AS {kind})",
+        )
+
     def clear_table(self, connection: Any, table: str) -> None:
+        # DELETE, not TRUNCATE: readers keep seeing the old rows until the load commits.
         self.run_in(connection, f"DELETE FROM {quote_identifier(table)}")
 
     def create_key_index(self, connection: Any, table: str, keys: Sequence[str]) -> None:
         name = quote_identifier(table.rpartition(".")[2] + "__dataops_key")
-        columns = ", ".join(quote_identifier(k) for k in keys)
+        columns = ", ".join(quote_name(k) for k in keys)
         self.run_in(
             connection,
             f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {quote_identifier(table)} ({columns})",
@@ -109,7 +121,7 @@ class TableWriter:
         self, connection: Any, stage: str, table: str, keys: Sequence[str], columns: Sequence[str]
     ) -> None:
         """Upsert the stage into the table on ``keys``; the highest sequence of a key wins."""
-        q = quote_identifier
+        q = quote_name
         key_list = ", ".join(q(k) for k in keys)
         on = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in keys)
         updates = ", ".join(f"{q(c)} = s.{q(c)}" for c in columns if c not in keys)
@@ -117,18 +129,19 @@ class TableWriter:
         values = ", ".join(f"s.{q(c)}" for c in columns)
         latest = (
             f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key_list} "
-            f"ORDER BY _dataops_seq DESC) AS _dataops_rank FROM {q(stage)}) AS ranked "
+            f"ORDER BY _dataops_seq DESC) AS _dataops_rank FROM {quote_identifier(stage)}) "
+            "AS ranked "
             "WHERE _dataops_rank = 1"
         )
         self.run_in(
             connection,
-            f"MERGE INTO {q(table)} AS t USING ({latest}) AS s ON {on} "
+            f"MERGE INTO {quote_identifier(table)} AS t USING ({latest}) AS s ON {on} "
             + (f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else "")
             + f"WHEN NOT MATCHED THEN INSERT ({inserted}) VALUES ({values})",
         )
 
     def insert_row(self, connection: Any, table: str, values: dict[str, Any]) -> None:
-        columns = ", ".join(quote_identifier(k) for k in values)
+        columns = ", ".join(quote_name(k) for k in values)
         marks = ", ".join(self.placeholder(k) for k in values)
         self.run_in(
             connection,
@@ -147,10 +160,12 @@ class Warehouse(TableWriter, ABC):
 
     dialect: ClassVar[Dialect]
     schemes: ClassVar[tuple[str, ...]]
+    #: How long and how often to retry when ``retry`` is not given.
+    default_retry: ClassVar[RetryPolicy] = RetryPolicy()
 
     def __init__(self, url: str, retry: RetryPolicy | None = None) -> None:
         self.url = url
-        self.retry_policy = retry or RetryPolicy()
+        self.retry_policy = retry or self.default_retry
 
     # -- what a database must provide -------------------------------------------------------
 
@@ -165,6 +180,11 @@ class Warehouse(TableWriter, ABC):
     @abstractmethod
     def is_database_error(self, error: BaseException) -> bool:
         """Whether ``error`` is the database refusing a statement (the user's to fix)."""
+
+    def is_creation_race(self, error: BaseException) -> bool:
+        """Whether ``error`` says another transaction created the same table or schema first
+        (after which running the load again finds it and goes on)."""
+        return False
 
     @abstractmethod
     def fetch_arrow(self, connection: Any, statement: Statement) -> pa.Table | None:
@@ -181,20 +201,29 @@ class Warehouse(TableWriter, ABC):
     # -- shared behaviour ---------------------------------------------------------------------
 
     def retrying(
-        self, work: Callable[[], T], on_retry: Callable[[BaseException], None] | None = None
+        self,
+        work: Callable[[], T],
+        on_retry: Callable[[BaseException], None] | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        transient: Callable[[BaseException], bool] | None = None,
     ) -> T:
-        """Run ``work`` and run it again after a transient error, with backoff, within bounds."""
+        """Run ``work`` and run it again after a transient error, with backoff, within bounds.
+
+        ``transient`` widens what counts as transient for this piece of work only.
+        """
+        policy = policy or self.retry_policy
         started = time.monotonic()
-        delays = self.retry_policy.delays()
+        delays = policy.delays()
         while True:
             try:
                 return work()
             except Exception as exc:
-                if not self.is_transient(exc):
+                if not (self.is_transient(exc) or (transient is not None and transient(exc))):
                     raise
                 delay = next(delays, None)
                 waited = time.monotonic() - started
-                if delay is None or waited + delay > self.retry_policy.deadline:
+                if delay is None or waited + delay > policy.deadline:
                     raise WarehouseUnavailableError(
                         f"the warehouse stayed unavailable after {waited:.1f} s of retries: "
                         f"{first_line(exc)}"
@@ -206,7 +235,14 @@ class Warehouse(TableWriter, ABC):
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         """A connection in a transaction: committed on success, rolled back on any error."""
-        connection = self.connect()
+        try:
+            connection = self.connect()
+        except Exception as exc:
+            if self.is_database_error(exc) and not self.is_transient(exc):
+                raise WarehouseError(
+                    f"could not open the warehouse {self.display_url()}: {first_line(exc)}"
+                ) from None
+            raise
         try:
             self.begin(connection)
             yield connection
@@ -219,6 +255,10 @@ class Warehouse(TableWriter, ABC):
         finally:
             with contextlib.suppress(Exception):
                 connection.close()
+
+    def display_url(self) -> str:
+        """The URL without its password, for messages."""
+        return re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", self.url)
 
     def begin(self, connection: Any) -> None:
         """Start a transaction on ``connection`` (drivers that begin implicitly do nothing)."""

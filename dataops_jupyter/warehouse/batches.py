@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,43 +26,88 @@ def _is_dataframe(data: Any) -> bool:
     return type(data).__name__ == "DataFrame" and hasattr(data, "to_dict")
 
 
-def _from_dataframe(frame: Any) -> pa.Table:
-    import pandas as pd
+def _is_nested(value: Any) -> bool:
+    return isinstance(value, Mapping | list | tuple)
 
-    frame = frame.copy(deep=False)
+
+def _to_json(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return json.dumps(value, default=str)
+
+
+def _as_json_field(table: pa.Table, name: str) -> pa.Table:
+    index = table.schema.get_field_index(name)
+    field = pa.field(name, pa.string(), metadata={b"dataops": b"json"})
+    return table.set_column(index, field, table.column(index).cast(pa.string()))
+
+
+def _from_dataframe(frame: Any) -> pa.Table:
+    """A DataFrame as Arrow: ``uuid.UUID`` objects as UUIDs, dicts and lists as JSON text."""
+    uuid_columns: list[str] = []
+    json_columns: list[str] = []
+    replaced: dict[Any, Any] = {}
     for column in frame.columns:
         series = frame[column]
-        if series.dtype == object:
-            sample = series.dropna().head(1).tolist()
-            if sample and isinstance(sample[0], uuid.UUID):
-                frame[column] = series.map(lambda v: v.bytes if isinstance(v, uuid.UUID) else v)
-                frame[column] = frame[column].astype(object)
-                frame.attrs.setdefault("_dataops_uuid", []).append(column)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for column in frame.attrs.get("_dataops_uuid", []):
+        if series.dtype != object:
+            continue
+        values = series.dropna()
+        if values.empty:
+            continue
+        if all(isinstance(v, uuid.UUID) for v in values):
+            replaced[column] = series.map(lambda v: v.bytes if isinstance(v, uuid.UUID) else None)
+            uuid_columns.append(str(column))
+        elif any(_is_nested(v) for v in values):
+            replaced[column] = series.map(_to_json)
+            json_columns.append(str(column))
+    if replaced:
+        frame = frame.copy(deep=False)  # the caller's frame stays as it was
+        for column, series in replaced.items():
+            frame[column] = series.astype(object)
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise IngestInputError(f"the DataFrame could not be converted: {exc}") from None
+    for column in uuid_columns:
         index = table.schema.get_field_index(column)
         table = table.set_column(
-            index, column, table.column(column).cast(pa.binary(16)).cast(pa.uuid())
+            index, column, table.column(index).cast(pa.binary(16)).cast(pa.uuid())
         )
-    del pd
+    for column in json_columns:
+        table = _as_json_field(table, column)
     return table
 
 
 def _rows_to_table(rows: list[Mapping[str, Any]]) -> pa.Table:
+    """Rows as a table whose columns are every key seen, in order of first appearance.
+
+    A key missing from a row is NULL there. Dicts and lists are kept as JSON text exactly as
+    given (Arrow would force one structure on all of them and add missing keys as nulls).
+    """
+    names: dict[str, None] = {}
+    for row in rows:
+        for name in row:
+            if not isinstance(name, str):
+                raise IngestInputError(f"column names must be strings, got {name!r}")
+            names.setdefault(name)
+    columns: dict[str, list[Any]] = {name: [row.get(name) for row in rows] for name in names}
+    json_names = [n for n, values in columns.items() if any(_is_nested(v) for v in values)]
+    for name in json_names:
+        columns[name] = [_to_json(v) for v in columns[name]]
     try:
-        return pa.Table.from_pylist(rows)
+        table = pa.table({name: pa.array(values) for name, values in columns.items()})
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise IngestInputError(f"rows could not be converted: {exc}") from None
+    for name in json_names:
+        table = _as_json_field(table, name)
+    return table
 
 
 def _nested_to_json(table: pa.Table) -> pa.Table:
     """Struct, list and map columns become JSON text (stored as JSON in the warehouse)."""
     for index, field in enumerate(table.schema):
         if pa.types.is_nested(field.type):
-            values = [
-                None if v is None else json.dumps(v, default=str)
-                for v in table.column(index).to_pylist()
-            ]
+            values = [_to_json(v) for v in table.column(index).to_pylist()]
             table = table.set_column(
                 index,
                 pa.field(field.name, pa.string(), metadata={b"dataops": b"json"}),

@@ -8,10 +8,13 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from .base import Warehouse
-from .sqltext import Dialect, Statement, quote_identifier
+from .base import RetryPolicy, Warehouse
+from .sqltext import Dialect, Statement, quote_identifier, quote_name
 
-_TRANSIENT_MARKERS = ("could not set lock", "conflicting lock", "transaction conflict")
+#: Another process holds the file (``IO Error: Could not set lock on file``).
+_LOCK_MARKERS = ("could not set lock", "conflicting lock")
+#: Another transaction of this process changed the same rows or catalog entries.
+_CONFLICT_MARKERS = ("conflict",)
 
 
 def _split(table: str) -> tuple[str | None, str]:
@@ -28,6 +31,12 @@ class DuckDBWarehouse(Warehouse):
 
     dialect: ClassVar[Dialect] = "duckdb"
     schemes: ClassVar[tuple[str, ...]] = ("duckdb",)
+    #: The file is busy for as long as another process's transaction, usually tens of
+    #: milliseconds: poll often with a short ceiling, so that a waiting process gets its turn
+    #: instead of sleeping through free moments, and give up only after a long busy spell.
+    default_retry: ClassVar[RetryPolicy] = RetryPolicy(
+        attempts=1000, first_delay=0.01, max_delay=0.2, deadline=60.0
+    )
     _view_counter = 0
     _counter_lock = threading.Lock()
 
@@ -58,7 +67,11 @@ class DuckDBWarehouse(Warehouse):
         if not isinstance(error, duckdb.Error):
             return False
         message = str(error).lower()
-        return any(marker in message for marker in _TRANSIENT_MARKERS)
+        if isinstance(error, duckdb.IOException):
+            return any(marker in message for marker in _LOCK_MARKERS)
+        if isinstance(error, duckdb.TransactionException):
+            return any(marker in message for marker in _CONFLICT_MARKERS)
+        return False
 
     def is_database_error(self, error: BaseException) -> bool:
         import duckdb
@@ -91,7 +104,7 @@ class DuckDBWarehouse(Warehouse):
         view = self._view_name()
         connection.register(view, batch)
         try:
-            columns = ", ".join(quote_identifier(n) for n in batch.schema.names)
+            columns = ", ".join(quote_name(n) for n in batch.schema.names)
             connection.execute(
                 f"INSERT INTO {quote_identifier(table)} ({columns}) SELECT {columns} FROM {view}"
             )

@@ -10,9 +10,10 @@ contents inside the transaction, so readers see the old rows until the new ones 
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -20,10 +21,10 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from ..errors import InvalidInputError
-from .base import Warehouse, WarehouseError, first_line
+from .base import RetryPolicy, Warehouse, WarehouseError, first_line
 from .batches import BatchSource
-from .sqltext import quote_identifier
-from .types import accepts, sql_type
+from .sqltext import quote_identifier, quote_name
+from .types import accepts, describe, sql_type
 
 Mode = Literal["append", "replace", "merge"]
 SchemaPolicy = Literal["evolve", "freeze"]
@@ -85,6 +86,10 @@ _LOADS_DDL = (
 )
 
 
+#: Recording a failure waits a little for a busy warehouse, not as long as a load would.
+_RECORD_RETRY = RetryPolicy(attempts=50, first_delay=0.01, max_delay=0.2, deadline=5.0)
+
+
 def _check_request(table: str, mode: str, key: Sequence[str] | None, schema: str) -> list[str]:
     quote_identifier(table, "table")
     if mode not in MODES:
@@ -95,8 +100,15 @@ def _check_request(table: str, mode: str, key: Sequence[str] | None, schema: str
     if mode == "merge" and not keys:
         raise IngestError("mode 'merge' needs key columns, e.g. key=['product_id']")
     for name in keys:
-        quote_identifier(name, "key")
+        quote_name(name)
     return keys
+
+
+def _ensure_loads_table(warehouse: Warehouse, connection: Any) -> None:
+    # Look before creating: even CREATE TABLE IF NOT EXISTS makes concurrent transactions
+    # conflict on the catalog when the table is already there.
+    if warehouse.columns(connection, LOADS_TABLE) is None:
+        warehouse.run_in(connection, _LOADS_DDL)
 
 
 class _Load:
@@ -119,6 +131,8 @@ class _Load:
         self.columns: dict[str, str] | None = None
         self.created = False
         self.added: list[str] = []
+        #: New columns that held only NULLs so far: created once a batch shows their type.
+        self.untyped: dict[str, pa.Field] = {}
         self.stage: str | None = None
         self.stage_columns: list[str] = []
         self.stage_known: set[str] = set()
@@ -126,9 +140,11 @@ class _Load:
 
     def stamp(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         rows = batch.num_rows
+        for name in (LOAD_ID, LOADED_AT, SEQUENCE):
+            if name in batch.schema.names:
+                raise IngestError(f"the data has a column named {name!r}, which is reserved")
         arrays = [*batch.columns, pa.array([self.load_id] * rows, pa.string())]
         arrays.append(pa.array([self.loaded_at] * rows, pa.timestamp("us", tz="UTC")))
-        names = [*batch.schema.names, LOAD_ID, LOADED_AT]
         fields = [
             *batch.schema,
             pa.field(LOAD_ID, pa.string()),
@@ -137,22 +153,30 @@ class _Load:
         if self.mode == "merge":
             arrays.append(pa.array(range(self.rows, self.rows + rows), pa.int64()))
             fields.append(pa.field(SEQUENCE, pa.int64()))
-            names.append(SEQUENCE)
         return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
-    def fit_schema(self, connection: Any, batch: pa.RecordBatch) -> None:
-        """Create the table, or check the batch against it and add new columns."""
+    def fit_schema(self, connection: Any, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """Create the table, or check the batch against it and add new columns.
+
+        Returns the batch to write: without new columns whose values are all NULL, since
+        their type is not known yet (a later batch may tell; the end of the load adds the
+        rest as text).
+        """
         warehouse, dialect = self.warehouse, self.warehouse.dialect
-        fields = [f for f in batch.schema if f.name != SEQUENCE]
-        for name in (LOAD_ID, LOADED_AT):
-            if [f.name for f in batch.schema].count(name) > 1:
-                raise IngestError(f"the data has a column named {name!r}, which is reserved")
+        names = batch.schema.names
+        if len(set(names)) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise IngestError(f"the data has more than one column named {', '.join(twice)}")
         for name in self.keys:
-            if name not in batch.schema.names:
+            if name not in names:
                 raise IngestError(f"key column {name!r} is not in the data")
         if self.columns is None:
             self.columns = warehouse.columns(connection, self.table)
+        fields = [f for f in batch.schema if f.name != SEQUENCE]
         if self.columns is None:
+            if self.schema == "evolve":
+                self.defer_untyped(f for f in fields if self.is_untyped(f))
+            fields = [f for f in fields if f.name not in self.untyped]
             schema_name = self.table.rpartition(".")[0]
             if schema_name:
                 warehouse.create_schema(connection, schema_name)
@@ -161,18 +185,22 @@ class _Load:
                 warehouse.create_key_index(connection, self.table, self.keys)
             self.columns = {f.name: sql_type(f, dialect) for f in fields}
             self.created = True
-            return
+            return self.without_untyped(batch)
         conflicts, new = [], []
         for f in fields:
-            wanted = sql_type(f, dialect)
             existing = self.columns.get(f.name)
             if existing is None:
-                new.append(f)
+                if self.schema == "evolve" and self.is_untyped(f):
+                    self.defer_untyped([f])
+                else:
+                    new.append(f)
+                    self.untyped.pop(f.name, None)
             elif pa.types.is_null(f.type):
                 continue
-            elif not accepts(existing, wanted):
+            elif not accepts(existing, describe(f, dialect)):
                 conflicts.append(
-                    f"column {f.name!r}: the table has {existing}, the data has {wanted}"
+                    f"column {f.name!r}: the table has {existing}, the data has "
+                    f"{describe(f, dialect)}"
                 )
         if conflicts:
             raise IngestError(
@@ -186,9 +214,32 @@ class _Load:
                 f"{', '.join(f.name for f in new)}. Drop them, or load with schema='evolve'"
             )
         for f in new:
-            warehouse.add_column(connection, self.table, f)
-            self.columns[f.name] = sql_type(f, dialect)
-            self.added.append(f.name)
+            self.add_column(connection, f)
+        return self.without_untyped(batch)
+
+    def is_untyped(self, field: pa.Field) -> bool:
+        return pa.types.is_null(field.type) and field.name not in self.keys
+
+    def defer_untyped(self, fields: Iterable[pa.Field]) -> None:
+        for f in fields:
+            self.untyped.setdefault(f.name, f)
+
+    def without_untyped(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        keep = [n for n in batch.schema.names if n not in self.untyped]
+        return batch if len(keep) == batch.num_columns else batch.select(keep)
+
+    def add_column(self, connection: Any, field: pa.Field) -> None:
+        assert self.columns is not None
+        self.warehouse.add_column(connection, self.table, field)
+        self.columns[field.name] = sql_type(field, self.warehouse.dialect)
+        self.added.append(field.name)
+
+    def add_untyped(self, connection: Any) -> None:
+        """Columns that were NULL in every row still become columns (of text)."""
+        for name in self.untyped:
+            if self.columns is not None and name not in self.columns:
+                self.add_column(connection, pa.field(name, pa.string()))
+        self.untyped.clear()
 
     def write(self, connection: Any, batch: pa.RecordBatch) -> None:
         if self.mode != "merge":
@@ -211,10 +262,11 @@ class _Load:
     def merge(self, connection: Any) -> None:
         if self.stage is None:
             return
-        keys = [quote_identifier(k) for k in self.keys]
+        keys = [quote_name(k) for k in self.keys]
         nulls = self.warehouse.run_in(
             connection,
-            f"SELECT count(*) FROM {self.stage} WHERE " + " OR ".join(f"{k} IS NULL" for k in keys),
+            f"SELECT count(*) FROM {quote_identifier(self.stage)} WHERE "
+            + " OR ".join(f"{k} IS NULL" for k in keys),
         )
         if nulls and nulls[0][0]:
             raise IngestError(
@@ -250,13 +302,12 @@ def ingest(
         attempts += 1
         load = _Load(warehouse, table, mode, keys, schema, load_id, loaded_at, progress)
         with warehouse.transaction() as connection:
-            warehouse.run_in(connection, _LOADS_DDL)
+            _ensure_loads_table(warehouse, connection)
             cleared = False
             for raw in source:
                 if raw.num_rows == 0 and load.columns is not None:
                     continue
-                batch = load.stamp(raw)
-                load.fit_schema(connection, batch)
+                batch = load.fit_schema(connection, load.stamp(raw))
                 if mode == "replace" and not cleared and not load.created:
                     warehouse.clear_table(connection, table)
                 cleared = True
@@ -266,12 +317,14 @@ def ingest(
                     progress(load.rows, time.monotonic() - started)
             if mode == "replace" and not cleared and warehouse.columns(connection, table):
                 warehouse.clear_table(connection, table)
+            load.add_untyped(connection)
             load.merge(connection)
             _record(warehouse, connection, load, context, started, "succeeded", None)
         return load
 
     try:
-        load = warehouse.retrying(attempt)
+        # A table or schema that a concurrent load created first is there on the next try.
+        load = warehouse.retrying(attempt, transient=warehouse.is_creation_race)
     except IngestError as exc:
         _record_failure(warehouse, table, mode, load_id, context, started, exc.message)
         raise
@@ -337,9 +390,10 @@ def _record_failure(
     message: str,
 ) -> None:
     """Best effort: a failed load is recorded in its own transaction after the rollback."""
-    try:
+
+    def work() -> None:
         with warehouse.transaction() as connection:
-            warehouse.run_in(connection, _LOADS_DDL)
+            _ensure_loads_table(warehouse, connection)
             _record(
                 warehouse,
                 connection,
@@ -352,5 +406,7 @@ def _record_failure(
                 mode=mode,
                 load_id=load_id,
             )
-    except Exception:  # the warehouse may be the reason the load failed
-        pass
+
+    # The warehouse may be the reason the load failed.
+    with contextlib.suppress(Exception):
+        warehouse.retrying(work, policy=_RECORD_RETRY, transient=warehouse.is_creation_race)

@@ -27,8 +27,7 @@ _TOKEN = re.compile(
     | (?P<bind>(?<![\w:]):(?P<bind_name>[A-Za-z_]\w*))
     | (?P<ident>\{(?P<ident_name>[A-Za-z_]\w*)\})
     | (?P<semicolon>;)
-    | (?P<percent>%)
-    | (?P<other>[^'"\-/$:{;%]+|.)
+    | (?P<other>[^'"\-/$:{;]+|.)
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -50,6 +49,21 @@ def quote_identifier(value: Any, name: str = "identifier") -> str:
             "(optionally schema.table)"
         )
     return ".".join('"' + part + '"' for part in parts)
+
+
+#: PostgreSQL silently cuts longer names, which would make two columns one.
+MAX_NAME_BYTES = 63
+
+
+def quote_name(value: Any) -> str:
+    """One column name as data brings it (spaces, dashes and capitals allowed), quoted."""
+    if not isinstance(value, str) or not value:
+        raise SQLTemplateError(f"a column name must be a non-empty string, got {value!r}")
+    if "\x00" in value or len(value.encode("utf-8")) > MAX_NAME_BYTES:
+        raise SQLTemplateError(
+            f"column name {value!r} is not usable: at most {MAX_NAME_BYTES} bytes, no NUL"
+        )
+    return '"' + value.replace('"', '""') + '"'
 
 
 @dataclass
@@ -77,18 +91,18 @@ def prepare(
     error that says where values come from. Empty statements are dropped.
     """
     statements: list[Statement] = []
-    text: list[str] = []
+    tokens: list[tuple[str, str]] = []
     params: dict[str, Any] = {}
     meaningful = False
 
     def close() -> None:
-        nonlocal text, params, meaningful
+        nonlocal tokens, params, meaningful
         if meaningful:
-            statements.append(Statement(comment + "".join(text).strip(), params))
-        text, params, meaningful = [], {}, False
+            statements.append(Statement(_render(comment, tokens, params, dialect), params))
+        tokens, params, meaningful = [], {}, False
 
     for match in _TOKEN.finditer(sql):
-        kind = match.lastgroup
+        kind = match.lastgroup or "other"
         token = match.group(0)
         if kind == "semicolon":
             close()
@@ -108,14 +122,21 @@ def prepare(
                     f"{{{name}}} is not defined: set a job argument or property named {name!r}"
                 )
             token = quote_identifier(identifiers[name], name)
-        elif kind == "percent" and dialect == "postgres":
-            token = "%%"
         if kind not in ("line_comment", "block_comment") and token.strip():
             meaningful = True
-        text.append(token)
+        tokens.append((kind, token))
     close()
-    if dialect == "postgres":
-        for statement in statements:
-            if not statement.params:
-                statement.text = statement.text.replace("%%", "%")
     return statements
+
+
+def _render(
+    comment: str, tokens: list[tuple[str, str]], params: dict[str, Any], dialect: Dialect
+) -> str:
+    """The statement's text. With values to send, PostgreSQL's driver reads every ``%`` as
+    the start of a placeholder, including inside literals and comments: those are doubled."""
+    escape = dialect == "postgres" and bool(params)
+    parts = [comment.replace("%", "%%") if escape else comment]
+    for kind, token in tokens:
+        parts.append(token.replace("%", "%%") if escape and kind != "bind" else token)
+    head, body = parts[0], "".join(parts[1:]).strip()
+    return head + body

@@ -87,16 +87,46 @@ _ACCEPTS = {
 }
 
 
+_MODIFIERS = re.compile(r"\s*\([^)]*\)")
+_DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
+
+
 def family(type_name: str) -> str:
     """A coarse type family of a column type as the database reports it."""
-    upper = type_name.upper().strip()
+    # "timestamp(3) with time zone", "character varying(20)", "numeric(18,2)"
+    upper = " ".join(_MODIFIERS.sub("", type_name.upper()).split())
     for name, pattern in _FAMILIES:
         if pattern.match(upper):
             return name
     return upper
 
 
+def describe(field: pa.Field, dialect: Dialect) -> str:
+    """The type of the data in ``field`` in the database's words, as precise as the data.
+
+    Equal to :func:`sql_type` except for decimals, which keep their own precision.
+    """
+    kind = field.type
+    if pa.types.is_decimal(kind) and not (field.metadata and b"dataops" in field.metadata):
+        return f"{'NUMERIC' if dialect == 'postgres' else 'DECIMAL'}({kind.precision},{kind.scale})"
+    return sql_type(field, dialect)
+
+
+def _precision(type_name: str) -> tuple[int, int] | None:
+    match = _DECIMAL.match(type_name.upper().strip())
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
 def accepts(column_type: str, data_type: str) -> bool:
-    """Whether data whose new-column type would be ``data_type`` fits a ``column_type`` column."""
+    """Whether data whose type is ``data_type`` fits a ``column_type`` column without loss."""
     column, data = family(column_type), family(data_type)
+    if column == data == "decimal":
+        # A column without precision (PostgreSQL's plain numeric) takes any decimal. Otherwise
+        # fewer decimal places would round the values and fewer integer digits overflow.
+        has, gets = _precision(column_type), _precision(data_type)
+        if has is None or gets is None:
+            return True
+        return gets[1] <= has[1] and gets[0] - gets[1] <= has[0] - has[1]
     return column == data or data in _ACCEPTS.get(column, set())
