@@ -65,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, help="seconds before the run is stopped")
     run.add_argument("--json", action="store_true", help="print only the run record as JSON")
     run.add_argument("--run-id", help=argparse.SUPPRESS)
+    run.add_argument("--record-dir", help=argparse.SUPPRESS)
+
+    service = commands.add_parser(
+        "control-service",
+        help="run the control service (REST API, scheduler, executor), or create tokens",
+        description="Serve the control service: deploys, cron schedules, executions, logs, "
+        "properties and secrets, for every team. Secrets need DATAOPS_SECRET_KEY (a Fernet key).",
+    )
+    from .control_service.server import add_arguments
+
+    add_arguments(service)
     return parser
 
 
@@ -126,7 +137,13 @@ def _command_run(options: argparse.Namespace) -> int:
             sys.stdout.flush()
 
     run = JobRun(
-        job, arguments, run_id=options.run_id, listener=listener, timeout=options.timeout, echo=echo
+        job,
+        arguments,
+        run_id=options.run_id,
+        listener=listener,
+        timeout=options.timeout,
+        echo=echo,
+        record_folder=Path(options.record_dir) if options.record_dir else None,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -142,11 +159,21 @@ def _command_run(options: argparse.Namespace) -> int:
     return EXIT_OK if record.status == "succeeded" else EXIT_FAILED
 
 
+def _command_control_service(options: argparse.Namespace) -> int:
+    from .control_service.server import main as serve
+
+    return serve(options)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dataops`` command."""
     parser = build_parser()
     options = parser.parse_args(argv)
-    handlers: dict[str, Any] = {"new": _command_new, "run": _command_run}
+    handlers: dict[str, Any] = {
+        "new": _command_new,
+        "run": _command_run,
+        "control-service": _command_control_service,
+    }
     try:
         result: int = handlers[options.command](options)
         return result

@@ -105,6 +105,7 @@ class JobRun:
         listener: RunListener | None = None,
         timeout: float | None = None,
         echo: Callable[[str], object] | None = None,
+        record_folder: Path | None = None,
     ) -> None:
         self.job = job
         self.echo = echo
@@ -113,7 +114,7 @@ class JobRun:
         self.listener = listener
         self.record = planned_record(job, self.arguments, run_id)
         self.record.runner_pid = os.getpid()
-        self.folder = run_folder(job.folder, self.record.run_id)
+        self.folder = record_folder or run_folder(job.folder, self.record.run_id)
         self._steps = {s.name: s for s in self.record.steps}
         self._current: StepResult | None = None
         self._stop_reason: str | None = None

@@ -1,0 +1,361 @@
+"""The control service's REST API (FastAPI): team-scoped jobs, deployments, executions,
+properties and secrets, plus ``/healthz`` and Prometheus ``/metrics``."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Row
+
+from .. import __version__
+from ..errors import DataOpsError, InvalidInputError, NotFoundError
+from ..jobs import check_job_name
+from ..runner import read_log
+from . import models
+from .auth import Principal, authenticate
+from .metrics import Metrics
+from .schedule import next_runs
+from .service import ControlService, check_deploy_input
+
+API = "/api/v1/teams/{team}"
+
+
+class Unauthorized(DataOpsError):
+    status = 401
+    kind = "unauthorized"
+
+
+class Forbidden(DataOpsError):
+    status = 403
+    kind = "forbidden"
+
+
+def job_model(row: Row[Any], with_next_runs: bool = False) -> models.Job:
+    schedule = models.ScheduleInfo(cron=row.cron, timezone=row.timezone) if row.cron else None
+    upcoming: list[datetime] = []
+    if with_next_runs and row.cron and row.enabled and row.active_version is not None:
+        upcoming = next_runs(
+            row.cron, row.timezone, row.next_run_at or datetime.now().astimezone(), 5
+        )
+        if row.next_run_at:
+            upcoming = [row.next_run_at, *upcoming[:4]]
+    return models.Job(
+        team=row.team, name=row.name, description=row.description, created_at=row.created_at,
+        updated_at=row.updated_at, active_version=row.active_version, enabled=bool(row.enabled),
+        schedule=schedule, next_runs=upcoming, retries=row.retries, retry_delay=row.retry_delay,
+        timeout=row.timeout,
+    )  # fmt: skip
+
+
+def execution_model(row: Row[Any]) -> models.Execution:
+    return models.Execution(
+        id=row.id, team=row.team, job=row.job, version=row.version, status=row.status,
+        trigger=row.trigger, arguments=row.arguments or {}, attempt=row.attempt,
+        retry_of=row.retry_of, scheduled_for=row.scheduled_for, created_at=row.created_at,
+        started_at=row.started_at, finished_at=row.finished_at, message=row.message,
+        steps=[models.StepOutcome(**s) for s in row.steps or []], error=row.error,
+    )  # fmt: skip
+
+
+def deployment_model(row: Row[Any], active_version: int | None) -> models.Deployment:
+    from ..jobs import load_job
+
+    try:
+        steps = [s.name for s in load_job(row.path).steps]
+    except DataOpsError:
+        steps = []
+    return models.Deployment(
+        team=row.team, job=row.job, version=row.version, content_hash=row.content_hash,
+        created_at=row.created_at, created_by=row.created_by, reason=row.reason,
+        active=row.version == active_version, steps=steps, test_output=row.test_output,
+    )  # fmt: skip
+
+
+def create_app(service: ControlService) -> FastAPI:
+    """The FastAPI application around a :class:`ControlService`."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        yield
+        await service.stop()
+
+    app = FastAPI(
+        title="dataops-jupyter control service",
+        version=__version__,
+        description="Deploy, schedule, execute and monitor data jobs written in notebooks.",
+        lifespan=lifespan,
+        responses={
+            401: {"model": models.ErrorBody, "description": "missing or unknown token"},
+            404: {"model": models.ErrorBody, "description": "not found (or another team's)"},
+        },
+    )
+    metrics = Metrics(service)
+    bearer = HTTPBearer(auto_error=False)
+
+    def principal(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise Unauthorized("send an API token: Authorization: Bearer <token>")
+        found = authenticate(service.engine, credentials.credentials)
+        if found is None:
+            raise Unauthorized("unknown API token")
+        return found
+
+    def team_access(team: str, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not who.can_access(team):
+            raise NotFoundError(f"team {team!r} not found")
+        return who
+
+    @app.exception_handler(DataOpsError)
+    async def _dataops_error(request: Request, exc: DataOpsError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(
+            {"error": exc.kind, "message": exc.message}, exc.status, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+        return JSONResponse({"error": "invalid", "message": "; ".join(parts)}, 400)
+
+    @app.get("/healthz", response_model=models.Health, tags=["monitoring"])
+    def healthz() -> models.Health:
+        return models.Health(status="ok", version=__version__)
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["monitoring"])
+    def prometheus(who: Annotated[Principal, Depends(principal)]) -> PlainTextResponse:
+        if not who.admin:
+            raise Forbidden("metrics cover every team: use an admin token")
+        body, content_type = metrics.render()
+        return PlainTextResponse(body, media_type=content_type)
+
+    router = APIRouter(prefix=API, dependencies=[Depends(team_access)])
+    Team = Annotated[Principal, Depends(team_access)]
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    @router.get("/jobs", response_model=models.JobList, tags=["jobs"])
+    def list_jobs(team: str) -> models.JobList:
+        return models.JobList(jobs=[job_model(r) for r in service.store.jobs(team)])
+
+    @router.post("/jobs", response_model=models.Job, status_code=201, tags=["jobs"])
+    def create_job(team: str, body: models.JobCreate) -> models.Job:
+        try:
+            check_job_name(body.name)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+        return job_model(service.store.create_job(team, body.name, body.description))
+
+    @router.get("/jobs/{job}", response_model=models.Job, tags=["jobs"])
+    def get_job(team: str, job: str) -> models.Job:
+        return job_model(service.store.job(team, job), with_next_runs=True)
+
+    @router.patch("/jobs/{job}", response_model=models.Job, tags=["jobs"])
+    def update_job(team: str, job: str, body: models.JobUpdate) -> models.Job:
+        if body.description is not None:
+            service.store.update_job(team, job, description=body.description)
+        if body.enabled is not None:
+            service.set_enabled(team, job, body.enabled)
+        return job_model(service.store.job(team, job), with_next_runs=True)
+
+    @router.delete("/jobs/{job}", status_code=204, tags=["jobs"])
+    def delete_job(team: str, job: str) -> None:
+        service.store.delete_job(team, job)
+
+    # -- deployments --------------------------------------------------------------------------
+
+    @router.get(
+        "/jobs/{job}/deployments", response_model=models.DeploymentList, tags=["deployments"]
+    )
+    def list_deployments(team: str, job: str) -> models.DeploymentList:
+        active = service.store.job(team, job).active_version
+        rows = service.store.deployments(team, job)
+        return models.DeploymentList(deployments=[deployment_model(r, active) for r in rows])
+
+    @router.post(
+        "/jobs/{job}/deployments",
+        response_model=models.Deployment,
+        status_code=201,
+        tags=["deployments"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+    )
+    async def deploy(
+        team: str, job: str, request: Request, who: Team, reason: str = ""
+    ) -> models.Deployment:
+        data = await request.body()
+        check_deploy_input(data)
+        row = await asyncio.to_thread(service.deploy, team, job, data, who.name, reason)
+        return deployment_model(row, row.version)
+
+    @router.get(
+        "/jobs/{job}/deployments/{version}", response_model=models.Deployment, tags=["deployments"]
+    )
+    def get_deployment(team: str, job: str, version: int) -> models.Deployment:
+        active = service.store.job(team, job).active_version
+        return deployment_model(service.store.deployment(team, job, version), active)
+
+    @router.put("/jobs/{job}/active-deployment", response_model=models.Job, tags=["deployments"])
+    def activate(team: str, job: str, body: models.ActivateRequest) -> models.Job:
+        return job_model(service.activate(team, job, body.version), with_next_runs=True)
+
+    # -- executions ---------------------------------------------------------------------------
+
+    @router.get("/jobs/{job}/executions", response_model=models.ExecutionList, tags=["executions"])
+    def list_executions(
+        team: str,
+        job: str,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        before: str | None = None,
+    ) -> models.ExecutionList:
+        service.store.job(team, job)
+        rows = service.store.executions(team, job, limit, before)
+        cursor = rows[-1].id if len(rows) == limit else None
+        return models.ExecutionList(
+            executions=[execution_model(r) for r in rows], next_cursor=cursor
+        )
+
+    @router.post(
+        "/jobs/{job}/executions",
+        response_model=models.Execution,
+        status_code=202,
+        tags=["executions"],
+    )
+    def trigger(
+        team: str, job: str, body: models.ExecutionCreate | None = None
+    ) -> models.Execution:
+        arguments = body.arguments if body is not None else {}
+        return execution_model(service.trigger(team, job, arguments))
+
+    @router.get(
+        "/jobs/{job}/executions/{execution}", response_model=models.Execution, tags=["executions"]
+    )
+    def get_execution(team: str, job: str, execution: str) -> models.Execution:
+        return execution_model(service.store.execution(team, job, execution))
+
+    @router.post(
+        "/jobs/{job}/executions/{execution}/cancel",
+        response_model=models.Execution,
+        status_code=202,
+        tags=["executions"],
+    )
+    def cancel(team: str, job: str, execution: str) -> models.Execution:
+        return execution_model(service.cancel(team, job, execution))
+
+    def _log_chunk(
+        team: str, job: str, execution: str, offset: int, tail: int | None
+    ) -> models.LogChunk:
+        row = service.store.execution(team, job, execution)
+        folder = service.record_folder(execution)
+        path = folder / "log.txt"
+        size = path.stat().st_size if path.exists() else 0
+        if tail is not None:
+            offset = max(size - tail, 0)
+        text, next_offset = read_log(folder, offset)
+        text = service.redact(text, service.secret_values(team, job))
+        complete = service.is_final(row.status) and next_offset >= size
+        return models.LogChunk(text=text, offset=next_offset, complete=complete)
+
+    @router.get(
+        "/jobs/{job}/executions/{execution}/logs",
+        response_model=models.LogChunk,
+        tags=["executions"],
+    )
+    def logs(
+        team: str,
+        job: str,
+        execution: str,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        tail: Annotated[
+            int | None, Query(ge=0, description="last N bytes instead of offset")
+        ] = None,
+    ) -> models.LogChunk:
+        return _log_chunk(team, job, execution, offset, tail)
+
+    @router.get(
+        "/jobs/{job}/executions/{execution}/logs/stream",
+        tags=["executions"],
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "content": {"text/event-stream": {}},
+                "description": "log chunks as server-sent events",
+            }
+        },
+    )
+    async def follow_logs(
+        team: str, job: str, execution: str, offset: Annotated[int, Query(ge=0)] = 0
+    ) -> StreamingResponse:
+        await asyncio.to_thread(service.store.execution, team, job, execution)
+
+        async def events() -> AsyncIterator[str]:
+            position = offset
+            while True:
+                chunk = await asyncio.to_thread(_log_chunk, team, job, execution, position, None)
+                if chunk.text:
+                    yield f"data: {json.dumps({'text': chunk.text, 'offset': chunk.offset})}\n\n"
+                position = chunk.offset
+                if chunk.complete:
+                    row = await asyncio.to_thread(service.store.execution, team, job, execution)
+                    yield f"event: end\ndata: {json.dumps({'status': row.status})}\n\n"
+                    return
+                await asyncio.sleep(0.3)
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    @router.get("/jobs/{job}/executions/{execution}/notebook", tags=["executions"])
+    def output_notebook(team: str, job: str, execution: str) -> JSONResponse:
+        service.store.execution(team, job, execution)
+        path = service.record_folder(execution) / "output.ipynb"
+        if not path.exists():
+            raise NotFoundError(f"execution {execution} has no output notebook (yet)")
+        text = service.redact(path.read_text(errors="replace"), service.secret_values(team, job))
+        return JSONResponse(json.loads(text))
+
+    # -- properties and secrets ---------------------------------------------------------------
+
+    @router.get("/jobs/{job}/properties", response_model=dict[str, Any], tags=["properties"])
+    def get_properties(team: str, job: str) -> dict[str, Any]:
+        return service.store.properties(team, job)
+
+    @router.put("/jobs/{job}/properties", response_model=dict[str, Any], tags=["properties"])
+    def put_properties(
+        team: str, job: str, body: Annotated[dict[str, Any], Body()]
+    ) -> dict[str, Any]:
+        return service.store.set_properties(team, job, body)
+
+    @router.get("/jobs/{job}/secrets", response_model=models.SecretNames, tags=["secrets"])
+    def list_secrets(team: str, job: str) -> models.SecretNames:
+        return models.SecretNames(names=list(service.store.secrets(team, job)))
+
+    @router.put("/jobs/{job}/secrets/{name}", status_code=204, tags=["secrets"])
+    def put_secret(team: str, job: str, name: str, body: models.SecretValue) -> None:
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise InvalidInputError("secret names use letters, digits, '_' and '-'")
+        service.store.set_secret(team, job, name, service.box.encrypt(body.value))
+
+    @router.delete("/jobs/{job}/secrets/{name}", status_code=204, tags=["secrets"])
+    def delete_secret(team: str, job: str, name: str) -> None:
+        service.store.delete_secret(team, job, name)
+
+    app.include_router(router)
+    return app
+
+
+Listener = Callable[[Row[Any]], Awaitable[None]]

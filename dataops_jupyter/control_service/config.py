@@ -1,0 +1,28 @@
+"""Settings of one control-service process."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class ServiceConfig:
+    """Where state and artifacts live, how attempts run, and the scheduler's pace."""
+
+    db_url: str = "sqlite:///dataops-control.db"
+    artifacts: Path = Path("dataops-artifacts")
+    executor: str = "local"
+    pool_size: int = 2
+    dask_scheduler: str | None = None
+    secret_key: str | None = field(default_factory=lambda: os.environ.get("DATAOPS_SECRET_KEY"))
+    #: Seconds between scheduler ticks.
+    tick: float = 0.5
+    #: The URL executions use to reach this service (properties); set when serving.
+    public_url: str | None = None
+    #: Identifies this process among several sharing one database.
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    #: Run the scheduler and dispatcher (off for API-only processes and some tests).
+    background: bool = True

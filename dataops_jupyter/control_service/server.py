@@ -1,0 +1,72 @@
+"""``dataops control-service``: serve the API with uvicorn, or create API tokens."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from .config import ServiceConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=8181, help="port (default 8181)")
+    parser.add_argument(
+        "--db",
+        default="sqlite:///dataops-control.db",
+        help="state database: sqlite:///file.db or postgresql://… (default sqlite)",
+    )
+    parser.add_argument("--artifacts", default="dataops-artifacts",
+                        help="folder for deployments and execution artifacts")  # fmt: skip
+    parser.add_argument("--executor", choices=["local", "dask"], default="local")
+    parser.add_argument("--pool-size", type=int, default=2, help="attempts running at once")
+    parser.add_argument("--dask-scheduler", help="tcp://host:port of the Dask scheduler")
+    parser.add_argument("--public-url", help="URL executions use to reach this service")
+    commands = parser.add_subparsers(dest="action", metavar="ACTION")
+    token = commands.add_parser("create-token", help="create an API token; it is printed last")
+    token.add_argument("--db", dest="token_db", default=None, help="state database (as above)")
+    token.add_argument("--team", help="team the token belongs to")
+    token.add_argument("--admin", action="store_true", help="a token for every team")
+    token.add_argument("--name", default="", help="who or what uses the token")
+
+
+def config_from(options: argparse.Namespace) -> ServiceConfig:
+    return ServiceConfig(
+        db_url=options.db,
+        artifacts=Path(options.artifacts),
+        executor=options.executor,
+        pool_size=options.pool_size,
+        dask_scheduler=options.dask_scheduler,
+        public_url=options.public_url or f"http://{options.host}:{options.port}",
+    )
+
+
+def main(options: argparse.Namespace) -> int:
+    from .auth import create_token
+    from .db import make_engine, migrate
+
+    if options.action == "create-token":
+        engine = make_engine(options.token_db or options.db)
+        migrate(engine)
+        if not options.team and not options.admin:
+            raise SystemExit("create-token needs --team TEAM or --admin")
+        token = create_token(engine, options.team, admin=options.admin, name=options.name)
+        print(f"token for {'admin' if options.admin and not options.team else options.team}:")
+        print(token)
+        return 0
+
+    import uvicorn
+
+    from .app import create_app
+    from .service import ControlService
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    service = ControlService(config_from(options))
+    service.prepare()
+    uvicorn.run(create_app(service), host=options.host, port=options.port, log_level="info")
+    return 0

@@ -1,0 +1,399 @@
+"""Reads and writes of the control service's state, always scoped to one team."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ConflictError, NotFoundError
+from ..runner import new_run_id
+from .db import deployments, executions, jobs, properties, secrets, utcnow
+from .models import FINAL_STATUSES
+
+ACTIVE_STATUSES = ("submitted", "running")
+
+
+class Store:
+    """The one place that knows the tables. Methods take the team first."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_postgres = engine.dialect.name == "postgresql"
+        # SQLite has no row locks: one writer at a time in this process is enough there.
+        self._sqlite_lock = threading.RLock()
+
+    def _begin(self) -> Any:
+        return self.engine.begin()
+
+    def _locked(self) -> Any:
+        return _NullLock() if self.is_postgres else self._sqlite_lock
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def create_job(self, team: str, name: str, description: str = "") -> Row[Any]:
+        now = utcnow()
+        try:
+            with self._begin() as c:
+                c.execute(
+                    insert(jobs).values(
+                        team=team, name=name, description=description, created_at=now,
+                        updated_at=now, enabled=True, timezone="UTC", retries=0,
+                        retry_delay=60.0, notify={}, retry_user_errors=False,
+                    )
+                )  # fmt: skip
+        except IntegrityError:
+            raise ConflictError(f"job {name!r} already exists in team {team!r}") from None
+        return self.job(team, name)
+
+    def job(self, team: str, name: str, connection: Connection | None = None) -> Row[Any]:
+        query = select(jobs).where(jobs.c.team == team, jobs.c.name == name)
+        if connection is not None:
+            row = connection.execute(query).first()
+        else:
+            with self.engine.connect() as c:
+                row = c.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"job {name!r} not found in team {team!r}")
+        return row
+
+    def jobs(self, team: str) -> list[Row[Any]]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(jobs).where(jobs.c.team == team).order_by(jobs.c.name)))
+
+    def update_job(self, team: str, name: str, **values: Any) -> Row[Any]:
+        values = {k: v for k, v in values.items() if v is not None}
+        with self._begin() as c:
+            self.job(team, name, c)
+            if values:
+                c.execute(
+                    update(jobs)
+                    .where(jobs.c.team == team, jobs.c.name == name)
+                    .values(**values, updated_at=utcnow())
+                )
+        return self.job(team, name)
+
+    def delete_job(self, team: str, name: str) -> None:
+        with self._locked(), self._begin() as c:
+            self.job(team, name, c)
+            if self._active_execution(c, team, name) is not None:
+                raise ConflictError(f"job {name!r} has an execution in progress; cancel it first")
+            for table in (executions, deployments, properties, secrets):
+                c.execute(delete(table).where(table.c.team == team, table.c.job == name))
+            c.execute(delete(jobs).where(jobs.c.team == team, jobs.c.name == name))
+
+    # -- deployments --------------------------------------------------------------------------
+
+    def next_version(self, team: str, job: str) -> int:
+        with self.engine.connect() as c:
+            current = c.execute(
+                select(func.max(deployments.c.version)).where(
+                    deployments.c.team == team, deployments.c.job == job
+                )
+            ).scalar()
+        return int(current or 0) + 1
+
+    def add_deployment(self, team: str, job: str, version: int, **values: Any) -> Row[Any]:
+        try:
+            with self._begin() as c:
+                c.execute(insert(deployments).values(team=team, job=job, version=version, **values))
+        except IntegrityError:
+            raise ConflictError(
+                f"version {version} of {job!r} was deployed at the same time; retry"
+            ) from None
+        return self.deployment(team, job, version)
+
+    def deployment(self, team: str, job: str, version: int) -> Row[Any]:
+        with self.engine.connect() as c:
+            row = c.execute(
+                select(deployments).where(
+                    deployments.c.team == team,
+                    deployments.c.job == job,
+                    deployments.c.version == version,
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"version {version} of job {job!r} not found")
+        return row
+
+    def deployments(self, team: str, job: str) -> list[Row[Any]]:
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    select(deployments)
+                    .where(deployments.c.team == team, deployments.c.job == job)
+                    .order_by(deployments.c.version.desc())
+                )
+            )
+
+    # -- executions ---------------------------------------------------------------------------
+
+    def _active_execution(self, c: Connection, team: str, job: str) -> Row[Any] | None:
+        return c.execute(
+            select(executions.c.id).where(
+                executions.c.team == team,
+                executions.c.job == job,
+                executions.c.status.in_(ACTIVE_STATUSES),
+            )
+        ).first()
+
+    def create_execution(
+        self,
+        team: str,
+        job: str,
+        version: int,
+        trigger: str,
+        arguments: Mapping[str, Any],
+        *,
+        scheduled_for: datetime | None = None,
+        not_before: datetime | None = None,
+        attempt: int = 1,
+        retry_of: str | None = None,
+    ) -> Row[Any]:
+        """Queue an execution. A manual trigger while one runs is a conflict; a scheduled one
+        is recorded as ``skipped``; a second scheduled one for the same time is refused."""
+        execution_id = new_run_id()
+        now = utcnow()
+        with self._locked(), self._begin() as c:
+            if self.is_postgres:
+                c.execute(
+                    select(jobs.c.name)
+                    .where(jobs.c.team == team, jobs.c.name == job)
+                    .with_for_update()
+                )
+            running = self._active_execution(c, team, job)
+            status, message = "submitted", None
+            if running is not None:
+                if trigger == "manual":
+                    raise ConflictError(
+                        f"job {job!r} already has execution {running.id} in progress; "
+                        "wait for it or cancel it"
+                    )
+                status, message = "skipped", f"execution {running.id} was still in progress"
+            values = dict(
+                id=execution_id, team=team, job=job, version=version, status=status,
+                trigger=trigger, arguments=dict(arguments), attempt=attempt, retry_of=retry_of,
+                scheduled_for=scheduled_for, not_before=not_before or now, created_at=now,
+                message=message, steps=[], notified=[],
+            )  # fmt: skip
+            if status == "skipped":
+                values["finished_at"] = now
+            c.execute(insert(executions).values(**values))
+        return self.execution(team, job, execution_id)
+
+    def execution(self, team: str, job: str | None, execution_id: str) -> Row[Any]:
+        query = select(executions).where(executions.c.team == team, executions.c.id == execution_id)
+        if job is not None:
+            query = query.where(executions.c.job == job)
+        with self.engine.connect() as c:
+            row = c.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"execution {execution_id!r} not found")
+        return row
+
+    def execution_by_id(self, execution_id: str) -> Row[Any] | None:
+        with self.engine.connect() as c:
+            return c.execute(select(executions).where(executions.c.id == execution_id)).first()
+
+    def executions(
+        self, team: str, job: str, limit: int = 50, before: str | None = None
+    ) -> list[Row[Any]]:
+        """Newest first; ``before`` is the id of the last execution of the previous page."""
+        query = select(executions).where(executions.c.team == team, executions.c.job == job)
+        if before:
+            query = query.where(executions.c.id < before)
+        with self.engine.connect() as c:
+            return list(c.execute(query.order_by(executions.c.id.desc()).limit(limit)))
+
+    def claim(self, owner: str, limit: int) -> list[Row[Any]]:
+        """Mark up to ``limit`` due executions as running for ``owner`` and return them.
+
+        On PostgreSQL the candidates are locked with SKIP LOCKED, so two service processes
+        never claim the same execution; on SQLite the status check in the UPDATE does it.
+        """
+        if limit <= 0:
+            return []
+        now = utcnow()
+        claimed: list[str] = []
+        with self._locked(), self._begin() as c:
+            query = (
+                select(executions.c.id)
+                .where(executions.c.status == "submitted", executions.c.not_before <= now)
+                .order_by(executions.c.not_before, executions.c.id)
+                .limit(limit)
+            )
+            if self.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            for (execution_id,) in c.execute(query).all():
+                result = c.execute(
+                    update(executions)
+                    .where(executions.c.id == execution_id, executions.c.status == "submitted")
+                    .values(status="running", owner=owner, started_at=now)
+                )
+                if result.rowcount == 1:
+                    claimed.append(execution_id)
+        if not claimed:
+            return []
+        with self.engine.connect() as c:
+            return list(c.execute(select(executions).where(executions.c.id.in_(claimed))))
+
+    def finish(self, execution_id: str, status: str, **values: Any) -> Row[Any] | None:
+        """Record how an execution ended (once: a finished execution is never changed)."""
+        with self._begin() as c:
+            c.execute(
+                update(executions)
+                .where(
+                    executions.c.id == execution_id,
+                    executions.c.status.notin_(tuple(FINAL_STATUSES)),
+                )
+                .values(status=status, finished_at=utcnow(), **values)
+            )
+            return c.execute(select(executions).where(executions.c.id == execution_id)).first()
+
+    def update_execution(self, execution_id: str, **values: Any) -> None:
+        with self._begin() as c:
+            c.execute(update(executions).where(executions.c.id == execution_id).values(**values))
+
+    def request_cancel(self, team: str, job: str, execution_id: str) -> Row[Any]:
+        row = self.execution(team, job, execution_id)
+        if row.status in FINAL_STATUSES:
+            raise ConflictError(f"execution {execution_id} already ended ({row.status})")
+        with self._begin() as c:
+            c.execute(
+                update(executions)
+                .where(executions.c.id == execution_id, executions.c.status == "submitted")
+                .values(
+                    status="cancelled", finished_at=utcnow(), message="cancelled before it started"
+                )
+            )
+            c.execute(
+                update(executions)
+                .where(executions.c.id == execution_id)
+                .values(cancel_requested=True)
+            )
+        return self.execution(team, job, execution_id)
+
+    def running(self, owner: str | None = None) -> list[Row[Any]]:
+        query = select(executions).where(executions.c.status == "running")
+        if owner is not None:
+            query = query.where(executions.c.owner == owner)
+        with self.engine.connect() as c:
+            return list(c.execute(query))
+
+    def queue_depth(self) -> int:
+        with self.engine.connect() as c:
+            return int(
+                c.execute(
+                    select(func.count())
+                    .select_from(executions)
+                    .where(executions.c.status == "submitted")
+                ).scalar()
+                or 0
+            )
+
+    def status_counts(self) -> dict[tuple[str, str, str], int]:
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(
+                    executions.c.team, executions.c.job, executions.c.status, func.count()
+                ).group_by(executions.c.team, executions.c.job, executions.c.status)
+            ).all()
+        return {(r[0], r[1], r[2]): int(r[3]) for r in rows}
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def due_jobs(self, now: datetime, limit: int = 1000) -> list[Row[Any]]:
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    select(jobs)
+                    .where(
+                        jobs.c.enabled.is_(True),
+                        jobs.c.active_version.is_not(None),
+                        jobs.c.next_run_at.is_not(None),
+                        jobs.c.next_run_at <= now,
+                    )
+                    .order_by(jobs.c.next_run_at)
+                    .limit(limit)
+                )
+            )
+
+    def advance_schedule(
+        self, team: str, job: str, expected: datetime, next_run_at: datetime | None
+    ) -> bool:
+        """Move a job's next run time on, if nobody else has: the winner creates the run."""
+        with self._locked(), self._begin() as c:
+            result = c.execute(
+                update(jobs)
+                .where(jobs.c.team == team, jobs.c.name == job, jobs.c.next_run_at == expected)
+                .values(next_run_at=next_run_at)
+            )
+            return result.rowcount == 1
+
+    # -- properties and secrets -----------------------------------------------------------------
+
+    def properties(self, team: str, job: str) -> dict[str, Any]:
+        self.job(team, job)
+        with self.engine.connect() as c:
+            row = c.execute(
+                select(properties.c.data).where(properties.c.team == team, properties.c.job == job)
+            ).first()
+        return dict(row.data) if row is not None else {}
+
+    def set_properties(self, team: str, job: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        with self._locked(), self._begin() as c:
+            self.job(team, job, c)
+            c.execute(delete(properties).where(properties.c.team == team, properties.c.job == job))
+            c.execute(insert(properties).values(team=team, job=job, data=dict(data)))
+        return dict(data)
+
+    def set_secret(self, team: str, job: str, name: str, ciphertext: bytes) -> None:
+        with self._locked(), self._begin() as c:
+            self.job(team, job, c)
+            c.execute(
+                delete(secrets).where(
+                    secrets.c.team == team, secrets.c.job == job, secrets.c.name == name
+                )
+            )
+            c.execute(
+                insert(secrets).values(
+                    team=team, job=job, name=name, ciphertext=ciphertext, updated_at=utcnow()
+                )
+            )
+
+    def delete_secret(self, team: str, job: str, name: str) -> None:
+        with self._begin() as c:
+            result = c.execute(
+                delete(secrets).where(
+                    secrets.c.team == team, secrets.c.job == job, secrets.c.name == name
+                )
+            )
+        if result.rowcount == 0:
+            raise NotFoundError(f"secret {name!r} not found")
+
+    def secrets(self, team: str, job: str) -> dict[str, bytes]:
+        self.job(team, job)
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(secrets.c.name, secrets.c.ciphertext)
+                .where(secrets.c.team == team, secrets.c.job == job)
+                .order_by(secrets.c.name)
+            )
+            return {r.name: bytes(r.ciphertext) for r in rows}
+
+    def any_secrets(self) -> bool:
+        with self.engine.connect() as c:
+            return c.execute(select(secrets.c.name).limit(1)).first() is not None
+
+
+class _NullLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
