@@ -68,13 +68,15 @@ def deployment_model(row: Row[Any], active_version: int | None) -> models.Deploy
     from ..jobs import load_job
 
     try:
-        steps = [s.name for s in load_job(row.path).steps]
+        loaded = load_job(row.path)
+        steps, parameters = [s.name for s in loaded.steps], loaded.parameters
     except DataOpsError:
-        steps = []
+        steps, parameters = [], {}
     return models.Deployment(
         team=row.team, job=row.job, version=row.version, content_hash=row.content_hash,
         created_at=row.created_at, created_by=row.created_by, reason=row.reason,
-        active=row.version == active_version, steps=steps, test_output=row.test_output,
+        active=row.version == active_version, steps=steps, parameters=parameters,
+        test_output=row.test_output,
     )  # fmt: skip
 
 
@@ -140,6 +142,10 @@ def create_app(service: ControlService) -> FastAPI:
             raise Forbidden("metrics cover every team: use an admin token")
         body, content_type = metrics.render()
         return PlainTextResponse(body, media_type=content_type)
+
+    @app.get("/api/v1/whoami", response_model=models.WhoAmI, tags=["auth"])
+    def whoami(who: Annotated[Principal, Depends(principal)]) -> models.WhoAmI:
+        return models.WhoAmI(name=who.name, team=who.team, admin=who.admin)
 
     router = APIRouter(prefix=API, dependencies=[Depends(team_access)])
     Team = Annotated[Principal, Depends(team_access)]
@@ -248,6 +254,11 @@ def create_app(service: ControlService) -> FastAPI:
     )
     def get_execution(team: str, job: str, execution: str) -> models.Execution:
         return execution_model(service.store.execution(team, job, execution))
+
+    @router.get("/executions/{execution}", response_model=models.Execution, tags=["executions"])
+    def find_execution(team: str, execution: str) -> models.Execution:
+        """An execution of any of the team's jobs, by its id alone."""
+        return execution_model(service.store.execution(team, None, execution))
 
     @router.post(
         "/jobs/{job}/executions/{execution}/cancel",

@@ -69,6 +69,8 @@ class Deployment(BaseModel):
     reason: str
     active: bool
     steps: list[str]
+    #: Defaults of the job's arguments (the ``parameters`` cell).
+    parameters: dict[str, Any] = Field(default_factory=dict)
     test_output: str
 
 
@@ -134,6 +136,14 @@ class SecretValue(BaseModel):
 
 class SecretNames(BaseModel):
     names: list[str]
+
+
+class WhoAmI(BaseModel):
+    """The caller's token: its name, its team (``None`` for an admin token) and admin flag."""
+
+    name: str
+    team: str | None
+    admin: bool
 
 
 class Health(BaseModel):
