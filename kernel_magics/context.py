@@ -6,11 +6,11 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .stores import LocalStore
+from .stores import LocalStore, ReadOnlySecrets, RemoteProperties
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,8 +64,20 @@ class JobContext:
         self._step: str | None = None
         self._warehouse: Warehouse | None = None
         self._warehouse_url: str | None = None
-        self.properties = LocalStore(folder / ".dataops" / "properties.json")
-        self.secrets = LocalStore(folder / ".dataops" / "secrets.json", secret=True)
+        self.properties: MutableMapping[str, Any] = LocalStore(
+            folder / ".dataops" / "properties.json"
+        )
+        self.secrets: Mapping[str, Any] = LocalStore(
+            folder / ".dataops" / "secrets.json", secret=True
+        )
+        control_url, token = (
+            os.environ.get("DATAOPS_CONTROL_URL"),
+            os.environ.get("DATAOPS_CONTROL_TOKEN"),
+        )
+        if control_url and token and os.environ.get("DATAOPS_TEAM"):
+            self.properties = RemoteProperties(control_url, token, os.environ["DATAOPS_TEAM"], name)
+        if os.environ.get("DATAOPS_SECRETS_FILE"):
+            self.secrets = ReadOnlySecrets(Path(os.environ["DATAOPS_SECRETS_FILE"]))
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -135,7 +147,7 @@ class JobContext:
         """Names ``{name}`` in SQL may use: arguments, then properties."""
         found: dict[str, Any] = {}
         with contextlib.suppress(ValueError):
-            found.update(self.properties)
+            found.update(dict(self.properties.items()))
         found.update(self.args)
         return found
 

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.postgres"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.postgres", "tests.control"]
 
 Cell = tuple[Sequence[str], str]
 

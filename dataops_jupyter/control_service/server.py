@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import Any
 
 from .config import ServiceConfig
 
@@ -21,10 +22,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--artifacts", default="dataops-artifacts",
                         help="folder for deployments and execution artifacts")  # fmt: skip
-    parser.add_argument("--executor", choices=["local", "dask"], default="local")
+    parser.add_argument(
+        "--executor",
+        choices=["local", "dask", "noop"],
+        default="local",
+        help="where attempts run: local processes, a Dask cluster, or nowhere (noop: for "
+        "measuring the scheduler)",
+    )
     parser.add_argument("--pool-size", type=int, default=2, help="attempts running at once")
     parser.add_argument("--dask-scheduler", help="tcp://host:port of the Dask scheduler")
     parser.add_argument("--public-url", help="URL executions use to reach this service")
+    parser.add_argument(
+        "--smtp-host",
+        help="SMTP server for notification emails (default $DATAOPS_SMTP_HOST; none: no emails)",
+    )
+    parser.add_argument(
+        "--smtp-port", type=int, help="SMTP port (default $DATAOPS_SMTP_PORT or 25)"
+    )
+    parser.add_argument(
+        "--smtp-from",
+        help="sender of notification emails (default $DATAOPS_SMTP_FROM or dataops@<hostname>)",
+    )
     commands = parser.add_subparsers(dest="action", metavar="ACTION")
     token = commands.add_parser("create-token", help="create an API token; it is printed last")
     token.add_argument("--db", dest="token_db", default=None, help="state database (as above)")
@@ -34,7 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from(options: argparse.Namespace) -> ServiceConfig:
+    smtp: dict[str, Any] = {
+        key: value
+        for key in ("smtp_host", "smtp_port", "smtp_from")
+        if (value := getattr(options, key, None)) is not None
+    }
     return ServiceConfig(
+        **smtp,
         db_url=options.db,
         artifacts=Path(options.artifacts),
         executor=options.executor,

@@ -20,4 +20,8 @@ def make_executor(config: Any, on_finished: OnFinished) -> Executor:
         if not config.dask_scheduler:
             raise ValueError("--executor dask needs --dask-scheduler tcp://host:port")
         return DaskExecutor(on_finished, config.dask_scheduler, size=config.pool_size)
+    if config.executor == "noop":
+        from .noop import NoopExecutor
+
+        return NoopExecutor(on_finished)
     raise ValueError(f"unknown executor {config.executor!r}: use 'local' or 'dask'")

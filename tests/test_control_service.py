@@ -1,0 +1,329 @@
+"""The control service over HTTP: jobs, deployments, executions, properties, secrets, auth."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import stat
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from sqlalchemy import select
+
+from dataops_jupyter.control_service.db import secrets as secrets_table
+
+from .conftest import MakeJob
+from .control import RunningService, deploy, wait_for
+
+pytestmark = pytest.mark.timeout(240)
+API = "/api/v1/teams/analytics"
+
+STEPS = [
+    (["parameters"], "limit = 3"),
+    (["step:setup"], "%load_ext kernel_magics"),
+    (["step:count"], "print('counting to', limit)\ntotal = sum(range(limit))"),
+    (["step:report"], "print('total', total)"),
+]
+
+
+def test_jobs_crud_and_clear_errors(control: RunningService) -> None:
+    client = control.client()
+    assert (
+        client.post(f"{API}/jobs", json={"name": "orders", "description": "x"}).status_code == 201
+    )
+    assert client.post(f"{API}/jobs", json={"name": "orders"}).status_code == 409
+    bad = client.post(f"{API}/jobs", json={"name": "../etc"})
+    assert bad.status_code == 400 and "not a valid job name" in bad.json()["message"]
+    assert client.post(f"{API}/jobs", json={"nam": "x"}).status_code == 400
+    assert [j["name"] for j in client.get(f"{API}/jobs").json()["jobs"]] == ["orders"]
+    updated = client.patch(f"{API}/jobs/orders", json={"description": "Orders of the shop"})
+    assert updated.json()["description"] == "Orders of the shop"
+    assert client.get(f"{API}/jobs/nope").status_code == 404
+    assert client.delete(f"{API}/jobs/orders").status_code == 204
+    assert client.get(f"{API}/jobs/orders").status_code == 404
+
+
+def test_deploy_execute_logs_and_rollback(control: RunningService, make_job: MakeJob) -> None:
+    client = control.client()
+    folder = make_job(
+        "counter", STEPS, '[schedule]\ncron = "0 6 * * *"\ntimezone = "Europe/Berlin"'
+    )
+    first = deploy(client, "analytics", folder, reason="first")
+    assert (
+        first["version"] == 1 and first["active"] and first["steps"] == ["setup", "count", "report"]
+    )
+    job = client.get(f"{API}/jobs/counter").json()
+    assert job["schedule"] == {"cron": "0 6 * * *", "timezone": "Europe/Berlin"}
+    assert len(job["next_runs"]) == 5
+    assert all(r.startswith(("20",)) and ("T04:00" in r or "T05:00" in r) for r in job["next_runs"])
+
+    started = client.post(f"{API}/jobs/counter/executions", json={"arguments": {"limit": 5}})
+    assert started.status_code == 202 and started.json()["status"] == "submitted"
+    execution = wait_for(client, "analytics", "counter", started.json()["id"])
+    assert execution["status"] == "succeeded", execution
+    assert [s["status"] for s in execution["steps"]] == ["succeeded"] * 3
+    log = client.get(f"{API}/jobs/counter/executions/{execution['id']}/logs").json()
+    assert "[count] counting to 5" in log["text"] and log["complete"]
+    tail = client.get(f"{API}/jobs/counter/executions/{execution['id']}/logs", params={"tail": 40})
+    assert len(tail.json()["text"].encode()) <= 40 and tail.json()["text"] in log["text"]
+    notebook = client.get(f"{API}/jobs/counter/executions/{execution['id']}/notebook").json()
+    assert any("total 10" in json.dumps(c.get("outputs")) for c in notebook["cells"])
+
+    (folder / "extra.txt").write_text("v2")
+    second = deploy(client, "analytics", folder, reason="second")
+    assert second["version"] == 2 and second["content_hash"] != first["content_hash"]
+    versions = client.get(f"{API}/jobs/counter/deployments").json()["deployments"]
+    assert [(v["version"], v["active"], v["reason"]) for v in versions] == [
+        (2, True, "second"), (1, False, "first")
+    ]  # fmt: skip
+    rolled = client.put(f"{API}/jobs/counter/active-deployment", json={"version": 1})
+    assert rolled.json()["active_version"] == 1
+    assert (
+        client.put(f"{API}/jobs/counter/active-deployment", json={"version": 9}).status_code == 404
+    )
+    disabled = client.patch(f"{API}/jobs/counter", json={"enabled": False}).json()
+    assert disabled["enabled"] is False and disabled["next_runs"] == []
+    enabled = client.patch(f"{API}/jobs/counter", json={"enabled": True}).json()
+    assert len(enabled["next_runs"]) == 5
+
+
+def test_no_overlap_cancel_and_bad_arguments(
+    control: RunningService, make_job: MakeJob, tmp_path: Path
+) -> None:
+    client = control.client()
+    marker = tmp_path / "sleeping"
+    folder = make_job(
+        "sleeper",
+        [(["parameters"], "seconds = 60"),
+         (["step:nap"], f"open({str(marker)!r}, 'w').write('x')\nimport time\ntime.sleep(seconds)")],
+    )  # fmt: skip
+    deploy(client, "analytics", folder)
+    bad = client.post(f"{API}/jobs/sleeper/executions", json={"arguments": {"seconds": "long"}})
+    assert bad.status_code == 400 and "must be an integer" in bad.json()["message"]
+    first = client.post(f"{API}/jobs/sleeper/executions").json()
+    clash = client.post(f"{API}/jobs/sleeper/executions")
+    assert clash.status_code == 409 and first["id"] in clash.json()["message"]
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    cancelled = client.post(f"{API}/jobs/sleeper/executions/{first['id']}/cancel")
+    assert cancelled.status_code == 202
+    final = wait_for(client, "analytics", "sleeper", first["id"])
+    assert final["status"] == "cancelled"
+    assert not [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if first["id"] in " ".join(p.info["cmdline"] or [])
+    ]
+    again = client.post(f"{API}/jobs/sleeper/executions/{first['id']}/cancel")
+    assert again.status_code == 409
+
+
+def test_user_error_reports_the_step(control: RunningService, make_job: MakeJob) -> None:
+    client = control.client()
+    folder = make_job(
+        "broken", [(["step:ok"], "1"), (["step:boom"], "raise ValueError('bad row')")]
+    )
+    deploy(client, "analytics", folder)
+    started = client.post(f"{API}/jobs/broken/executions").json()
+    final = wait_for(client, "analytics", "broken", started["id"])
+    assert final["status"] == "user_error"
+    assert final["error"]["step"] == "boom" and final["error"]["evalue"] == "bad row"
+    assert [s["status"] for s in final["steps"]] == ["succeeded", "failed"]
+
+
+def test_platform_error_is_retried(
+    control: RunningService, make_job: MakeJob, tmp_path: Path
+) -> None:
+    client = control.client()
+    marker = tmp_path / "attempts"
+    folder = make_job(
+        "flaky",
+        [(["step:work"], f"import os, time\nwith open({str(marker)!r}, 'a') as f: f.write(str(os.getpid()) + '\\n')\n"
+          "time.sleep(30 if len(open(" + repr(str(marker)) + ").read().split()) == 1 else 0)")],
+        'retries = 1\nretry_delay = "1s"',
+    )  # fmt: skip
+    deploy(client, "analytics", folder)
+    first = client.post(f"{API}/jobs/flaky/executions").json()
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    runner = next(
+        p for p in psutil.process_iter(["cmdline"])
+        if first["id"] in " ".join(p.info["cmdline"] or []) and "dataops_jupyter.cli" in " ".join(p.info["cmdline"] or [])
+    )  # fmt: skip
+    os.kill(runner.pid, signal.SIGKILL)
+    failed = wait_for(client, "analytics", "flaky", first["id"])
+    assert failed["status"] == "platform_error"
+    deadline = time.monotonic() + 90
+    while True:
+        executions = client.get(f"{API}/jobs/flaky/executions").json()["executions"]
+        retry = [e for e in executions if e["retry_of"] == first["id"]]
+        if retry and retry[0]["status"] in ("succeeded", "user_error", "platform_error"):
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    assert (
+        retry[0]["status"] == "succeeded"
+        and retry[0]["attempt"] == 2
+        and retry[0]["trigger"] == "retry"
+    )
+    assert len(executions) == 2
+
+
+def test_properties_and_secrets(control: RunningService, make_job: MakeJob) -> None:
+    client = control.client()
+    folder = make_job(
+        "secretive",
+        [(["step:setup"], "%load_ext kernel_magics"),
+         (["step:use"], "print('password is', job.secrets['password'])\n"
+          "job.properties['last_seen'] = job.properties.get('start', 0) + 1\nprint(job.secrets)")],
+    )  # fmt: skip
+    deploy(client, "analytics", folder)
+    assert client.put(f"{API}/jobs/secretive/properties", json={"start": 41}).json() == {
+        "start": 41
+    }
+    assert (
+        client.put(
+            f"{API}/jobs/secretive/secrets/password", json={"value": "hunter2-secret"}
+        ).status_code
+        == 204
+    )
+    assert client.get(f"{API}/jobs/secretive/secrets").json() == {"names": ["password"]}
+    with control.service.engine.connect() as c:
+        stored = c.execute(select(secrets_table.c.ciphertext)).scalar_one()
+    assert b"hunter2" not in bytes(stored)
+    started = client.post(f"{API}/jobs/secretive/executions").json()
+    final = wait_for(client, "analytics", "secretive", started["id"])
+    assert final["status"] == "succeeded", final
+    assert client.get(f"{API}/jobs/secretive/properties").json() == {"start": 41, "last_seen": 42}
+    log = client.get(f"{API}/jobs/secretive/executions/{started['id']}/logs").json()["text"]
+    assert "password is ***" in log and "hunter2" not in log and "<secrets: password>" in log
+    notebook = client.get(f"{API}/jobs/secretive/executions/{started['id']}/notebook").text
+    assert "hunter2" not in notebook
+    for path in (control.service.artifacts / "executions" / started["id"]).iterdir():
+        assert "hunter2" not in path.read_text(errors="replace"), path
+
+
+def _zip(entries: dict[str, bytes], symlink: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+def _bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("job.toml", 'name = "evil"')
+        archive.writestr("huge.bin", b"\0" * (300 * 2**20))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: b"not a zip", "not a zip archive"),
+        (lambda: _zip({"../escape.txt": b"x", "job.toml": b'name = "evil"'}), "unsafe path"),
+        (lambda: _zip({"/abs.txt": b"x"}), "unsafe path"),
+        (lambda: _zip({"job.toml": b'name = "evil"'}, symlink="link"), "symbolic link"),
+        (_bomb, "unpacks to more than"),
+        (lambda: _zip({"job.toml": b'name = "evil"\nschedul = 1'}), "unknown key"),
+        (lambda: _zip({"job.toml": b'name = "other"'}), "no notebook"),
+    ],
+)
+def test_malicious_and_invalid_bundles_are_refused(
+    control: RunningService, make, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    client = control.client()
+    client.post(f"{API}/jobs", json={"name": "evil"})
+    response = client.post(
+        f"{API}/jobs/evil/deployments", content=make(), headers={"Content-Type": "application/zip"}
+    )
+    assert response.status_code == 400, response.text
+    assert message in response.json()["message"]
+    assert client.get(f"{API}/jobs/evil/deployments").json() == {"deployments": []}
+    assert not (Path(control.service.artifacts) / "escape.txt").exists()
+    assert not (Path(control.service.artifacts).parent / "escape.txt").exists()
+
+
+def test_failing_job_tests_refuse_the_deployment(
+    control: RunningService, make_job: MakeJob
+) -> None:
+    client = control.client()
+    folder = make_job("gated", STEPS)
+    (folder / "tests").mkdir()
+    (folder / "tests" / "test_rules.py").write_text("def test_rule():\n    assert 1 + 1 == 3\n")
+    client.post(f"{API}/jobs", json={"name": "gated"})
+    from dataops_jupyter.control_service.bundles import make_bundle
+
+    refused = client.post(f"{API}/jobs/gated/deployments", content=make_bundle(folder),
+                          headers={"Content-Type": "application/zip"})  # fmt: skip
+    assert refused.status_code == 400
+    assert (
+        "tests failed" in refused.json()["message"]
+        and "assert 1 + 1 == 3" in refused.json()["message"]
+    )
+    (folder / "tests" / "test_rules.py").write_text("def test_rule():\n    assert 1 + 1 == 2\n")
+    accepted = deploy(client, "analytics", folder)
+    assert accepted["version"] == 1 and "1 passed" in accepted["test_output"]
+
+
+def _concrete(path: str) -> str:
+    return (
+        path.replace("{team}", "analytics").replace("{job}", "secret-job")
+        .replace("{execution}", "20260101T000000-deadbeef").replace("{version}", "1")
+        .replace("{name}", "pw")
+    )  # fmt: skip
+
+
+def test_auth_matrix_over_every_route(control: RunningService, make_job: MakeJob) -> None:
+    owner = control.client("analytics")
+    deploy(owner, "analytics", make_job("secret-job", STEPS))
+    owner.put(f"{API}/jobs/secret-job/secrets/pw", json={"value": "x"})
+    stranger = control.client("marketing")
+    anonymous = control.client(token="")
+    anonymous.headers.pop("Authorization")
+    spec = owner.get("/openapi.json").json()
+    checked = 0
+    for path, operations in spec["paths"].items():
+        for method in operations:
+            url = _concrete(path)
+            body: Any = {} if method in ("post", "put", "patch") else None
+            if path == "/healthz":
+                assert anonymous.request(method, url).status_code == 200
+                continue
+            assert anonymous.request(method, url, json=body).status_code == 401, (method, path)
+            if "{team}" in path:
+                response = stranger.request(method, url, json=body)
+                assert response.status_code == 404, (method, path, response.text)
+                assert "secret-job" not in response.text or "not found" in response.text
+            checked += 1
+    assert checked >= 20
+    assert owner.get(f"{API}/jobs/secret-job").status_code == 200
+    assert stranger.get("/metrics").status_code == 403
+    admin = control.client(token=control.token(None, admin=True))
+    assert admin.get(f"{API}/jobs/secret-job").status_code == 200
+    assert "dataops_executions" in admin.get("/metrics").text
+
+
+def test_committed_openapi_document_is_current(control: RunningService) -> None:
+    committed = json.loads(
+        (Path(__file__).parent.parent / "docs" / "control-service-openapi.json").read_text()
+    )
+    assert control.client().get("/openapi.json").json() == committed, (
+        "docs/control-service-openapi.json is out of date: run `python -m dataops_jupyter.control_service.openapi`"
+    )
