@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -541,3 +542,17 @@ def test_tables_in_a_schema(warehouse: Warehouse) -> None:
     ingest(warehouse, [{"id": 2}], "staging.orders")
     assert count(warehouse, "staging.orders") == 2
     assert not table_exists(warehouse, "orders")
+
+
+def test_duckdb_names_differing_only_in_case_are_the_same_table_and_column(
+    tmp_path: Path,
+) -> None:
+    warehouse = open_warehouse(f"duckdb://{tmp_path / 'w.duckdb'}")
+    ingest(warehouse, [{"Id": 1, "Name": "a"}], "Orders")
+    summary = ingest(warehouse, [{"id": 2, "NAME": "b", "note": "x"}], "orders")
+    assert summary.columns_added == ["note"]
+    ingest(warehouse, [{"ID": 2, "name": "c"}], "ORDERS", mode="merge", key="ID")
+    assert rows_of(warehouse, 'SELECT "Id", "Name", note FROM Orders ORDER BY 1') == [
+        {"Id": 1, "Name": "a", "note": None},
+        {"Id": 2, "Name": "c", "note": "x"},
+    ]

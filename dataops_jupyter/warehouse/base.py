@@ -162,6 +162,8 @@ class Warehouse(TableWriter, ABC):
     schemes: ClassVar[tuple[str, ...]]
     #: How long and how often to retry when ``retry`` is not given.
     default_retry: ClassVar[RetryPolicy] = RetryPolicy()
+    #: Whether the database treats quoted names that differ only in case as the same name.
+    case_insensitive: ClassVar[bool] = False
 
     def __init__(self, url: str, retry: RetryPolicy | None = None) -> None:
         self.url = url

@@ -31,6 +31,7 @@ class DuckDBWarehouse(Warehouse):
 
     dialect: ClassVar[Dialect] = "duckdb"
     schemes: ClassVar[tuple[str, ...]] = ("duckdb",)
+    case_insensitive: ClassVar[bool] = True
     #: The file is busy for as long as another process's transaction, usually tens of
     #: milliseconds: poll often with a short ceiling, so that a waiting process gets its turn
     #: instead of sleeping through free moments, and give up only after a long busy spell.
@@ -89,7 +90,10 @@ class DuckDBWarehouse(Warehouse):
         schema, name = _split(table)
         rows = connection.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = $name AND table_schema = coalesce($schema, current_schema()) "
+            # Names are compared without case, as DuckDB resolves them.
+            "WHERE lower(table_name) = lower($name) "
+            "AND lower(table_schema) = lower(coalesce($schema, current_schema())) "
+            "AND table_catalog = current_database() "
             "ORDER BY ordinal_position",
             {"name": name, "schema": schema},
         ).fetchall()

@@ -128,6 +128,7 @@ class _Load:
         self.warehouse, self.table, self.mode, self.keys = warehouse, table, mode, keys
         self.schema, self.load_id, self.loaded_at = schema, load_id, loaded_at
         self.progress = progress
+        #: Column types of the table by :meth:`fold`-ed name; ``None`` until looked up.
         self.columns: dict[str, str] | None = None
         self.created = False
         self.added: list[str] = []
@@ -171,7 +172,8 @@ class _Load:
             if name not in names:
                 raise IngestError(f"key column {name!r} is not in the data")
         if self.columns is None:
-            self.columns = warehouse.columns(connection, self.table)
+            found = warehouse.columns(connection, self.table)
+            self.columns = None if found is None else {self.fold(n): t for n, t in found.items()}
         fields = [f for f in batch.schema if f.name != SEQUENCE]
         if self.columns is None:
             if self.schema == "evolve":
@@ -183,12 +185,12 @@ class _Load:
             warehouse.create_table(connection, self.table, fields)
             if self.keys and dialect == "postgres":
                 warehouse.create_key_index(connection, self.table, self.keys)
-            self.columns = {f.name: sql_type(f, dialect) for f in fields}
+            self.columns = {self.fold(f.name): sql_type(f, dialect) for f in fields}
             self.created = True
             return self.without_untyped(batch)
         conflicts, new = [], []
         for f in fields:
-            existing = self.columns.get(f.name)
+            existing = self.columns.get(self.fold(f.name))
             if existing is None:
                 if self.schema == "evolve" and self.is_untyped(f):
                     self.defer_untyped([f])
@@ -217,6 +219,10 @@ class _Load:
             self.add_column(connection, f)
         return self.without_untyped(batch)
 
+    def fold(self, name: str) -> str:
+        """A column name as the database compares names (DuckDB ignores case)."""
+        return name.lower() if self.warehouse.case_insensitive else name
+
     def is_untyped(self, field: pa.Field) -> bool:
         return pa.types.is_null(field.type) and field.name not in self.keys
 
@@ -231,13 +237,13 @@ class _Load:
     def add_column(self, connection: Any, field: pa.Field) -> None:
         assert self.columns is not None
         self.warehouse.add_column(connection, self.table, field)
-        self.columns[field.name] = sql_type(field, self.warehouse.dialect)
+        self.columns[self.fold(field.name)] = sql_type(field, self.warehouse.dialect)
         self.added.append(field.name)
 
     def add_untyped(self, connection: Any) -> None:
         """Columns that were NULL in every row still become columns (of text)."""
         for name in self.untyped:
-            if self.columns is not None and name not in self.columns:
+            if self.columns is not None and self.fold(name) not in self.columns:
                 self.add_column(connection, pa.field(name, pa.string()))
         self.untyped.clear()
 
@@ -252,9 +258,9 @@ class _Load:
         for f in batch.schema:
             if f.name == SEQUENCE:
                 continue
-            if f.name not in self.stage_known:
+            if self.fold(f.name) not in self.stage_known:
                 self.warehouse.add_column(connection, self.stage, f)
-                self.stage_known.add(f.name)
+                self.stage_known.add(self.fold(f.name))
             if f.name not in self.stage_columns:
                 self.stage_columns.append(f.name)
         self.warehouse.append_batch(connection, self.stage, batch)
