@@ -88,8 +88,8 @@ def test_things_that_are_not_data_are_refused_with_the_accepted_kinds(
     for bad in ("a string", None, 42):
         with pytest.raises(IngestInputError, match="give a DataFrame, an Arrow table, a dict"):
             ingest(warehouse, bad, "nothing")
-    with pytest.raises(IngestInputError, match="rows could not be converted"):
-        ingest(warehouse, [{"x": 1}, {"x": "one"}], "nothing")
+    with pytest.raises(IngestInputError, match="column 'x' mixes kinds of values"):
+        ingest(warehouse, [{"id": 1, "x": 1}, {"id": 2, "x": "one"}], "nothing")
     assert not table_exists(warehouse, "nothing")
 
 

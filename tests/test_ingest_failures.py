@@ -70,13 +70,17 @@ def seed(url: str) -> list[tuple[Any, ...]]:
 
 
 def killing_source(url: str, total: int, kill_at: int) -> Iterator[dict[str, Any]]:
-    """Rows for a load; when row ``kill_at`` is due, the load's connection is terminated."""
+    """Rows for a load; when row ``kill_at`` is due, the load's connection is terminated.
+
+    From row 300 on the rows carry one more column, so the retry replays batches of two shapes.
+    """
     for i in range(100, 100 + total):
         if i == 100 + kill_at:
             victims = other_backends(url)
             assert len(victims) == 1, victims
             terminate(url, victims)
-        yield {"id": i, "name": f"new {i}", "qty": i % 7}
+        row = {"id": i, "name": f"new {i}", "qty": i % 7}
+        yield row if i < 400 else {**row, "note": "late"}
 
 
 # -- killed connections --------------------------------------------------------------------------
@@ -106,6 +110,7 @@ def test_a_load_whose_connection_is_killed_midway_is_retried_and_lands_whole(
         (summary.load_id,),
     )
     assert new == [(1000, 1000, 100, 1099)]
+    assert sql(postgres_url, "SELECT count(note) FROM stock") == [(700,)]
     old = sql(postgres_url, "SELECT count(*) FROM stock WHERE _load_id <> %s", (summary.load_id,))
     assert old == [(0 if mode == "replace" else len(before),)]
     assert loads(postgres_url)[-1] == ("succeeded", 1000, None)
@@ -130,6 +135,9 @@ def test_a_killed_load_without_retries_fails_cleanly_and_the_table_is_as_before(
 
     assert "administrator command" in str(caught.value)
     assert sql(postgres_url, ALL_ROWS.format("stock")) == before
+    assert sql(
+        postgres_url, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'"
+    ) == [(0,)]
     status, rows, error = loads(postgres_url)[-1]
     assert (status, rows) == ("failed", 0)
     assert "administrator command" in error

@@ -94,10 +94,15 @@ def _rows_to_table(rows: list[Mapping[str, Any]]) -> pa.Table:
     json_names = [n for n, values in columns.items() if any(_is_nested(v) for v in values)]
     for name in json_names:
         columns[name] = [_to_json(v) for v in columns[name]]
-    try:
-        table = pa.table({name: pa.array(values) for name, values in columns.items()})
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise IngestInputError(f"rows could not be converted: {exc}") from None
+    arrays = {}
+    for name, values in columns.items():
+        try:
+            arrays[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            raise IngestInputError(
+                f"rows could not be converted: column {name!r} mixes kinds of values ({exc})"
+            ) from None
+    table = pa.table(arrays)
     for name in json_names:
         table = _as_json_field(table, name)
     return table
