@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .control_service.server import add_arguments
 
     add_arguments(service)
+    from .cli_control import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -174,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _command_run,
         "control-service": _command_control_service,
     }
+    from .cli_control import HANDLERS
+
+    handlers.update(HANDLERS)
     try:
         result: int = handlers[options.command](options)
         return result

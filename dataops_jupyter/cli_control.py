@@ -1,0 +1,482 @@
+"""``dataops`` commands that talk to a control service: deploy, jobs, execute, executions, logs,
+cancel, rollback, enable, disable, properties and secrets.
+
+The service's URL, token and team come from ``--url``/``--token``/``--team``, else the
+``DATAOPS_URL``/``DATAOPS_TOKEN``/``DATAOPS_TEAM`` environment variables, else
+``~/.config/dataops/config.toml``. Without a team, the token's own team is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .client import ControlClient, ControlServiceError, resolve_settings
+from .errors import InvalidInputError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_MARK = {
+    "succeeded": "✓",
+    "user_error": "✗",
+    "platform_error": "✗",
+    "failed": "✗",
+    "cancelled": "■",
+    "skipped": "-",
+    "running": "▶",
+    "submitted": "…",
+    "pending": " ",
+}
+Handler = Callable[[argparse.Namespace], int]
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _client(options: argparse.Namespace) -> ControlClient:
+    settings = resolve_settings(options.url, options.token, options.team)
+    return ControlClient(settings.url, settings.token, settings.team)
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _seconds(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    try:
+        began = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        ended = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (ended - began).total_seconds()
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _value(text: str) -> Any:
+    """A ``key=value`` value: JSON when it parses, else the text itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _pairs(pairs: list[str], flag: str) -> dict[str, Any]:
+    values = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"{flag} {pair!r}: use the form key=value, e.g. {flag} a=1")
+        values[key.strip()] = _value(text)
+    return values
+
+
+def _print_execution(execution: dict[str, Any]) -> None:
+    status = execution["status"]
+    took = _seconds(execution.get("started_at"), execution.get("finished_at"))
+    duration = f" in {took:.1f} s" if took is not None else ""
+    print(
+        f"{_MARK.get(status, '?')} {execution['job']}: {status}{duration} "
+        f"(execution {execution['id']}, version {execution['version']}, "
+        f"attempt {execution['attempt']})"
+    )
+    for step in execution.get("steps") or []:
+        took = step.get("duration")
+        print(
+            f"  {_MARK.get(step['status'], '?')} {step['name']:<24} {step['status']:<10} "
+            + (f"{took:.2f} s" if took is not None else "")
+        )
+    error = execution.get("error")
+    if error:
+        where = (
+            f" in {error.get('notebook')} cell {error.get('cell_index')}"
+            if error.get("notebook")
+            else ""
+        )
+        detail = error.get("traceback") or f"{error.get('ename')}: {error.get('evalue')}"
+        print(f"\nstep {error.get('step')!r} failed{where}:\n{detail}")
+    if execution.get("message"):
+        print(execution["message"])
+
+
+def _follow(client: ControlClient, job: str, execution_id: str) -> str:
+    """Print the log as it grows; the execution's final status."""
+    status = "unknown"
+    try:
+        for event in client.follow_logs(job, execution_id):
+            if event.kind == "end":
+                status = event.status or status
+            else:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+    except KeyboardInterrupt:
+        print(
+            f"\nstopped following; execution {execution_id} goes on "
+            f"(stop it with: dataops cancel {execution_id})",
+            file=sys.stderr,
+        )
+        raise
+    return status
+
+
+def _command(handler: Handler) -> Handler:
+    """Add the hint where a token comes from to 401s, and end quietly on Ctrl-C."""
+
+    @functools.wraps(handler)
+    def run(options: argparse.Namespace) -> int:
+        try:
+            return handler(options)
+        except ControlServiceError as exc:
+            if exc.status == 401:
+                exc.message += " (the token comes from --token, DATAOPS_TOKEN or the config file)"
+            raise
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+
+    return run
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+@_command
+def deploy(options: argparse.Namespace) -> int:
+    from .control_service.bundles import make_bundle
+    from .jobs import load_job
+
+    job = load_job(Path(options.job_dir))
+    client = _client(options)
+    client.resolve_team(fallback=job.config.team)
+    name = job.name
+    try:
+        client.job(name)
+    except ControlServiceError as exc:
+        if exc.status != 404:
+            raise
+        client.create_job(name, job.config.description)
+        print(f"created job {name} in team {client.team}")
+    bundle = make_bundle(job.folder)
+    print(
+        f"deploying {job.folder} as {name} to {client.url} (team {client.team}, "
+        f"{len(bundle) / 1024:.1f} KiB)…",
+        flush=True,
+    )
+    done = client.deploy(name, bundle, options.reason)
+    print(f"✓ {name}: version {done['version']} deployed and active")
+    print(f"  content hash  {done['content_hash']}")
+    print(f"  steps         {', '.join(done['steps'])}")
+    tests = (done.get("test_output") or "").strip()
+    if tests:
+        print("  tests:\n    " + tests.replace("\n", "\n    "))
+    else:
+        print("  tests         none (the job has no tests/ folder)")
+    return EXIT_OK
+
+
+@_command
+def jobs(options: argparse.Namespace) -> int:
+    client = _client(options)
+    found = client.jobs()
+    if not found:
+        print(f"no jobs in team {client.team}; deploy one with: dataops deploy JOB_DIR")
+        return EXIT_OK
+    rows = []
+    for job in found:
+        schedule = job.get("schedule")
+        rows.append(
+            [
+                job["name"],
+                str(job["active_version"]) if job["active_version"] is not None else "-",
+                "yes" if job["enabled"] else "no",
+                f"{schedule['cron']} ({schedule['timezone']})" if schedule else "-",
+                job.get("description") or "",
+            ]
+        )
+    _table(["NAME", "VERSION", "ENABLED", "SCHEDULE", "DESCRIPTION"], rows)
+    return EXIT_OK
+
+
+@_command
+def execute(options: argparse.Namespace) -> int:
+    from .jobs import parse_cli_arguments
+
+    client = _client(options)
+    arguments: dict[str, Any] = {}
+    if options.arg or options.args_json:
+        job = client.job(options.job)
+        if job["active_version"] is None:
+            raise InvalidInputError(f"job {options.job!r} has no deployment yet; deploy it first")
+        defaults = client.deployment(options.job, job["active_version"]).get("parameters", {})
+        arguments = parse_cli_arguments(options.arg, options.args_json, defaults)
+    execution = client.trigger(options.job, arguments)
+    execution_id = execution["id"]
+    print(
+        f"▶ {options.job}: execution {execution_id} submitted (version {execution['version']})",
+        flush=True,
+    )
+    if not options.wait:
+        print(f"follow it with: dataops logs {execution_id} --follow")
+        return EXIT_OK
+    _follow(client, options.job, execution_id)
+    final = client.execution(options.job, execution_id)
+    print()
+    _print_execution(final)
+    return EXIT_OK if final["status"] == "succeeded" else EXIT_FAILED
+
+
+@_command
+def executions(options: argparse.Namespace) -> int:
+    if options.limit < 1:
+        raise InvalidInputError("--limit must be at least 1")
+    client = _client(options)
+    found = client.executions(options.job, limit=options.limit)["executions"]
+    if not found:
+        print(f"no executions of {options.job} yet; start one with: dataops execute {options.job}")
+        return EXIT_OK
+    rows = []
+    for e in found:
+        took = _seconds(e.get("started_at"), e.get("finished_at"))
+        rows.append(
+            [
+                e["id"],
+                f"{_MARK.get(e['status'], '?')} {e['status']}",
+                e["trigger"],
+                str(e["version"]),
+                _when(e["created_at"]),
+                f"{took:.1f} s" if took is not None else "-",
+            ]
+        )
+    _table(["EXECUTION", "STATUS", "TRIGGER", "VERSION", "CREATED (UTC)", "DURATION"], rows)
+    return EXIT_OK
+
+
+@_command
+def logs(options: argparse.Namespace) -> int:
+    client = _client(options)
+    execution = client.find_execution(options.execution)
+    job = execution["job"]
+    if not options.follow:
+        sys.stdout.write(client.logs(job, options.execution)["text"])
+        return EXIT_OK
+    status = _follow(client, job, options.execution)
+    print(f"{_MARK.get(status, '?')} execution {options.execution} {status}", file=sys.stderr)
+    return EXIT_OK if status == "succeeded" else EXIT_FAILED
+
+
+@_command
+def cancel(options: argparse.Namespace) -> int:
+    client = _client(options)
+    execution = client.find_execution(options.execution)
+    done = client.cancel(execution["job"], options.execution)
+    state = "cancelled" if done["status"] == "cancelled" else "cancel requested, stopping"
+    print(f"■ {done['job']}: execution {done['id']} {state}")
+    return EXIT_OK
+
+
+@_command
+def rollback(options: argparse.Namespace) -> int:
+    client = _client(options)
+    job = client.activate(options.job, options.version)
+    print(f"✓ {options.job} now runs version {job['active_version']}")
+    return EXIT_OK
+
+
+def _set_enabled(options: argparse.Namespace, enabled: bool) -> int:
+    client = _client(options)
+    job = client.update_job(options.job, enabled=enabled)
+    state = "enabled" if job["enabled"] else "disabled"
+    upcoming = job.get("next_runs") or []
+    after = f"; next run {_when(upcoming[0])} UTC" if enabled and upcoming else ""
+    print(f"{options.job}: {state}{after}")
+    return EXIT_OK
+
+
+@_command
+def enable(options: argparse.Namespace) -> int:
+    return _set_enabled(options, True)
+
+
+@_command
+def disable(options: argparse.Namespace) -> int:
+    return _set_enabled(options, False)
+
+
+@_command
+def properties(options: argparse.Namespace) -> int:
+    client = _client(options)
+    updates = _pairs(options.set, "--set")
+    values = client.properties(options.job)
+    if updates or options.unset:
+        values.update(updates)
+        for key in options.unset:
+            values.pop(key, None)
+        values = client.set_properties(options.job, values)
+    print(json.dumps(values, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def _read_secret(name: str) -> str:
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"value of secret {name} (not shown): ")
+    else:
+        value = sys.stdin.read()
+        if value.endswith("\n"):
+            value = value[:-1].removesuffix("\r")
+    if not value:
+        raise InvalidInputError(f"the value of secret {name!r} is empty")
+    return value
+
+
+@_command
+def secrets(options: argparse.Namespace) -> int:
+    client = _client(options)
+    if options.set:
+        client.set_secret(options.job, options.set, _read_secret(options.set))
+        print(f"secret {options.set} of {options.job} stored")
+        return EXIT_OK
+    if options.delete:
+        client.delete_secret(options.job, options.delete)
+        print(f"secret {options.delete} of {options.job} deleted")
+        return EXIT_OK
+    names = client.secrets(options.job)
+    if not names:
+        print(f"no secrets; add one with: dataops secrets {options.job} --set NAME")
+    for name in names:
+        print(name)
+    return EXIT_OK
+
+
+HANDLERS: dict[str, Handler] = {
+    "deploy": deploy,
+    "jobs": jobs,
+    "execute": execute,
+    "executions": executions,
+    "logs": logs,
+    "cancel": cancel,
+    "rollback": rollback,
+    "enable": enable,
+    "disable": disable,
+    "properties": properties,
+    "secrets": secrets,
+}
+
+
+# -- argument parsing -------------------------------------------------------------------------
+
+
+def add_commands(commands: Any) -> None:
+    """Add the control service commands to the ``dataops`` sub-command parser."""
+    connection = argparse.ArgumentParser(add_help=False)
+    group = connection.add_argument_group("control service")
+    group.add_argument("--url", help="control service URL (else $DATAOPS_URL, else config file)")
+    group.add_argument(
+        "--token", help="API token (else $DATAOPS_TOKEN, else config file; avoid on shared hosts)"
+    )
+    group.add_argument("--team", help="team (else $DATAOPS_TEAM, config file, the token's team)")
+
+    def add(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = commands.add_parser(
+            name, help=help, description=description, parents=[connection]
+        )
+        return parser
+
+    deploy = add(
+        "deploy",
+        "deploy a job folder to the control service",
+        "Zip JOB_DIR, create the job on the control service if it is new, and upload it. The "
+        "service checks the job and runs its tests/ before the new version goes live. Prints "
+        "the version, content hash, steps and test output.",
+    )
+    deploy.add_argument("job_dir", metavar="JOB_DIR", help="the job folder (holds job.toml)")
+    deploy.add_argument("--reason", default="", help="why this version (kept with it)")
+
+    add("jobs", "list the team's deployed jobs", "The jobs of the team on the control service.")
+
+    execute = add(
+        "execute",
+        "start an execution of a deployed job",
+        "Start an execution of JOB's active version. With --wait, follow its log live and exit "
+        "0 if it succeeded, 1 otherwise (Ctrl-C stops following; the execution goes on).",
+    )
+    execute.add_argument("job", metavar="JOB")
+    execute.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="job argument; VALUE is read as JSON, else kept as text (repeatable)",
+    )
+    execute.add_argument("--args-json", metavar="JSON", help="job arguments as one JSON object")
+    execute.add_argument("--wait", action="store_true", help="follow the log until it ends")
+
+    listing = add("executions", "list a job's executions", "JOB's executions, newest first.")
+    listing.add_argument("job", metavar="JOB")
+    listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+
+    log = add(
+        "logs",
+        "print an execution's log",
+        "Print EXECUTION's log. With --follow, print it as it grows until the execution ends; "
+        "the exit code is then 0 if it succeeded, 1 otherwise.",
+    )
+    log.add_argument("execution", metavar="EXECUTION", help="execution id")
+    log.add_argument("--follow", "-f", action="store_true", help="follow the log live")
+
+    stop = add("cancel", "cancel an execution", "Stop EXECUTION (its kernel and processes).")
+    stop.add_argument("execution", metavar="EXECUTION", help="execution id")
+
+    back = add(
+        "rollback",
+        "make an earlier deployed version the active one",
+        "Make VERSION of JOB the version that runs (roll back, or forward again).",
+    )
+    back.add_argument("job", metavar="JOB")
+    back.add_argument("version", metavar="VERSION", type=int)
+
+    for name, verb in (("enable", "resume"), ("disable", "pause")):
+        toggle = add(name, f"{verb} a job's schedule", f"{verb.capitalize()} JOB's schedule.")
+        toggle.add_argument("job", metavar="JOB")
+
+    props = add(
+        "properties",
+        "show or change a job's properties",
+        "Print JOB's properties as JSON; --set and --unset change them first.",
+    )
+    props.add_argument("job", metavar="JOB")
+    props.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a property; VALUE is read as JSON, else kept as text (repeatable)",
+    )
+    props.add_argument("--unset", action="append", default=[], metavar="KEY")
+
+    secret = add(
+        "secrets",
+        "list a job's secret names, or set one",
+        "List the names of JOB's secrets (values are never shown). --set NAME reads the value "
+        "from a hidden prompt, or from standard input when it is not a terminal.",
+    )
+    secret.add_argument("job", metavar="JOB")
+    which = secret.add_mutually_exclusive_group()
+    which.add_argument("--set", metavar="NAME", help="store a secret (value from prompt/stdin)")
+    which.add_argument("--delete", metavar="NAME", help="delete a secret")
