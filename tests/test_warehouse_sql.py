@@ -246,3 +246,15 @@ def test_a_database_that_does_not_exist_is_a_clear_error_at_once(postgres_url: s
         WarehouseError, match=r'could not open the warehouse .*"no_such_database" does not exist'
     ):
         missing.query("SELECT 1")
+
+
+def test_an_error_at_commit_is_reported_like_any_other(postgres_url: str) -> None:
+    warehouse = open_warehouse(postgres_url)
+    run(
+        warehouse,
+        "CREATE TABLE parents (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE children (parent INTEGER REFERENCES parents DEFERRABLE INITIALLY DEFERRED)",
+    )
+    with pytest.raises(WarehouseError, match=r"(?s)violates foreign key constraint.*in: COMMIT"):
+        run(warehouse, "INSERT INTO children VALUES (:p)", p=7)
+    assert run(warehouse, "SELECT count(*) AS n FROM children") == [{"n": 0}]

@@ -270,18 +270,20 @@ class Warehouse(TableWriter, ABC):
 
         def work() -> pa.Table | None:
             result = None
-            with self.transaction() as connection:
-                for statement in statements:
-                    try:
+            # What was running when an error came: a statement, or the commit at the end.
+            running = "COMMIT"
+            try:
+                with self.transaction() as connection:
+                    for statement in statements:
+                        running = statement.text
                         table = self.fetch_arrow(connection, statement)
-                    except Exception as exc:
-                        if self.is_database_error(exc) and not self.is_transient(exc):
-                            raise WarehouseError(
-                                f"{first_line(exc)}\n  in: {short(statement.text)}"
-                            ) from None
-                        raise
-                    if table is not None:
-                        result = table
+                        if table is not None:
+                            result = table
+                    running = "COMMIT"
+            except Exception as exc:
+                if self.is_database_error(exc) and not self.is_transient(exc):
+                    raise WarehouseError(f"{first_line(exc)}\n  in: {short(running)}") from None
+                raise
             return result
 
         return self.retrying(work)
