@@ -179,6 +179,21 @@ def test_a_load_killed_while_waiting_inside_a_statement_is_retried(postgres_url:
     ]
 
 
+def test_a_lock_timeout_is_waited_out_with_backoff(postgres_url: str) -> None:
+    seed(postgres_url)
+    # Statements give up on a lock after 50 ms (SQLSTATE 55P03), as a busy server may be set.
+    warehouse = CountingWarehouse(postgres_url + "?options=-c%20lock_timeout%3D50")
+    with psycopg.connect(postgres_url) as blocker:
+        blocker.execute("LOCK TABLE stock IN ACCESS EXCLUSIVE MODE")
+        releaser = threading.Timer(0.6, blocker.rollback)
+        releaser.start()
+        summary = ingest(warehouse, [{"id": 50, "name": "late", "qty": 1}], "stock")
+        releaser.join()
+    assert summary.attempts >= 2
+    assert warehouse.connections == summary.attempts
+    assert sql(postgres_url, "SELECT name FROM stock WHERE id = 50") == [("late",)]
+
+
 def test_a_query_whose_connection_is_killed_is_run_again(postgres_url: str) -> None:
     warehouse = CountingWarehouse(postgres_url)
     killer_done = threading.Event()
