@@ -26,3 +26,12 @@ class ServiceConfig:
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     #: Run the scheduler and dispatcher (off for API-only processes and some tests).
     background: bool = True
+    #: SMTP server for email notifications (none: email targets are skipped with a warning).
+    smtp_host: str | None = field(default_factory=lambda: os.environ.get("DATAOPS_SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: int(os.environ.get("DATAOPS_SMTP_PORT", "25")))
+    #: Sender address of notification emails.
+    smtp_from: str = field(
+        default_factory=lambda: os.environ.get(
+            "DATAOPS_SMTP_FROM", f"dataops@{socket.gethostname()}"
+        )
+    )

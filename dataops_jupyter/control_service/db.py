@@ -151,7 +151,7 @@ secrets = Table(
 
 from sqlalchemy import Index  # noqa: E402
 
-Index("executions_by_job", executions.c.team, executions.c.job, executions.c.created_at)
+Index("executions_by_job", executions.c.team, executions.c.job, executions.c.id)
 
 version_table = Table(
     "dataops_schema_version",
@@ -203,6 +203,9 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL keeps the database consistent after a crash; only the last
+            # commits before a power loss may be lost. Commits stop waiting for fsync.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 

@@ -26,6 +26,7 @@ from .bundles import BundleError, unpack_bundle
 from .db import make_engine, migrate, tokens, utcnow
 from .executors.base import Attempt, Executor, Outcome
 from .models import FINAL_STATUSES
+from .notify import Notifications
 from .schedule import latest_due, next_run
 from .secrets import SecretBox, SecretKeyError
 from .store import Store
@@ -63,6 +64,8 @@ class ControlService:
         self.scheduler_lag: list[float] = []
         self.durations: list[tuple[str, float]] = []
         self.listeners: list[Any] = []
+        self.notifications = Notifications(self)
+        self.listeners.append(self.notifications.execution_finished)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -89,6 +92,7 @@ class ControlService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         await self.executor.close()
+        await asyncio.to_thread(self.notifications.close)
         self.engine.dispose()
 
     def wake(self) -> None:
@@ -109,6 +113,7 @@ class ControlService:
 
     async def tick(self) -> None:
         now = utcnow()
+        self.notifications.tick(now)
         await asyncio.to_thread(self.schedule_due, now)
         await self.handle_cancels()
         await self.dispatch()
@@ -321,6 +326,7 @@ class ControlService:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         self.activate(team, job_name, version)
+        self.notifications.deployed(row)
         return row
 
     def _install_requirements(self, folder: Path) -> None:
@@ -377,6 +383,7 @@ class ControlService:
             "retry_delay": config.get("retry_delay", 60.0),
             "timeout": config.get("timeout"),
             "notify": config.get("notify") or {},
+            "delay_alert_minutes": (config.get("notify") or {}).get("delay_minutes"),
         }
         if schedule:
             values.update(cron=schedule["cron"], timezone=schedule.get("timezone", "UTC"))

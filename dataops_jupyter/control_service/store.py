@@ -305,6 +305,73 @@ class Store:
             ).all()
         return {(r[0], r[1], r[2]): int(r[3]) for r in rows}
 
+    # -- notifications ------------------------------------------------------------------------
+
+    def mark_notified(self, execution_id: str, event: str) -> bool:
+        """Record in ``executions.notified`` that ``event`` is announced for an execution.
+
+        True for the one caller that records it; False when it already was (another process,
+        or before a restart), so each event goes out at most once."""
+        with self._locked(), self._begin() as c:
+            query = select(executions.c.notified).where(executions.c.id == execution_id)
+            if self.is_postgres:
+                query = query.with_for_update()
+            row = c.execute(query).first()
+            if row is None or event in (row.notified or []):
+                return False
+            c.execute(
+                update(executions)
+                .where(executions.c.id == execution_id)
+                .values(notified=[*(row.notified or []), event])
+            )
+        return True
+
+    def retries_of(self, team: str, job: str, execution_id: str) -> list[Row[Any]]:
+        """The executions started as retries of ``execution_id``."""
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    select(executions).where(
+                        executions.c.team == team,
+                        executions.c.job == job,
+                        executions.c.retry_of == execution_id,
+                    )
+                )
+            )
+
+    def finished_since(self, since: datetime) -> list[Row[Any]]:
+        """Executions that ended (succeeded or failed) at or after ``since``."""
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    select(executions).where(
+                        executions.c.finished_at >= since,
+                        executions.c.status.in_(("succeeded", "user_error", "platform_error")),
+                    )
+                )
+            )
+
+    def delay_watched_jobs(self) -> list[Row[Any]]:
+        """Jobs with a delay alert (``[notify] delay_minutes``)."""
+        with self.engine.connect() as c:
+            return list(c.execute(select(jobs).where(jobs.c.delay_alert_minutes.is_not(None))))
+
+    def scheduled_between(
+        self, team: str, job: str, start: datetime, end: datetime
+    ) -> list[Row[Any]]:
+        """A job's executions whose scheduled time lies in ``[start, end]``."""
+        with self.engine.connect() as c:
+            return list(
+                c.execute(
+                    select(executions).where(
+                        executions.c.team == team,
+                        executions.c.job == job,
+                        executions.c.scheduled_for >= start,
+                        executions.c.scheduled_for <= end,
+                    )
+                )
+            )
+
     # -- scheduling ---------------------------------------------------------------------------
 
     def due_jobs(self, now: datetime, limit: int = 1000) -> list[Row[Any]]:

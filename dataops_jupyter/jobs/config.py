@@ -8,7 +8,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import JobDefinitionError
 
@@ -85,15 +93,47 @@ def _check_targets(values: list[str]) -> list[str]:
 
 
 class Notify(BaseModel):
-    """Who hears about the job: email addresses or webhook URLs per event."""
+    """Who hears about the job: email addresses or webhook URLs per event.
+
+    ``on_delay`` targets hear when a scheduled execution has not succeeded ``delay_minutes``
+    after its scheduled time.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     on_failure: list[str] = Field(default_factory=list)
     on_success: list[str] = Field(default_factory=list)
     on_deploy: list[str] = Field(default_factory=list)
+    on_delay: list[str] = Field(default_factory=list)
+    delay_minutes: int | None = None
 
-    _targets = field_validator("on_failure", "on_success", "on_deploy")(_check_targets)
+    _targets = field_validator("on_failure", "on_success", "on_deploy", "on_delay")(_check_targets)
+
+    @field_validator("delay_minutes", mode="before")
+    @classmethod
+    def _whole_minutes(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10080:
+            raise ValueError(
+                f"{value!r} is not a number of minutes: use a whole number from 1 to 10080 "
+                "(one week), e.g. delay_minutes = 30"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _delay_pair(self) -> Notify:
+        if self.on_delay and self.delay_minutes is None:
+            raise ValueError(
+                "on_delay needs delay_minutes: how many minutes after its scheduled time an "
+                "execution must have succeeded, e.g. delay_minutes = 30"
+            )
+        if self.delay_minutes is not None and not self.on_delay:
+            raise ValueError(
+                "delay_minutes needs on_delay: the emails or webhook URLs to alert, "
+                'e.g. on_delay = ["ops@example.com"]'
+            )
+        return self
 
 
 class JobConfig(BaseModel):
@@ -113,6 +153,16 @@ class JobConfig(BaseModel):
     warehouse: str | None = None
 
     _name = field_validator("name")(check_job_name)
+
+    @field_validator("notify")
+    @classmethod
+    def _delay_needs_schedule(cls, value: Notify, info: ValidationInfo) -> Notify:
+        if value.on_delay and "schedule" in info.data and info.data["schedule"] is None:
+            raise ValueError(
+                "on_delay watches scheduled executions: add a [schedule] table with a cron, "
+                "or remove on_delay and delay_minutes"
+            )
+        return value
 
     @field_validator("team")
     @classmethod

@@ -25,6 +25,8 @@ description = "{description}"
 
 # [notify]
 # on_failure = ["you@example.com"]
+# on_delay = ["you@example.com"]   # a scheduled run not succeeded delay_minutes after its time
+# delay_minutes = 60
 """
 
 
