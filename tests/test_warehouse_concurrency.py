@@ -73,7 +73,7 @@ def test_three_processes_load_and_read_one_file_without_errors_or_lost_rows(
     tmp_path: Path,
 ) -> None:
     url = f"duckdb://{tmp_path / 'warehouse.duckdb'}"
-    loads = 25
+    loads = 15
     names = ["kernel", "local-run", "control-service"]
     ready, results, go = SPAWN.Queue(), SPAWN.Queue(), SPAWN.Event()
     processes = [
