@@ -16,6 +16,7 @@ from dataops_jupyter.testing.control import RunningService, service_config, star
 __all__ = [
     "FINAL",
     "RunningService",
+    "any_control",
     "control",
     "deploy",
     "service_config",
@@ -28,7 +29,21 @@ FINAL = {"succeeded", "user_error", "platform_error", "cancelled", "skipped"}
 
 @pytest.fixture
 def control(tmp_path: Path) -> Iterator[RunningService]:
+    """A control service on SQLite."""
     running = start_service(service_config(tmp_path))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_control(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningService]:
+    """A control service on SQLite, then on a real PostgreSQL."""
+    config = service_config(tmp_path)
+    if request.param == "postgres":
+        config.db_url = request.getfixturevalue("postgres_url")
+    running = start_service(config)
     try:
         yield running
     finally:

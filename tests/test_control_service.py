@@ -32,8 +32,8 @@ STEPS = [
 ]
 
 
-def test_jobs_crud_and_clear_errors(control: RunningService) -> None:
-    client = control.client()
+def test_jobs_crud_and_clear_errors(any_control: RunningService) -> None:
+    client = any_control.client()
     assert (
         client.post(f"{API}/jobs", json={"name": "orders", "description": "x"}).status_code == 201
     )
@@ -49,8 +49,8 @@ def test_jobs_crud_and_clear_errors(control: RunningService) -> None:
     assert client.get(f"{API}/jobs/orders").status_code == 404
 
 
-def test_deploy_execute_logs_and_rollback(control: RunningService, make_job: MakeJob) -> None:
-    client = control.client()
+def test_deploy_execute_logs_and_rollback(any_control: RunningService, make_job: MakeJob) -> None:
+    client = any_control.client()
     folder = make_job(
         "counter", STEPS, '[schedule]\ncron = "0 6 * * *"\ntimezone = "Europe/Berlin"'
     )
@@ -126,8 +126,8 @@ def test_no_overlap_cancel_and_bad_arguments(
     assert again.status_code == 409
 
 
-def test_user_error_reports_the_step(control: RunningService, make_job: MakeJob) -> None:
-    client = control.client()
+def test_user_error_reports_the_step(any_control: RunningService, make_job: MakeJob) -> None:
+    client = any_control.client()
     folder = make_job(
         "broken", [(["step:ok"], "1"), (["step:boom"], "raise ValueError('bad row')")]
     )
@@ -179,8 +179,8 @@ def test_platform_error_is_retried(
     assert len(executions) == 2
 
 
-def test_properties_and_secrets(control: RunningService, make_job: MakeJob) -> None:
-    client = control.client()
+def test_properties_and_secrets(any_control: RunningService, make_job: MakeJob) -> None:
+    client = any_control.client()
     folder = make_job(
         "secretive",
         [(["step:setup"], "%load_ext kernel_magics"),
@@ -198,7 +198,7 @@ def test_properties_and_secrets(control: RunningService, make_job: MakeJob) -> N
         == 204
     )
     assert client.get(f"{API}/jobs/secretive/secrets").json() == {"names": ["password"]}
-    with control.service.engine.connect() as c:
+    with any_control.service.engine.connect() as c:
         stored = c.execute(select(secrets_table.c.ciphertext)).scalar_one()
     assert b"hunter2" not in bytes(stored)
     started = client.post(f"{API}/jobs/secretive/executions").json()
@@ -209,7 +209,7 @@ def test_properties_and_secrets(control: RunningService, make_job: MakeJob) -> N
     assert "password is ***" in log and "hunter2" not in log and "<secrets: password>" in log
     notebook = client.get(f"{API}/jobs/secretive/executions/{started['id']}/notebook").text
     assert "hunter2" not in notebook
-    for path in (control.service.artifacts / "executions" / started["id"]).iterdir():
+    for path in (any_control.service.artifacts / "executions" / started["id"]).iterdir():
         assert "hunter2" not in path.read_text(errors="replace"), path
 
 
@@ -290,12 +290,12 @@ def _concrete(path: str) -> str:
     )  # fmt: skip
 
 
-def test_auth_matrix_over_every_route(control: RunningService, make_job: MakeJob) -> None:
-    owner = control.client("analytics")
+def test_auth_matrix_over_every_route(any_control: RunningService, make_job: MakeJob) -> None:
+    owner = any_control.client("analytics")
     deploy(owner, "analytics", make_job("secret-job", STEPS))
     owner.put(f"{API}/jobs/secret-job/secrets/pw", json={"value": "x"})
-    stranger = control.client("marketing")
-    anonymous = control.client(token="")
+    stranger = any_control.client("marketing")
+    anonymous = any_control.client(token="")
     anonymous.headers.pop("Authorization")
     spec = owner.get("/openapi.json").json()
     checked = 0
@@ -315,7 +315,7 @@ def test_auth_matrix_over_every_route(control: RunningService, make_job: MakeJob
     assert checked >= 20
     assert owner.get(f"{API}/jobs/secret-job").status_code == 200
     assert stranger.get("/metrics").status_code == 403
-    admin = control.client(token=control.token(None, admin=True))
+    admin = any_control.client(token=any_control.token(None, admin=True))
     assert admin.get(f"{API}/jobs/secret-job").status_code == 200
     assert "dataops_executions" in admin.get("/metrics").text
 

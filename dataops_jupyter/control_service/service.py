@@ -139,23 +139,17 @@ class ControlService:
 
     def schedule_due(self, now: datetime) -> int:
         """Create the executions of jobs whose cron time has come; returns how many."""
-        created = 0
+        plans = []
         for job in self.store.due_jobs(now):
             if not job.cron:
                 continue
             due = latest_due(job.cron, job.timezone, job.next_run_at, now)
-            following = next_run(job.cron, job.timezone, now)
-            if not self.store.advance_schedule(job.team, job.name, job.next_run_at, following):
-                continue  # another process took it
+            plans.append((job, due, next_run(job.cron, job.timezone, now)))
             self.scheduler_lag.append((now - due).total_seconds())
-            try:
-                self.store.create_execution(
-                    job.team, job.name, job.active_version, "schedule", {}, scheduled_for=due
-                )
-                created += 1
-            except (IntegrityError, ConflictError):
-                continue
-        return created
+        try:
+            return self.store.schedule(plans, now)
+        except IntegrityError:
+            return 0  # another process queued the same times first; it runs them
 
     # -- dispatch -----------------------------------------------------------------------------
 

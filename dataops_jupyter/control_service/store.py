@@ -390,6 +390,53 @@ class Store:
                 )
             )
 
+    def schedule(
+        self, plans: list[tuple[Row[Any], datetime, datetime | None]], now: datetime
+    ) -> int:
+        """For each ``(job, due, following)``: move the job's next run time on, and if this
+        process is the one that moved it, queue the execution for ``due`` (``skipped`` while an
+        earlier one is still in progress). One transaction for the whole batch."""
+        if not plans:
+            return 0
+        created = 0
+        with self._locked(), self._begin() as c:
+            active = {
+                (r.team, r.job): r.id
+                for r in c.execute(
+                    select(executions.c.team, executions.c.job, executions.c.id).where(
+                        executions.c.status.in_(ACTIVE_STATUSES)
+                    )
+                )
+            }
+            rows = []
+            for job, due, following in plans:
+                moved = c.execute(
+                    update(jobs)
+                    .where(
+                        jobs.c.team == job.team,
+                        jobs.c.name == job.name,
+                        jobs.c.next_run_at == job.next_run_at,
+                    )
+                    .values(next_run_at=following)
+                )
+                if moved.rowcount != 1:
+                    continue  # another process scheduled it
+                running = active.get((job.team, job.name))
+                execution_id = new_run_id()
+                rows.append(dict(
+                    id=execution_id, team=job.team, job=job.name, version=job.active_version,
+                    status="skipped" if running else "submitted", trigger="schedule",
+                    arguments={}, attempt=1, retry_of=None, scheduled_for=due, not_before=now,
+                    created_at=now, finished_at=now if running else None, steps=[], notified=[],
+                    message=f"execution {running} was still in progress" if running else None,
+                ))  # fmt: skip
+                if not running:
+                    active[(job.team, job.name)] = execution_id
+                created += 1
+            if rows:
+                c.execute(insert(executions), rows)
+        return created
+
     def advance_schedule(
         self, team: str, job: str, expected: datetime, next_run_at: datetime | None
     ) -> bool:
