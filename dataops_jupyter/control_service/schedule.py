@@ -19,9 +19,14 @@ def next_run(cron: str, timezone: str, after: datetime) -> datetime:
     return next_runs(cron, timezone, after, 1)[0]
 
 
-def latest_due(cron: str, timezone: str, first_due: datetime, now: datetime) -> datetime:
-    """The last fire time in ``[first_due, now]``: after downtime a job gets one catch-up run,
-    for the most recent time it missed, not one per missed time."""
+def due_and_next(
+    cron: str, timezone: str, first_due: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The run to start now and the next fire time after ``now``.
+
+    The run is the last fire time in ``[first_due, now]``: after downtime a job gets one
+    catch-up run, for the most recent time it missed, not one per missed time.
+    """
     from croniter import croniter
 
     due = first_due
@@ -29,6 +34,6 @@ def latest_due(cron: str, timezone: str, first_due: datetime, now: datetime) -> 
     for _ in range(100_000):
         following = iterator.get_next(datetime).astimezone(UTC)
         if following > now:
-            break
+            return due, following
         due = following
-    return due
+    return due, next_run(cron, timezone, now)

@@ -27,7 +27,7 @@ from .db import make_engine, migrate, tokens, utcnow
 from .executors.base import Attempt, Executor, Outcome
 from .models import FINAL_STATUSES
 from .notify import Notifications
-from .schedule import latest_due, next_run
+from .schedule import due_and_next, next_run
 from .secrets import SecretBox, SecretKeyError
 from .store import Store
 
@@ -143,8 +143,8 @@ class ControlService:
         for job in self.store.due_jobs(now):
             if not job.cron:
                 continue
-            due = latest_due(job.cron, job.timezone, job.next_run_at, now)
-            plans.append((job, due, next_run(job.cron, job.timezone, now)))
+            due, following = due_and_next(job.cron, job.timezone, job.next_run_at, now)
+            plans.append((job, due, following))
             self.scheduler_lag.append((now - due).total_seconds())
         try:
             return self.store.schedule(plans, now)
