@@ -174,7 +174,9 @@ async def test_every_route_requires_authentication(
     jp_fetch: Any, jp_serverapp: Any, pattern: str, handler: type
 ) -> None:
     path = _concrete(pattern).lstrip("/")
-    methods = [m for m in ("GET", "POST", "PUT", "DELETE") if m.lower() in handler.__dict__]
+    methods = [
+        m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m.lower() in handler.__dict__
+    ]
     assert methods
     for method in methods:
         with pytest.raises(HTTPClientError) as info:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -89,7 +89,7 @@ class ControlClient:
         *,
         timeout: float = READ_TIMEOUT,
         retries: int = 3,
-        backoff: float = 0.5,
+        backoff: float = 0.25,
         session: requests.Session | None = None,
     ) -> None:
         parts = urlsplit(url)
@@ -103,10 +103,13 @@ class ControlClient:
         self.retries = retries
         self.backoff = backoff
         self.session = session or requests.Session()
+        self.closed = False
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.session.headers["Accept"] = "application/json"
 
     def close(self) -> None:
+        """Release connections; a log being followed ends at its next event or pause."""
+        self.closed = True
         self.session.close()
 
     def __enter__(self) -> ControlClient:
@@ -345,7 +348,9 @@ class ControlClient:
         result: dict[str, Any] = self._json("GET", path, params=params)
         return result
 
-    def follow_logs(self, job: str, execution: str, offset: int = 0) -> Iterator[LogEvent]:
+    def follow_logs(
+        self, job: str, execution: str, offset: int = 0
+    ) -> Generator[LogEvent, None, None]:
         """The log as it grows (server-sent events), ending with an ``end`` event.
 
         A dropped or silent stream is reopened where it stopped; the service must stay
@@ -353,7 +358,7 @@ class ControlClient:
         """
         path = self._team_path("jobs", job, "executions", execution, "logs", "stream")
         failures = 0
-        while True:
+        while not self.closed:
             response = self.request(
                 "GET", path, params={"offset": offset}, stream=True,
                 headers={"Accept": "text/event-stream"}, read_timeout=STREAM_READ_TIMEOUT,
@@ -368,6 +373,8 @@ class ControlClient:
                     yield event
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
                 failures += 1
+                if self.closed:
+                    return
                 if failures > self.retries:
                     raise ControlServiceUnreachable(
                         f"the log stream from {self.url} kept breaking off"

@@ -1,11 +1,15 @@
-"""The Jupyter server extension: REST handlers under ``/dataops`` and the local run manager."""
+"""The Jupyter server extension: REST handlers under ``/dataops``, the local run manager and
+the connection to the control service (a configured one, or an embedded one)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Unicode, default
 
+from .control import ControlConnection
 from .handlers import ROUTES
 from .runs import LocalRunManager
 
@@ -15,16 +19,64 @@ class DataOpsExtension(ExtensionApp):
 
     name = "dataops_jupyter"
 
+    control_url = Unicode(
+        config=True,
+        help="URL of the control service (default: $DATAOPS_URL). Empty: this server starts "
+        "an embedded control service (see embedded_control_service).",
+    )
+    control_token = Unicode(
+        config=True,
+        help="API token for control_url (default: $DATAOPS_TOKEN). It stays on the server.",
+    )
+    control_team = Unicode(
+        config=True,
+        help="Team on the control service (default: $DATAOPS_TEAM, else the token's team; "
+        "for the embedded service the team named by the jobs under the root, else 'default').",
+    )
+    embedded_control_service = Bool(
+        True,
+        config=True,
+        help="Without control_url, start a control service for this server as a separate "
+        "process, with its state in <root>/.dataops/control/.",
+    )
+
+    @default("control_url")
+    def _control_url_default(self) -> str:
+        return os.environ.get("DATAOPS_URL", "")
+
+    @default("control_token")
+    def _control_token_default(self) -> str:
+        return os.environ.get("DATAOPS_TOKEN", "")
+
+    @default("control_team")
+    def _control_team_default(self) -> str:
+        return os.environ.get("DATAOPS_TEAM", "")
+
     def initialize_settings(self) -> None:
         assert self.serverapp is not None
         root = Path(self.serverapp.root_dir).expanduser()
         self.run_manager = LocalRunManager(root, self.log)
         self.settings["dataops_runs"] = self.run_manager
+        self.control = ControlConnection(
+            root,
+            url=self.control_url,
+            token=self.control_token,
+            team=self.control_team,
+            embedded=self.embedded_control_service,
+            log=self.log,
+        )
+        self.settings["dataops_control"] = self.control
         self.log.info("dataops-jupyter: jobs under %s", root)
+        if self.control_url:
+            self.log.info("dataops-jupyter: control service at %s", self.control_url)
 
     def initialize_handlers(self) -> None:
         # ExtensionApp puts the server's base URL in front of each pattern.
         self.handlers.extend(ROUTES)
 
+    async def _start_jupyter_server_extension(self, serverapp: object) -> None:
+        self.control.start_in_background()
+
     async def stop_extension(self) -> None:
         await self.run_manager.shutdown()
+        await self.control.stop()

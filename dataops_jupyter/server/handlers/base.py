@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
 
+from ...client import ControlClient
 from ...errors import DataOpsError, InvalidInputError
+from ..control import ControlConnection
 from ..runs import LocalRunManager
+
+T = TypeVar("T")
 
 
 class DataOpsHandler(APIHandler):
@@ -19,6 +24,15 @@ class DataOpsHandler(APIHandler):
     def runs(self) -> LocalRunManager:
         manager: LocalRunManager = self.settings["dataops_runs"]
         return manager
+
+    @property
+    def control(self) -> ControlConnection:
+        connection: ControlConnection = self.settings["dataops_control"]
+        return connection
+
+    async def upstream(self, call: Callable[[ControlClient], T]) -> T:
+        """``call(client)`` against the control service, off the event loop."""
+        return await self.control.call(call)
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or a 400 saying what is wrong with it."""
@@ -50,3 +64,17 @@ class DataOpsHandler(APIHandler):
             self.finish(json.dumps({"error": exc.kind, "message": exc.message}))
             return
         super().write_error(status_code, **kwargs)
+
+
+def int_argument(handler: DataOpsHandler, name: str, default: int) -> int:
+    """A query parameter that must be a whole number, not negative."""
+    raw = handler.get_query_argument(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInputError(
+            f"query parameter {name!r} must be a whole number, got {raw!r}"
+        ) from None
+    if value < 0:
+        raise InvalidInputError(f"query parameter {name!r} must not be negative")
+    return value

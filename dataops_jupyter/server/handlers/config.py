@@ -15,6 +15,10 @@ class ConfigHandler(DataOpsHandler):
             {
                 "version": __version__,
                 "root": str(self.runs.root),
-                "features": {"runs": True, "control_service": False},
+                "features": {
+                    "runs": True,
+                    "control_service": self.control.available,
+                    "embedded_control_service": self.control.embedded is not None,
+                },
             }
         )

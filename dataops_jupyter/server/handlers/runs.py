@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from tornado import web
 
-from ...errors import InvalidInputError
-from .base import DataOpsHandler
-
-
-def _int_argument(handler: DataOpsHandler, name: str, default: int) -> int:
-    raw = handler.get_query_argument(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInputError(
-            f"query parameter {name!r} must be a whole number, got {raw!r}"
-        ) from None
-    if value < 0:
-        raise InvalidInputError(f"query parameter {name!r} must not be negative")
-    return value
+from .base import DataOpsHandler, int_argument
 
 
 class RunsHandler(DataOpsHandler):
     @web.authenticated
     def get(self) -> None:
         job = self.get_query_argument("job", None) or None
-        limit = _int_argument(self, "limit", 50)
+        limit = int_argument(self, "limit", 50)
         self.reply({"runs": [r.wire(self.runs.root) for r in self.runs.list(job, limit)]})
 
 
@@ -38,7 +24,7 @@ class RunHandler(DataOpsHandler):
 class RunLogHandler(DataOpsHandler):
     @web.authenticated
     def get(self, run_id: str) -> None:
-        self.reply(self.runs.read_log(run_id, _int_argument(self, "offset", 0)))
+        self.reply(self.runs.read_log(run_id, int_argument(self, "offset", 0)))
 
 
 class RunCancelHandler(DataOpsHandler):
