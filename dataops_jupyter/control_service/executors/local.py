@@ -18,14 +18,18 @@ from typing import Any
 from ..executors.base import Attempt, Executor, OnFinished, outcome_from_record
 
 _PR_SET_PDEATHSIG = 1
+_prctl: Any
+try:  # resolved here, so that a child forked from a threaded process loads nothing
+    _prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except OSError:
-        pass
+def die_with_parent() -> None:  # runs in the child between fork and exec
+    """``preexec_fn`` of attempt processes: SIGKILL the child when the thread that started it
+    ends (on Linux; elsewhere a no-op), so that no attempt outlives its owner."""
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 class LocalExecutor(Executor):
@@ -56,7 +60,7 @@ class LocalExecutor(Executor):
                 stderr=output,
                 env={**os.environ, **attempt.env},
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         finally:
             output.close()
