@@ -158,6 +158,10 @@ def test_logs_follow_is_live_then_cancel_and_failures(
         [sys.executable, "-m", "dataops_jupyter.cli", "logs", execution, "--follow"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
+    quiet: list[Any] = []  # a client that finds the stream silent for longer than it waits
+    patient = ControlClient(service.url, service.token, stream_timeout=0.2, backoff=0.01)
+    reader = threading.Thread(target=lambda: quiet.extend(patient.follow_logs("slow", execution)))
+    reader.start()
     assert follower.stdout is not None
     seen: dict[str, float] = {}
     for line in follower.stdout:
@@ -166,6 +170,9 @@ def test_logs_follow_is_live_then_cancel_and_failures(
                 seen[marker] = time.monotonic()
     assert follower.wait(60) == 0, follower.stderr.read() if follower.stderr else ""
     assert seen["last output"] - seen["first output"] > 2, "the log was not shown as it grew"
+    reader.join(30)
+    assert quiet[-1].kind == "end" and quiet[-1].status == "succeeded"
+    assert "last output" in "".join(event.text for event in quiet)
 
     wait_until(client, "sleepy", running, {"running"})
     stop = dataops("cancel", running, env=env)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 
 from ..errors import DataOpsError
 
@@ -70,6 +71,14 @@ def _reason(exc: requests.RequestException) -> str:
     return text
 
 
+def _is_read_timeout(exc: requests.RequestException) -> bool:
+    """A stream that stayed silent past its read timeout (requests reports it as a
+    connection error once the body is being read)."""
+    return isinstance(exc, requests.Timeout) or any(
+        isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in exc.args
+    )
+
+
 def _segment(value: str | int) -> str:
     return quote(str(value), safe="")
 
@@ -89,6 +98,7 @@ class ControlClient:
         *,
         timeout: float = READ_TIMEOUT,
         retries: int = 3,
+        stream_timeout: float = STREAM_READ_TIMEOUT,
         backoff: float = 0.25,
         session: requests.Session | None = None,
     ) -> None:
@@ -101,6 +111,7 @@ class ControlClient:
         self._team = team or None
         self.timeout = timeout
         self.retries = retries
+        self.stream_timeout = stream_timeout
         self.backoff = backoff
         self.session = session or requests.Session()
         self.closed = False
@@ -361,7 +372,7 @@ class ControlClient:
         while not self.closed:
             response = self.request(
                 "GET", path, params={"offset": offset}, stream=True,
-                headers={"Accept": "text/event-stream"}, read_timeout=STREAM_READ_TIMEOUT,
+                headers={"Accept": "text/event-stream"}, read_timeout=self.stream_timeout,
             )  # fmt: skip
             try:
                 for event in _server_sent_events(response):
@@ -371,19 +382,18 @@ class ControlClient:
                         return
                     offset = event.offset
                     yield event
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-                failures += 1
+                failures += 1  # closed without an end: reopen, but not in a tight loop
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 if self.closed:
                     return
-                if failures > self.retries:
-                    raise ControlServiceUnreachable(
-                        f"the log stream from {self.url} kept breaking off"
-                    ) from None
-                time.sleep(self.backoff * 2 ** (failures - 1))
-            except requests.Timeout:
-                pass  # a quiet step: open the stream again from the same offset
+                if _is_read_timeout(exc):
+                    continue  # a quiet step: open the stream again from the same offset
+                failures += 1
             finally:
                 response.close()
+            if failures > self.retries:
+                raise ControlServiceUnreachable(f"the log stream from {self.url} kept breaking off")
+            time.sleep(self.backoff * 2 ** (failures - 1))
 
     def output_notebook(self, job: str, execution: str) -> dict[str, Any]:
         path = self._team_path("jobs", job, "executions", execution, "notebook")

@@ -70,7 +70,10 @@ class ControlConnection:
                 f"the control service at {self.url} needs a token: set "
                 "DataOpsExtension.control_token (or DATAOPS_TOKEN) for the Jupyter server"
             )
-        client = ControlClient(self.url, self.token, self.team, retries=2)
+        try:
+            client = ControlClient(self.url, self.token, self.team, retries=2)
+        except ControlServiceError as exc:
+            raise ControlServiceUnavailable(f"DataOpsExtension.control_url: {exc.message}") from None
         if self.team is None:
             try:
                 self.team = await asyncio.to_thread(client.resolve_team)
