@@ -73,7 +73,8 @@ class ControlConnection:
         try:
             client = ControlClient(self.url, self.token, self.team, retries=2)
         except ControlServiceError as exc:
-            raise ControlServiceUnavailable(f"DataOpsExtension.control_url: {exc.message}") from None
+            message = f"DataOpsExtension.control_url: {exc.message}"
+            raise ControlServiceUnavailable(message) from None
         if self.team is None:
             try:
                 self.team = await asyncio.to_thread(client.resolve_team)
