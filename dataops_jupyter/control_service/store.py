@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -391,7 +391,7 @@ class Store:
             )
 
     def schedule(
-        self, plans: list[tuple[Row[Any], datetime, datetime | None]], now: datetime
+        self, plans: Sequence[tuple[Row[Any], datetime, datetime | None]], now: datetime
     ) -> int:
         """For each ``(job, due, following)``: move the job's next run time on, and if this
         process is the one that moved it, queue the execution for ``due`` (``skipped`` while an
@@ -436,18 +436,6 @@ class Store:
             if rows:
                 c.execute(insert(executions), rows)
         return created
-
-    def advance_schedule(
-        self, team: str, job: str, expected: datetime, next_run_at: datetime | None
-    ) -> bool:
-        """Move a job's next run time on, if nobody else has: the winner creates the run."""
-        with self._locked(), self._begin() as c:
-            result = c.execute(
-                update(jobs)
-                .where(jobs.c.team == team, jobs.c.name == job, jobs.c.next_run_at == expected)
-                .values(next_run_at=next_run_at)
-            )
-            return result.rowcount == 1
 
     # -- properties and secrets -----------------------------------------------------------------
 

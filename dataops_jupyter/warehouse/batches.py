@@ -43,7 +43,21 @@ def _as_json_field(table: pa.Table, name: str) -> pa.Table:
 
 
 def _from_dataframe(frame: Any) -> pa.Table:
-    """A DataFrame as Arrow: ``uuid.UUID`` objects as UUIDs, dicts and lists as JSON text."""
+    """A DataFrame as Arrow: ``uuid.UUID`` objects as UUIDs, dicts and lists as JSON text.
+
+    Arrow converts ordinary frames directly; only frames it refuses (UUID objects) or whose
+    columns hold dicts or lists take the column-by-column path.
+    """
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return _from_dataframe_by_column(frame)
+    if any(pa.types.is_nested(field.type) for field in table.schema):
+        return _from_dataframe_by_column(frame)
+    return table
+
+
+def _from_dataframe_by_column(frame: Any) -> pa.Table:
     uuid_columns: list[str] = []
     json_columns: list[str] = []
     replaced: dict[Any, Any] = {}
@@ -83,7 +97,25 @@ def _rows_to_table(rows: list[Mapping[str, Any]]) -> pa.Table:
 
     A key missing from a row is NULL there. Dicts and lists are kept as JSON text exactly as
     given (Arrow would force one structure on all of them and add missing keys as nulls).
+    Rows that all have the same keys are converted by Arrow in one call; only the columns
+    holding dicts or lists are then rebuilt from the rows.
     """
+    keys = rows[0].keys()
+    if all(row.keys() == keys for row in rows) and all(isinstance(k, str) for k in keys):
+        try:
+            table = pa.Table.from_pylist(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return _rows_to_table_by_column(rows)
+        for index, field in enumerate(table.schema):
+            if pa.types.is_nested(field.type):
+                values = pa.array([_to_json(row.get(field.name)) for row in rows], pa.string())
+                json_field = pa.field(field.name, pa.string(), metadata={b"dataops": b"json"})
+                table = table.set_column(index, json_field, values)
+        return table
+    return _rows_to_table_by_column(rows)
+
+
+def _rows_to_table_by_column(rows: list[Mapping[str, Any]]) -> pa.Table:
     names: dict[str, None] = {}
     for row in rows:
         for name in row:
@@ -142,7 +174,7 @@ def _tables(data: Any, batch_rows: int) -> Iterator[pa.Table]:
     elif isinstance(data, Iterable):
         rows: list[Mapping[str, Any]] = []
         for item in data:
-            if isinstance(item, Mapping):
+            if type(item) is dict or isinstance(item, Mapping):  # the first test is the fast one
                 rows.append(item)
                 if len(rows) >= batch_rows:
                     yield _rows_to_table(rows)

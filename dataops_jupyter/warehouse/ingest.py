@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 
 from ..errors import InvalidInputError
@@ -90,6 +91,15 @@ _LOADS_DDL = (
 _RECORD_RETRY = RetryPolicy(attempts=50, first_delay=0.01, max_delay=0.2, deadline=5.0)
 
 
+def _repeated_text(value: str, rows: int) -> pa.Array:
+    """A string column holding ``value`` in every row, built from two buffers."""
+    data = value.encode("utf-8")
+    offsets = np.arange(0, (rows + 1) * len(data), len(data), dtype=np.int32)[: rows + 1]
+    return pa.Array.from_buffers(
+        pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data * rows)]
+    )
+
+
 def _check_request(table: str, mode: str, key: Sequence[str] | None, schema: str) -> list[str]:
     quote_identifier(table, "table")
     if mode not in MODES:
@@ -144,15 +154,15 @@ class _Load:
         for name in (LOAD_ID, LOADED_AT, SEQUENCE):
             if name in batch.schema.names:
                 raise IngestError(f"the data has a column named {name!r}, which is reserved")
-        arrays = [*batch.columns, pa.array([self.load_id] * rows, pa.string())]
-        arrays.append(pa.array([self.loaded_at] * rows, pa.timestamp("us", tz="UTC")))
+        loaded_at = pa.scalar(self.loaded_at, pa.timestamp("us", tz="UTC"))
+        arrays = [*batch.columns, _repeated_text(self.load_id, rows), pa.repeat(loaded_at, rows)]
         fields = [
             *batch.schema,
             pa.field(LOAD_ID, pa.string()),
             pa.field(LOADED_AT, arrays[-1].type),
         ]
         if self.mode == "merge":
-            arrays.append(pa.array(range(self.rows, self.rows + rows), pa.int64()))
+            arrays.append(pa.array(np.arange(self.rows, self.rows + rows, dtype=np.int64)))
             fields.append(pa.field(SEQUENCE, pa.int64()))
         return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
