@@ -256,7 +256,11 @@ class Warehouse(TableWriter, ABC):
             raise
         finally:
             with contextlib.suppress(Exception):
-                connection.close()
+                self.disconnect(connection)
+
+    def disconnect(self, connection: Any) -> None:
+        """Close a connection from :meth:`connect`."""
+        connection.close()
 
     def display_url(self) -> str:
         """The URL without its password, for messages."""

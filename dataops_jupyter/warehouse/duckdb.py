@@ -17,6 +17,9 @@ _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 _CONFLICT_MARKERS = ("conflict",)
 
 
+_OPEN_CLOSE = threading.Lock()
+
+
 def _split(table: str) -> tuple[str | None, str]:
     schema, _, name = table.rpartition(".")
     return (schema or None), name
@@ -52,12 +55,21 @@ class DuckDBWarehouse(Warehouse):
     def connect(self) -> Any:
         import duckdb
 
-        if self.path == ":memory:":
-            # One private database per warehouse object; connections are cursors on it.
-            if self._memory is None:
-                self._memory = duckdb.connect(":memory:")
-            return self._memory.cursor()
-        return duckdb.connect(self.path)
+        # Connections of one process to one file share a database instance, which closes with
+        # its last connection. Opening while another thread closes it can leave the new
+        # connection on an instance without its Python functions (``python_arrow_scan``
+        # missing): the open/close steps of a process take turns.
+        with _OPEN_CLOSE:
+            if self.path == ":memory:":
+                # One private database per warehouse object; connections are cursors on it.
+                if self._memory is None:
+                    self._memory = duckdb.connect(":memory:")
+                return self._memory.cursor()
+            return duckdb.connect(self.path)
+
+    def disconnect(self, connection: Any) -> None:
+        with _OPEN_CLOSE:
+            connection.close()
 
     def begin(self, connection: Any) -> None:
         connection.execute("BEGIN TRANSACTION")
