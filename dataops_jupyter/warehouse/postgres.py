@@ -45,7 +45,6 @@ _RESULT_TYPES: dict[int, pa.DataType] = {
     1082: pa.date32(),
     1114: pa.timestamp("us"),
     1184: pa.timestamp("us", tz="UTC"),
-    2950: pa.uuid(),
     3802: pa.string(),
 }
 
