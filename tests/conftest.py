@@ -10,7 +10,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.postgres", "tests.control"]
+pytest_plugins = [
+    "pytest_jupyter.jupyter_server",
+    "tests.postgres",
+    "tests.control",
+    "tests.control_process",
+]
 
 Cell = tuple[Sequence[str], str]
 

@@ -1,19 +1,24 @@
 """A control service as users start it: ``dataops control-service`` in its own process on a free
-loopback port, with a token made by ``dataops control-service create-token``."""
+loopback port, with its state in a temporary folder."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import requests
 
+from dataops_jupyter.control_service.auth import create_token
 from dataops_jupyter.control_service.bundles import make_bundle
+from dataops_jupyter.control_service.db import make_engine, migrate
 from dataops_jupyter.testing.postgres import free_port
 
 SECRET_KEY = "pS-bz5dX6Kn6kB4l3BaHgVqYpxnmwoO9uTk6aYBCpD0="
@@ -27,6 +32,15 @@ class ServiceProcess:
     team: str
     process: subprocess.Popen[bytes]
     folder: Path
+
+    def for_team(self, team: str) -> ServiceProcess:
+        """The same service, with a new token of ``team``."""
+        engine = make_engine(f"sqlite:///{self.folder / 'control.db'}")
+        try:
+            token = create_token(engine, team)
+        finally:
+            engine.dispose()
+        return dataclasses.replace(self, token=token, team=team)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -45,17 +59,16 @@ def _command(*args: str) -> list[str]:
 def start_service_process(folder: Path, team: str = "analytics") -> ServiceProcess:
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'control.db'}"
-    env = {**os.environ, "DATAOPS_SECRET_KEY": SECRET_KEY}
-    created = subprocess.run(
-        _command("create-token", "--db", db, "--team", team),
-        capture_output=True, text=True, env=env, timeout=120, check=True,
-    )  # fmt: skip
-    token = created.stdout.strip().splitlines()[-1]
+    engine = make_engine(db)
+    migrate(engine)
+    token = create_token(engine, team)
+    engine.dispose()
     port = free_port()
     log = (folder / "service.log").open("ab")
     process = subprocess.Popen(
         _command("--port", str(port), "--db", db, "--artifacts", str(folder / "artifacts")),
-        stdout=log, stderr=log, env=env, cwd=folder, start_new_session=True,
+        stdout=log, stderr=log, cwd=folder, start_new_session=True,
+        env={**os.environ, "DATAOPS_SECRET_KEY": SECRET_KEY},
     )  # fmt: skip
     log.close()
     url = f"http://127.0.0.1:{port}"
@@ -70,6 +83,14 @@ def start_service_process(folder: Path, team: str = "analytics") -> ServiceProce
         assert time.monotonic() < deadline, "the control service did not start"
         time.sleep(0.1)
     return ServiceProcess(url, token, team, process, folder)
+
+
+@pytest.fixture(scope="session")
+def service_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """One control service process for the session's tests; each module uses its own team."""
+    running = start_service_process(tmp_path_factory.mktemp("control-process"))
+    yield running
+    running.stop()
 
 
 def deploy_folder(service: ServiceProcess, folder: Path) -> dict[str, object]:

@@ -21,7 +21,7 @@ from dataops_jupyter.client import ControlClient, ControlServiceError, ControlSe
 from dataops_jupyter.testing.postgres import free_port
 
 from .conftest import MakeJob
-from .control_process import FINAL, ServiceProcess, deploy_folder, start_service_process
+from .control_process import FINAL, ServiceProcess, deploy_folder
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -33,10 +33,9 @@ ORDERS = [
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    running = start_service_process(tmp_path_factory.mktemp("control"))
-    yield running
-    running.stop()
+def service(service_process: ServiceProcess) -> ServiceProcess:
+    """The session's control service, as team 'analytics'."""
+    return service_process.for_team("analytics")
 
 
 @pytest.fixture
@@ -159,7 +158,7 @@ def test_logs_follow_is_live_then_cancel_and_failures(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     quiet: list[Any] = []  # a client that finds the stream silent for longer than it waits
-    patient = ControlClient(service.url, service.token, stream_timeout=0.2, backoff=0.01)
+    patient = ControlClient(service.url, service.token, stream_timeout=0.5, backoff=0.01)
     reader = threading.Thread(target=lambda: quiet.extend(patient.follow_logs("slow", execution)))
     reader.start()
     assert follower.stdout is not None
@@ -168,7 +167,10 @@ def test_logs_follow_is_live_then_cancel_and_failures(
         for marker in ("first output", "last output"):
             if marker in line:
                 seen[marker] = time.monotonic()
-    assert follower.wait(60) == 0, follower.stderr.read() if follower.stderr else ""
+    assert follower.wait(60) == 0, (
+        follower.stderr.read() if follower.stderr else "",
+        client.execution("slow", execution),
+    )
     assert seen["last output"] - seen["first output"] > 2, "the log was not shown as it grew"
     reader.join(30)
     assert quiet[-1].kind == "end" and quiet[-1].status == "succeeded"

@@ -7,7 +7,6 @@ import asyncio
 import json
 import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from .conftest import MakeJob
-from .control_process import FINAL, ServiceProcess, start_service_process
+from .control_process import FINAL, ServiceProcess
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -24,10 +23,9 @@ SECRET = "s3cr3t-value-never-shown"
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    running = start_service_process(tmp_path_factory.mktemp("control"))
-    yield running
-    running.stop()
+def service(service_process: ServiceProcess) -> ServiceProcess:
+    """The session's control service, as team 'lab'."""
+    return service_process.for_team("lab")
 
 
 @pytest.fixture
@@ -105,7 +103,7 @@ async def test_deploy_execute_and_manage_through_jupyter(
             (["step:extract"], "print('extract', limit)"),
             (["step:load"], "print('load done')"),
         ],
-        'team = "analytics"\ndescription = "Orders"',
+        'team = "lab"\ndescription = "Orders"',
         parent=jp_root_dir / "jobs",
     )
     make_job("sleepy", [(["step:nap"], "import time\ntime.sleep(120)")], parent=jp_root_dir)
@@ -114,7 +112,7 @@ async def test_deploy_execute_and_manage_through_jupyter(
     assert config["features"]["control_service"] is True
     assert config["features"]["embedded_control_service"] is False
     _, status = await call("status")
-    assert status["running"] is True and status["team"] == "analytics"
+    assert status["running"] is True and status["team"] == "lab"
     assert status["embedded"] is False and status["url"] == service.url
 
     code, first = await call(
@@ -156,7 +154,7 @@ async def test_deploy_execute_and_manage_through_jupyter(
         400, "jobs", "orders", "executions", method="POST", body={"arguments": {"limit": "x"}}
     )
 
-    (folder / "job.toml").write_text('name = "orders"\nteam = "analytics"\n')
+    (folder / "job.toml").write_text('name = "orders"\nteam = "lab"\n')
     _, second = await call("jobs", "orders", "deployments", method="POST")
     assert second["version"] == 2 and second["active"] is True
     _, versions = await call("jobs", "orders", "deployments")
@@ -193,7 +191,6 @@ async def test_deploy_execute_and_manage_through_jupyter(
 
     await call("jobs", "sleepy", "deployments", method="POST")
     _, nap = await call("jobs", "sleepy", "executions", method="POST")
-    await call.wait("sleepy", nap["id"], {"running"})
     code, _ = await call("jobs", "sleepy", "executions", nap["id"], "cancel", method="POST")
     assert code == 202
     assert (await call.wait("sleepy", nap["id"], FINAL))["status"] == "cancelled"
