@@ -187,6 +187,9 @@ async def test_deploy_execute_and_manage_through_jupyter(
     assert (await call("jobs", "orders", "secrets"))[1] == {"names": ["API_KEY"]}
 
     assert "not found" in await call.error(404, "jobs", "nope")
+    assert "not found" in await call.error(
+        404, "jobs", "orders", "executions", "20250101T000000-deadbeef", "logs", "stream"
+    )
     assert "not found under" in await call.error(404, "jobs", "nope", "deployments", method="POST")
 
     await call("jobs", "sleepy", "deployments", method="POST")
