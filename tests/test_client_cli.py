@@ -225,6 +225,7 @@ def test_usage_errors_exit_2_with_the_message(env: dict[str, str], tmp_path: Pat
         (["properties", "nope", "--set", "novalue"], 2, "use the form key=value"),
         (["secrets", "nope", "--set", "KEY"], 2, "the value of secret 'KEY' is empty"),
         (["jobs", "--url", "ftp://x"], 2, "not a control service URL"),
+        (["jobs", "--token", "dop_line\nbreak"], 2, "the token has characters a request cannot"),
         (["jobs", "--url", f"http://127.0.0.1:{port}"], 1,
          f"cannot reach the control service at http://127.0.0.1:{port}: connection refused"),
     ]  # fmt: skip
@@ -238,6 +239,7 @@ def test_usage_errors_exit_2_with_the_message(env: dict[str, str], tmp_path: Pat
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == code, (args, stderr)
         assert message in stderr and "Traceback" not in stderr, (args, stderr)
+        assert "dop_line" not in stderr
 
 
 class _Flaky(http.server.BaseHTTPRequestHandler):

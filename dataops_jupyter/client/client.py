@@ -102,7 +102,10 @@ class ControlClient:
         backoff: float = 0.25,
         session: requests.Session | None = None,
     ) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ControlServiceError(
                 f"{url!r} is not a control service URL: use http://host:port", 400, "invalid"
@@ -115,7 +118,7 @@ class ControlClient:
         self.backoff = backoff
         self.session = session or requests.Session()
         self.closed = False
-        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.session.headers["Authorization"] = f"Bearer {token.strip()}"
         self.session.headers["Accept"] = "application/json"
 
     def close(self) -> None:
@@ -209,6 +212,14 @@ class ControlClient:
                     raise ControlServiceUnreachable(
                         f"cannot reach the control service at {self.url}: {_reason(exc)}"
                     ) from None
+            except requests.exceptions.InvalidHeader:
+                raise ControlServiceError(  # the message would show the token: not used
+                    "the token has characters a request cannot carry (spaces, line breaks)",
+                    400,
+                    "invalid",
+                ) from None
+            except requests.exceptions.InvalidURL as exc:
+                raise ControlServiceError(f"{self.url}{path}: {exc}", 400, "invalid") from None
             except requests.Timeout:
                 if last:
                     raise ControlServiceUnreachable(
