@@ -32,8 +32,15 @@ def utcnow() -> datetime:
 
 
 def new_run_id() -> str:
-    """A sortable, unique run id: UTC time plus random hex."""
-    return utcnow().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+    """A unique run id that sorts by time: UTC time to the second, then the millisecond as
+    three hex digits and five random ones (``20260101T120000-1f4a3b2c1``-like, 8 digits)."""
+    now = utcnow()
+    return (
+        now.strftime("%Y%m%dT%H%M%S")
+        + "-"
+        + f"{now.microsecond // 1000:03x}"
+        + secrets.token_hex(3)[:5]
+    )
 
 
 class StepError(BaseModel):
