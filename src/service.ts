@@ -3,15 +3,26 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { requestAPI } from './request';
 import {
+  ActivateRequest,
   Arguments,
   Config,
+  ControlJob,
+  ControlJobList,
+  ControlStatus,
   CreateJobRequest,
+  DeployRequest,
+  Deployment,
+  DeploymentList,
+  Execution,
+  ExecutionList,
   Job,
   JobList,
   LogChunk,
   Run,
   RunList,
-  StartRunRequest
+  StartExecutionRequest,
+  StartRunRequest,
+  UpdateControlJobRequest
 } from './types';
 
 /**
@@ -89,15 +100,131 @@ export class DataOpsService {
     return this._post<Run>(`runs/${encodeURIComponent(runId)}/cancel`, {});
   }
 
+  /*
+   * Control service, relayed by the server under `/dataops/control/`.
+   */
+
+  /** `GET /dataops/control/status`: which control service, and whether it answers. */
+  getControlStatus(): Promise<ControlStatus> {
+    return this._get<ControlStatus>('control/status');
+  }
+
+  /** `GET /dataops/control/jobs`: the team's jobs on the service, by name. */
+  async listControlJobs(): Promise<ControlJob[]> {
+    const answer = await this._get<ControlJobList>('control/jobs');
+    return answer.jobs;
+  }
+
+  /** `GET /dataops/control/jobs/{job}`: one job, with its next runs. */
+  getControlJob(job: string): Promise<ControlJob> {
+    return this._get<ControlJob>(controlJobPath(job));
+  }
+
+  /** `PATCH /dataops/control/jobs/{job}`: change its schedule state or description. */
+  updateControlJob(
+    job: string,
+    changes: UpdateControlJobRequest
+  ): Promise<ControlJob> {
+    return this._send<ControlJob>('PATCH', controlJobPath(job), changes);
+  }
+
+  /** Turn the schedule of a deployed job on or off. */
+  setJobEnabled(job: string, enabled: boolean): Promise<ControlJob> {
+    return this.updateControlJob(job, { enabled });
+  }
+
+  /**
+   * `POST /dataops/control/jobs/{job}/deployments`: deploy the job folder
+   * `{job}` under the server root and make it the active version.
+   *
+   * Takes as long as the job's tests.
+   */
+  deployJob(job: string, reason?: string): Promise<Deployment> {
+    const body: DeployRequest = reason === undefined ? {} : { reason };
+    return this._post<Deployment>(`${controlJobPath(job)}/deployments`, body);
+  }
+
+  /** `GET /dataops/control/jobs/{job}/deployments`: versions, newest first. */
+  async listDeployments(job: string): Promise<Deployment[]> {
+    const answer = await this._get<DeploymentList>(
+      `${controlJobPath(job)}/deployments`
+    );
+    return answer.deployments;
+  }
+
+  /** `PUT /dataops/control/jobs/{job}/active-deployment`: roll back or forward. */
+  activateDeployment(job: string, version: number): Promise<ControlJob> {
+    const body: ActivateRequest = { version };
+    return this._send<ControlJob>(
+      'PUT',
+      `${controlJobPath(job)}/active-deployment`,
+      body
+    );
+  }
+
+  /** `GET /dataops/control/jobs/{job}/executions`: newest first, by pages. */
+  listExecutions(
+    job: string,
+    options: DataOpsService.IListExecutionsOptions = {}
+  ): Promise<ExecutionList> {
+    const query: { [key: string]: string } = {};
+    if (options.limit !== undefined) {
+      query.limit = String(options.limit);
+    }
+    if (options.before !== undefined) {
+      query.before = options.before;
+    }
+    return this._get<ExecutionList>(
+      `${controlJobPath(job)}/executions${URLExt.objectToQueryString(query)}`
+    );
+  }
+
+  /** `POST /dataops/control/jobs/{job}/executions`: run the active version now. */
+  startExecution(job: string, args?: Arguments): Promise<Execution> {
+    const body: StartExecutionRequest =
+      args === undefined ? {} : { arguments: args };
+    return this._post<Execution>(`${controlJobPath(job)}/executions`, body);
+  }
+
+  /** `GET /dataops/control/jobs/{job}/executions/{execution}` */
+  getExecution(job: string, execution: string): Promise<Execution> {
+    return this._get<Execution>(executionPath(job, execution));
+  }
+
+  /** `POST /dataops/control/jobs/{job}/executions/{execution}/cancel` */
+  cancelExecution(job: string, execution: string): Promise<Execution> {
+    return this._post<Execution>(`${executionPath(job, execution)}/cancel`, {});
+  }
+
+  /**
+   * `GET /dataops/control/jobs/{job}/executions/{execution}/logs`: the log
+   * text from `offset` (bytes).
+   */
+  getExecutionLog(
+    job: string,
+    execution: string,
+    offset = 0
+  ): Promise<LogChunk> {
+    return this._get<LogChunk>(
+      `${executionPath(job, execution)}/logs${URLExt.objectToQueryString({
+        offset: String(offset)
+      })}`
+    );
+  }
+
   private _get<T>(path: string): Promise<T> {
     return requestAPI<T>(path, { method: 'GET' }, this.serverSettings);
   }
 
   private _post<T>(path: string, body: object): Promise<T> {
+    return this._send<T>('POST', path, body);
+  }
+
+  private _send<T>(method: string, path: string, body: object): Promise<T> {
     return requestAPI<T>(
       path,
       {
-        method: 'POST',
+        method,
         body: JSON.stringify(body),
         headers: { 'Content-Type': 'application/json' }
       },
@@ -118,4 +245,21 @@ export namespace DataOpsService {
     /** At most this many runs (the server's default is 50). */
     limit?: number;
   }
+
+  export interface IListExecutionsOptions {
+    /** At most this many executions (the server's default is 50). */
+    limit?: number;
+    /** Only executions older than this one (a `next_cursor`). */
+    before?: string;
+  }
+}
+
+/** Route of a job on the control service. */
+function controlJobPath(job: string): string {
+  return `control/jobs/${encodeURIComponent(job)}`;
+}
+
+/** Route of an execution of a job on the control service. */
+function executionPath(job: string, execution: string): string {
+  return `${controlJobPath(job)}/executions/${encodeURIComponent(execution)}`;
 }

@@ -3,7 +3,16 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
 import { DataOpsService } from './service';
-import { Arguments, InvalidJob, Job, Run } from './types';
+import {
+  Arguments,
+  ControlJob,
+  ControlStatus,
+  Deployment,
+  Execution,
+  InvalidJob,
+  Job,
+  Run
+} from './types';
 
 /**
  * The Data Jobs model: the jobs under the server root, the job folders that
@@ -58,4 +67,80 @@ export interface IDataJobsModel extends IDisposable {
 export const IDataJobsModel = new Token<IDataJobsModel>(
   'dataops-jupyter:IDataJobsModel',
   'The Data Jobs model: jobs, invalid job folders and their recent runs.'
+);
+
+/**
+ * The Deployments model: the team's jobs on the control service (active
+ * version, schedule state, next runs) and the recent executions of each,
+ * kept fresh by polling while they are shown.
+ */
+export interface IDeploymentsModel extends IDisposable {
+  /** Emitted whenever jobs, executions, the error or a state change. */
+  readonly changed: ISignal<IDeploymentsModel, void>;
+
+  /** The REST client the model uses. */
+  readonly service: DataOpsService;
+
+  /**
+   * Whether the server has a control service (`features.control_service`);
+   * null until the server said.
+   */
+  readonly configured: boolean | null;
+
+  /** Which control service the server uses, once known. */
+  readonly status: ControlStatus | null;
+
+  /** The team's jobs on the control service, sorted by name. */
+  readonly jobs: ReadonlyArray<ControlJob>;
+
+  /** Whether the jobs have been loaded at least once. */
+  readonly hasLoaded: boolean;
+
+  /** The message of the last failed refresh, or null. */
+  readonly error: string | null;
+
+  /** Whether any known execution is submitted or running. */
+  readonly hasActiveExecutions: boolean;
+
+  /** Whether the model is polling the server. */
+  readonly isPolling: boolean;
+
+  /** Milliseconds until the next poll after a successful one. */
+  readonly pollInterval: number;
+
+  /** A job on the control service by name, if it is there. */
+  job(name: string): ControlJob | undefined;
+
+  /** The recent executions of a job, newest first. */
+  executions(job: string): ReadonlyArray<Execution>;
+
+  /** Whether a deploy of the job is in progress. */
+  isDeploying(job: string): boolean;
+
+  /** Reload jobs and executions now. Never rejects: failures set `error`. */
+  refresh(): Promise<void>;
+
+  /** Deploy the job folder `job` under the server root and make it active. */
+  deploy(job: string, reason?: string): Promise<Deployment>;
+
+  /** Turn the schedule of a deployed job on or off. */
+  setEnabled(job: string, enabled: boolean): Promise<ControlJob>;
+
+  /** Make a deployed version the active one (roll back or forward). */
+  activate(job: string, version: number): Promise<ControlJob>;
+
+  /** Start an execution of the active version now. */
+  execute(job: string, args?: Arguments): Promise<Execution>;
+
+  /** Ask the control service to cancel an execution. */
+  cancelExecution(job: string, execution: string): Promise<Execution>;
+
+  /** Tell the model whether its data is on screen: it polls only then. */
+  setVisible(visible: boolean): void;
+}
+
+/** The token of the Deployments model, for plugins that show or use it. */
+export const IDeploymentsModel = new Token<IDeploymentsModel>(
+  'dataops-jupyter:IDeploymentsModel',
+  'The Deployments model: jobs on the control service and their executions.'
 );

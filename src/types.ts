@@ -117,7 +117,10 @@ export interface Config {
   root: string;
   features: {
     runs: boolean;
+    /** Whether the `/dataops/control` routes have a service (configured or embedded). */
     control_service: boolean;
+    /** Whether that service is one this server started. */
+    embedded_control_service?: boolean;
   };
 }
 
@@ -148,6 +151,172 @@ export interface StartRunRequest {
 export interface ErrorBody {
   error: string;
   message: string;
+}
+
+/*
+ * Control service (`/dataops/control/...`): the service's own wire models.
+ */
+
+/** When a job deployed to the control service runs. */
+export interface ControlSchedule {
+  cron: string;
+  timezone: string;
+}
+
+/** A job of the team on the control service. */
+export interface ControlJob {
+  team: string;
+  name: string;
+  description: string;
+  /** ISO 8601, UTC. */
+  created_at: string;
+  updated_at: string;
+  /** The deployed version that runs, or null before the first deploy. */
+  active_version: number | null;
+  /** Whether the schedule is on. */
+  enabled: boolean;
+  schedule: ControlSchedule | null;
+  /** The next (up to 5) scheduled times; empty in the list of jobs. */
+  next_runs: string[];
+  retries: number;
+  /** Seconds. */
+  retry_delay: number;
+  /** Seconds, or null for no limit. */
+  timeout: number | null;
+}
+
+/** One immutable deployed version of a job. */
+export interface Deployment {
+  team: string;
+  job: string;
+  version: number;
+  content_hash: string;
+  /** ISO 8601, UTC. */
+  created_at: string;
+  created_by: string;
+  reason: string;
+  active: boolean;
+  /** Step names, in order. */
+  steps: string[];
+  /** Defaults of the job's arguments. */
+  parameters: Arguments;
+  /** The output of the job's `tests/`. */
+  test_output: string;
+}
+
+export type ExecutionStatus =
+  | 'submitted'
+  | 'running'
+  | 'succeeded'
+  | 'user_error'
+  | 'platform_error'
+  | 'cancelled'
+  | 'skipped';
+
+/** Statuses of an execution that has not ended yet. */
+export const ACTIVE_EXECUTION_STATUSES: ReadonlyArray<ExecutionStatus> = [
+  'submitted',
+  'running'
+];
+
+export type ExecutionTrigger = 'manual' | 'schedule' | 'retry';
+
+/** How one step of an execution went. */
+export interface ExecutionStep {
+  name: string;
+  status: string;
+  /** ISO 8601, UTC. */
+  started_at: string | null;
+  /** Seconds. */
+  duration: number | null;
+  error: StepError | null;
+}
+
+/** One execution of a deployed job on the control service. */
+export interface Execution {
+  id: string;
+  team: string;
+  job: string;
+  /** The deployed version that ran. */
+  version: number;
+  status: ExecutionStatus;
+  trigger: ExecutionTrigger;
+  arguments: Arguments;
+  attempt: number;
+  /** The execution this one retries. */
+  retry_of: string | null;
+  /** ISO 8601, UTC: the scheduled time, for scheduled executions. */
+  scheduled_for: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Why it ended early. */
+  message: string | null;
+  steps: ExecutionStep[];
+  /** The failing step (`user_error`). */
+  error: StepError | null;
+}
+
+/** Answer of `GET /dataops/control/status`. */
+export interface ControlStatus {
+  /** Whether this server has a control service (configured or embedded). */
+  available: boolean;
+  /** Whether it is the one this server started. */
+  embedded: boolean;
+  /** Its URL; null for the embedded service. */
+  url: string | null;
+  team: string | null;
+  version: string | null;
+  /** Whether it answered. */
+  running: boolean;
+  /** Why it is not running. */
+  message: string | null;
+}
+
+/** Answer of `GET /dataops/control/jobs`. */
+export interface ControlJobList {
+  jobs: ControlJob[];
+}
+
+/** Answer of `GET /dataops/control/jobs/{job}/deployments`. */
+export interface DeploymentList {
+  deployments: Deployment[];
+}
+
+/** Answer of `GET /dataops/control/jobs/{job}/executions`. */
+export interface ExecutionList {
+  /** Newest first. */
+  executions: Execution[];
+  /** Pass as `before` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+/** Body of `PATCH /dataops/control/jobs/{job}`. */
+export interface UpdateControlJobRequest {
+  enabled?: boolean;
+  description?: string;
+}
+
+/** Body of `POST /dataops/control/jobs/{job}/deployments`. */
+export interface DeployRequest {
+  reason?: string;
+}
+
+/** Body of `PUT /dataops/control/jobs/{job}/active-deployment`. */
+export interface ActivateRequest {
+  version: number;
+}
+
+/** Body of `POST /dataops/control/jobs/{job}/executions`. */
+export interface StartExecutionRequest {
+  arguments?: Arguments;
+}
+
+/** Whether an execution has not ended yet. */
+export function isActiveExecution(
+  execution: Pick<Execution, 'status'>
+): boolean {
+  return ACTIVE_EXECUTION_STATUSES.includes(execution.status);
 }
 
 /** Whether a run has not ended yet. */

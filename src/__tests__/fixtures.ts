@@ -1,4 +1,12 @@
-import { Job, Run, RunStatus } from '../types';
+import {
+  ControlJob,
+  Deployment,
+  Execution,
+  ExecutionStatus,
+  Job,
+  Run,
+  RunStatus
+} from '../types';
 
 /** A job as the server sends it. */
 export function makeJob(name: string, overrides: Partial<Job> = {}): Job {
@@ -61,4 +69,77 @@ export function jsonResponse(body: unknown, status = 200): Response {
     status,
     headers: { 'Content-Type': 'application/json' }
   });
+}
+
+/** A job on the control service, as the service sends it. */
+export function makeControlJob(
+  name: string,
+  overrides: Partial<ControlJob> = {}
+): ControlJob {
+  return {
+    team: 'analytics',
+    name,
+    description: `Loads ${name}`,
+    created_at: '2024-05-01T09:00:00Z',
+    updated_at: '2024-05-01T09:00:00Z',
+    active_version: 1,
+    enabled: true,
+    schedule: { cron: '0 * * * *', timezone: 'UTC' },
+    next_runs: [],
+    retries: 0,
+    retry_delay: 60,
+    timeout: null,
+    ...overrides
+  };
+}
+
+/** A deployed version, as the control service sends it. */
+export function makeDeployment(
+  job: string,
+  version: number,
+  overrides: Partial<Deployment> = {}
+): Deployment {
+  return {
+    team: 'analytics',
+    job,
+    version,
+    content_hash: `hash${version}`,
+    created_at: '2024-05-01T09:00:00Z',
+    created_by: 'analyst',
+    reason: '',
+    active: true,
+    steps: ['ingest', 'transform'],
+    parameters: {},
+    test_output: '',
+    ...overrides
+  };
+}
+
+/** An execution, as the control service sends it. */
+export function makeExecution(
+  job: string,
+  id: string,
+  status: ExecutionStatus,
+  overrides: Partial<Execution> = {}
+): Execution {
+  const ended = !['submitted', 'running'].includes(status);
+  return {
+    id,
+    team: 'analytics',
+    job,
+    version: 1,
+    status,
+    trigger: 'manual',
+    arguments: {},
+    attempt: 1,
+    retry_of: null,
+    scheduled_for: null,
+    created_at: '2024-05-01T10:00:00Z',
+    started_at: status === 'submitted' ? null : '2024-05-01T10:00:01Z',
+    finished_at: ended ? '2024-05-01T10:00:05Z' : null,
+    message: null,
+    steps: [],
+    error: null,
+    ...overrides
+  };
 }

@@ -2,7 +2,14 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { DataOpsRequestError, requestAPI } from '../request';
 import { DataOpsService } from '../service';
-import { jsonResponse, makeJob, makeRun } from './fixtures';
+import {
+  jsonResponse,
+  makeControlJob,
+  makeDeployment,
+  makeExecution,
+  makeJob,
+  makeRun
+} from './fixtures';
 
 const BASE_URL = 'http://localhost:8888/lab-base/';
 
@@ -198,5 +205,259 @@ describe('DataOpsService', () => {
     await expect(requestAPI('config', {}, settings)).rejects.toBeInstanceOf(
       DataOpsRequestError
     );
+  });
+
+  describe('control service', () => {
+    const CONTROL = `${BASE_URL}dataops/control`;
+
+    it('gets the control service status', async () => {
+      const status = {
+        available: true,
+        embedded: true,
+        url: null,
+        team: 'analytics',
+        version: '0.1.0',
+        running: true,
+        message: null
+      };
+      answer = () => jsonResponse(status);
+      await expect(service.getControlStatus()).resolves.toEqual(status);
+      expect(calls).toEqual([
+        { url: `${CONTROL}/status`, method: 'GET', body: undefined }
+      ]);
+    });
+
+    it('lists the jobs on the service', async () => {
+      const jobs = [makeControlJob('orders'), makeControlJob('products')];
+      answer = () => jsonResponse({ jobs });
+      await expect(service.listControlJobs()).resolves.toEqual(jobs);
+      expect(calls).toEqual([
+        { url: `${CONTROL}/jobs`, method: 'GET', body: undefined }
+      ]);
+    });
+
+    it('gets one job with its next runs, escaping its name', async () => {
+      const job = makeControlJob('a b', {
+        next_runs: ['2024-05-01T11:00:00Z']
+      });
+      answer = () => jsonResponse(job);
+      await expect(service.getControlJob('a b')).resolves.toEqual(job);
+      expect(calls).toEqual([
+        { url: `${CONTROL}/jobs/a%20b`, method: 'GET', body: undefined }
+      ]);
+    });
+
+    it('turns a schedule on and off with PATCH', async () => {
+      answer = () => jsonResponse(makeControlJob('orders', { enabled: false }));
+      const job = await service.setJobEnabled('orders', false);
+      expect(job.enabled).toBe(false);
+      await service.updateControlJob('orders', { description: 'Orders' });
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders`,
+          method: 'PATCH',
+          body: { enabled: false }
+        },
+        {
+          url: `${CONTROL}/jobs/orders`,
+          method: 'PATCH',
+          body: { description: 'Orders' }
+        }
+      ]);
+    });
+
+    it('deploys a job folder, with or without a reason', async () => {
+      answer = () => jsonResponse(makeDeployment('orders', 3), 201);
+      const deployment = await service.deployJob('orders', 'new column');
+      expect(deployment).toMatchObject({ job: 'orders', version: 3 });
+      await service.deployJob('orders');
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/deployments`,
+          method: 'POST',
+          body: { reason: 'new column' }
+        },
+        {
+          url: `${CONTROL}/jobs/orders/deployments`,
+          method: 'POST',
+          body: {}
+        }
+      ]);
+    });
+
+    it('lists deployments', async () => {
+      const deployments = [
+        makeDeployment('orders', 2),
+        makeDeployment('orders', 1, { active: false })
+      ];
+      answer = () => jsonResponse({ deployments });
+      await expect(service.listDeployments('orders')).resolves.toEqual(
+        deployments
+      );
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/deployments`,
+          method: 'GET',
+          body: undefined
+        }
+      ]);
+    });
+
+    it('activates a version with PUT', async () => {
+      answer = () =>
+        jsonResponse(makeControlJob('orders', { active_version: 1 }));
+      const job = await service.activateDeployment('orders', 1);
+      expect(job.active_version).toBe(1);
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/active-deployment`,
+          method: 'PUT',
+          body: { version: 1 }
+        }
+      ]);
+    });
+
+    it('lists executions by page', async () => {
+      const list = {
+        executions: [makeExecution('orders', 'e2', 'running')],
+        next_cursor: 'e2'
+      };
+      answer = () => jsonResponse(list);
+      await expect(
+        service.listExecutions('orders', { limit: 1 })
+      ).resolves.toEqual(list);
+      await service.listExecutions('orders', { limit: 1, before: 'e2' });
+      await service.listExecutions('orders');
+      expect(calls.map(call => [call.method, call.url])).toEqual([
+        ['GET', `${CONTROL}/jobs/orders/executions?limit=1`],
+        ['GET', `${CONTROL}/jobs/orders/executions?limit=1&before=e2`],
+        ['GET', `${CONTROL}/jobs/orders/executions`]
+      ]);
+    });
+
+    it('triggers an execution, with or without arguments', async () => {
+      answer = () =>
+        jsonResponse(makeExecution('orders', 'e1', 'submitted'), 202);
+      const execution = await service.startExecution('orders', { day: 1 });
+      expect(execution).toMatchObject({ id: 'e1', status: 'submitted' });
+      await service.startExecution('orders');
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/executions`,
+          method: 'POST',
+          body: { arguments: { day: 1 } }
+        },
+        {
+          url: `${CONTROL}/jobs/orders/executions`,
+          method: 'POST',
+          body: {}
+        }
+      ]);
+    });
+
+    it('gets an execution', async () => {
+      answer = () => jsonResponse(makeExecution('orders', 'e/1', 'succeeded'));
+      const execution = await service.getExecution('orders', 'e/1');
+      expect(execution.status).toBe('succeeded');
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/executions/e%2F1`,
+          method: 'GET',
+          body: undefined
+        }
+      ]);
+    });
+
+    it('cancels an execution', async () => {
+      answer = () =>
+        jsonResponse(makeExecution('orders', 'e1', 'running'), 202);
+      await service.cancelExecution('orders', 'e1');
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/executions/e1/cancel`,
+          method: 'POST',
+          body: {}
+        }
+      ]);
+    });
+
+    it('gets an execution log from an offset', async () => {
+      const chunk = {
+        text: '[ingest-current] replace: 20 rows\n',
+        offset: 34,
+        complete: true
+      };
+      answer = () => jsonResponse(chunk);
+      await expect(
+        service.getExecutionLog('orders', 'e1', 12)
+      ).resolves.toEqual(chunk);
+      await service.getExecutionLog('orders', 'e1');
+      expect(calls.map(call => [call.method, call.url])).toEqual([
+        ['GET', `${CONTROL}/jobs/orders/executions/e1/logs?offset=12`],
+        ['GET', `${CONTROL}/jobs/orders/executions/e1/logs?offset=0`]
+      ]);
+    });
+
+    it('keeps the service status and message of a relayed error', async () => {
+      answer = () =>
+        jsonResponse(
+          {
+            error: 'conflict',
+            message: 'An execution of orders is in progress.'
+          },
+          409
+        );
+      await expect(service.startExecution('orders')).rejects.toMatchObject({
+        status: 409,
+        kind: 'conflict',
+        message: 'An execution of orders is in progress.'
+      });
+    });
+
+    it('maps a deploy whose tests fail to a 400 with their output', async () => {
+      answer = () =>
+        jsonResponse(
+          {
+            error: 'invalid',
+            message: 'The job tests failed:\nFAILED tests/test_orders.py'
+          },
+          400
+        );
+      const error = await service.deployJob('orders').catch(e => e);
+      expect(error).toBeInstanceOf(DataOpsRequestError);
+      expect(error.status).toBe(400);
+      expect(error.message).toContain('FAILED tests/test_orders.py');
+    });
+
+    it('maps an unreachable control service to 503', async () => {
+      answer = () =>
+        jsonResponse(
+          {
+            error: 'unreachable',
+            message:
+              'The control service at http://127.0.0.1:8181 does not answer.'
+          },
+          503
+        );
+      await expect(service.listControlJobs()).rejects.toMatchObject({
+        status: 503,
+        kind: 'unreachable',
+        message: 'The control service at http://127.0.0.1:8181 does not answer.'
+      });
+    });
+
+    it('maps a refused token to 502', async () => {
+      answer = () =>
+        jsonResponse(
+          {
+            error: 'control-service-token',
+            message: 'The control service refused the token.'
+          },
+          502
+        );
+      await expect(service.setJobEnabled('orders', true)).rejects.toMatchObject(
+        { status: 502, kind: 'control-service-token' }
+      );
+    });
   });
 });
