@@ -16,6 +16,8 @@ from ..errors import InvalidInputError
 
 #: Rows per batch when the data arrives row by row.
 BATCH_ROWS = 100_000
+#: Rows per slice of data that is in memory already (a DataFrame or an Arrow table).
+IN_MEMORY_BATCH_ROWS = 1_000_000
 
 
 class IngestInputError(InvalidInputError):
@@ -157,6 +159,22 @@ def _nested_to_json(table: pa.Table) -> pa.Table:
     return table
 
 
+def _list_of_rows(rows: list[dict[str, Any]], batch_rows: int) -> Iterator[pa.Table]:
+    """A long list of dicts, converted one slice ahead in a helper thread: the warehouse
+    writes slice N (without holding the GIL) while slice N + 1 is being converted. Only lists
+    take this path; a generator is always read in the caller's thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = range(0, len(rows), batch_rows)
+    with ThreadPoolExecutor(1, thread_name_prefix="dataops-ingest") as pool:
+        pending = pool.submit(_rows_to_table, rows[0:batch_rows])
+        for start in starts[1:]:
+            following = pool.submit(_rows_to_table, rows[start : start + batch_rows])
+            yield pending.result()
+            pending = following
+        yield pending.result()
+
+
 def _tables(data: Any, batch_rows: int) -> Iterator[pa.Table]:
     if isinstance(data, pa.Table):
         yield data
@@ -166,6 +184,8 @@ def _tables(data: Any, batch_rows: int) -> Iterator[pa.Table]:
         yield _from_dataframe(data)
     elif isinstance(data, Mapping):
         yield _rows_to_table([data])
+    elif isinstance(data, list) and len(data) > batch_rows and all(type(r) is dict for r in data):
+        yield from _list_of_rows(data, batch_rows)
     elif isinstance(data, str | bytes) or data is None:
         raise IngestInputError(
             f"cannot ingest {type(data).__name__}: give a DataFrame, an Arrow table, a dict, "
@@ -198,10 +218,15 @@ def _tables(data: Any, batch_rows: int) -> Iterator[pa.Table]:
 
 
 def record_batches(data: Any, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Arrow record batches of at most ``batch_rows`` rows, nested values as JSON text."""
+    """Arrow record batches, nested values as JSON text.
+
+    Rows that arrive one by one come in batches of ``batch_rows``. A DataFrame or Arrow table
+    is already in memory as a whole: it goes in slices of up to ``IN_MEMORY_BATCH_ROWS``, since
+    fewer, larger inserts are faster and keep nothing more in memory.
+    """
     for table in _tables(data, batch_rows):
         table = _nested_to_json(table)
-        yield from table.to_batches(max_chunksize=batch_rows)
+        yield from table.to_batches(max_chunksize=max(batch_rows, IN_MEMORY_BATCH_ROWS))
 
 
 def is_replayable(data: Any) -> bool:
