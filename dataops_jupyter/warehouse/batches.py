@@ -159,7 +159,7 @@ def _nested_to_json(table: pa.Table) -> pa.Table:
     return table
 
 
-def _list_of_rows(rows: list[dict[str, Any]], batch_rows: int) -> Iterator[pa.Table]:
+def _list_of_rows(rows: list[Mapping[str, Any]], batch_rows: int) -> Iterator[pa.Table]:
     """A long list of dicts, converted one slice ahead in a helper thread: the warehouse
     writes slice N (without holding the GIL) while slice N + 1 is being converted. Only lists
     take this path; a generator is always read in the caller's thread."""
