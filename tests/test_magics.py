@@ -248,3 +248,41 @@ def test_same_tables_interactively_and_in_a_run(make_job: MakeJob, tmp_path: Pat
     with duckdb.connect(str(warehouse), read_only=True) as con:
         steps = con.execute("SELECT step FROM _dataops_loads ORDER BY started_at").fetchall()
     assert [s[0] for s in steps] == ["load", "more", "fix", "save"]
+
+
+def test_long_load_shows_progress_in_the_notebook(shell: Any) -> None:
+    from kernel_magics.commands import LoadProgress
+
+    progress = LoadProgress("events", total=300, in_run=False)
+    progress(100, 0.5)
+    assert progress._widget is None, "no progress for a short load"
+    progress(150, 2.5)
+    bar, label = progress._widget
+    assert (bar.value, bar.max) == (150, 300)
+    assert "events: 150 rows of 300" in label.value and "rows/s" in label.value
+    summary = shell.user_ns["job"].ingest([{"n": 1}], "events")
+    progress.finish(summary)
+    assert bar.bar_style == "success" and "1 rows into events" in label.value
+
+
+def test_long_load_prints_progress_lines_in_a_run(make_job: MakeJob, tmp_path: Path) -> None:
+    folder = make_job(
+        "slow-load",
+        [
+            (["step:setup"], "%load_ext kernel_magics"),
+            (
+                ["step:load"],
+                "%%ingest events\nimport time\nimport pandas as pd\n"
+                "def chunks():\n    for i in range(4):\n        time.sleep(0.9)\n"
+                "        yield pd.DataFrame({'n': range(i * 10, i * 10 + 10)})\nchunks()",
+            ),
+        ],
+    )
+    (tmp_path / "dataops.toml").write_text('warehouse = "duckdb://wh.duckdb"\n')
+    from dataops_jupyter.runner import run_folder, run_job
+
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", record
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert "[load] ingest events: 30 rows" in log or "[load] ingest events: 20 rows" in log, log
+    assert "[load] append: 40 rows into events" in log
