@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConflictError, InvalidInputError
 from ..jobs import check_arguments, load_job
+from ..runner import process_alive
 from .auth import create_token
 from .bundles import BundleError, unpack_bundle
 from .db import make_engine, migrate, tokens, utcnow
@@ -34,16 +35,6 @@ from .store import Store
 log = logging.getLogger("dataops.control_service")
 #: Seconds the deploy gate's tests may take.
 TEST_GATE_TIMEOUT = 600
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ControlService:
@@ -128,7 +119,7 @@ class ControlService:
             owner_host, _, pid = owner.rpartition(":")
             if owner == self.config.owner or owner_host != host or not pid.isdigit():
                 continue
-            if _pid_alive(int(pid)):
+            if process_alive(int(pid)):
                 continue
             await self._finish(
                 row.id,

@@ -1,6 +1,13 @@
 """The papermill runner used by the CLI, the server extension and the control service."""
 
-from .execute import JobRun, RunListener, kill_process_group, run_job, strip_ansi
+from .execute import (
+    JobRun,
+    RunListener,
+    kill_process_group,
+    process_alive,
+    run_job,
+    strip_ansi,
+)
 from .records import (
     FINISHED,
     RunRecord,
@@ -27,6 +34,7 @@ __all__ = [
     "load_record",
     "new_run_id",
     "planned_record",
+    "process_alive",
     "read_log",
     "run_folder",
     "run_job",

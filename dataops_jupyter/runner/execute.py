@@ -41,6 +41,19 @@ KERNEL_LOG_FILE = "kernel.log"
 RunListener = Callable[[str, RunRecord, StepResult | None], None]
 
 
+def process_alive(pid: int | None) -> bool:
+    """Whether a process with this id exists (it may belong to another user)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def kill_process_group(pgid: int | None) -> None:
     """SIGKILL every process of a process group (a kernel and whatever it started)."""
     if pgid:

@@ -23,6 +23,7 @@ from ..runner import (
     list_run_folders,
     load_record,
     planned_record,
+    process_alive,
     read_log,
     run_folder,
     save_record,
@@ -32,18 +33,6 @@ _RUN_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
 #: Seconds a cancelled run gets to stop by itself before its processes are killed.
 CANCEL_GRACE = 10.0
 RUNNER_OUTPUT = "runner.out"
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class LocalRunManager:
@@ -134,7 +123,7 @@ class LocalRunManager:
             not record.finished
             and folder.name not in self._processes
             and record.runner_pid is not None
-            and not _alive(record.runner_pid)
+            and not process_alive(record.runner_pid)
         ):
             record.status = "failed"
             record.message = "the runner process is gone (the server restarted or it crashed)"
@@ -176,7 +165,7 @@ class LocalRunManager:
             raise ConflictError(f"run {run_id!r} already ended ({record.status})")
         process = self._processes.get(run_id)
         pid = process.pid if process is not None else record.runner_pid
-        if pid and _alive(pid):
+        if pid and process_alive(pid):
             os.kill(pid, signal.SIGTERM)
         if process is not None:
             try:
