@@ -258,3 +258,26 @@ def test_killed_worker_fails_its_attempt_and_the_service_retries(
     executions = api.get(f"{API}/executions").json()["executions"]
     assert not [e for e in executions if e["retry_of"] == retry["id"]]
     assert not [e for e in executions if e["status"] in ("submitted", "running")]
+
+
+def test_a_claimed_or_cancelled_attempt_never_starts_a_runner(tmp_path: Path) -> None:
+    from dataops_jupyter.control_service.executors.base import Attempt
+    from dataops_jupyter.control_service.executors.dask import (
+        CANCEL_FILE,
+        CLAIM_FILE,
+        run_attempt,
+    )
+
+    def attempt(name: str) -> Attempt:
+        folder = tmp_path / name
+        folder.mkdir()
+        return Attempt(name, TEAM, JOB, tmp_path / "missing-job", folder, {}, None)
+
+    again = attempt("again")
+    (again.record_folder / CLAIM_FILE).write_text("{}")  # Dask offers a started attempt again
+    assert run_attempt(again)["skipped"] == "already ran"
+    cancelled = attempt("cancelled")
+    (cancelled.record_folder / CANCEL_FILE).touch()
+    assert run_attempt(cancelled)["skipped"] == "cancelled"
+    for each in (again, cancelled):
+        assert not (each.record_folder / "runner.out").exists()

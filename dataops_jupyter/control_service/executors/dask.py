@@ -44,7 +44,6 @@ import threading
 import time
 from typing import Any
 
-from ...runner.execute import kill_process_group
 from .base import Attempt, Executor, OnFinished, Outcome, outcome_from_record
 from .local import die_with_parent
 
@@ -90,21 +89,25 @@ def run_attempt(attempt: Attempt) -> dict[str, Any]:
         claim = os.open(folder / CLAIM_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
         return {"exit_code": None, "worker": worker, "skipped": "already ran"}
-    with _LOCK:
-        if (folder / CANCEL_FILE).exists():
-            os.close(claim)
-            return {"exit_code": None, "worker": worker, "skipped": "cancelled"}
-        with (folder / "runner.out").open("wb") as output:
-            process = subprocess.Popen(
-                attempt.command(sys.executable),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                env={**os.environ, **attempt.env},
-                start_new_session=True,
-                preexec_fn=die_with_parent,  # the thread below waits for it until it ends
-            )
-        _RUNNING[attempt.execution_id] = process
+    try:
+        with _LOCK:
+            if (folder / CANCEL_FILE).exists():
+                os.close(claim)
+                return {"exit_code": None, "worker": worker, "skipped": "cancelled"}
+            with (folder / "runner.out").open("wb") as output:
+                process = subprocess.Popen(
+                    attempt.command(sys.executable),
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=output,
+                    env={**os.environ, **attempt.env},
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,  # this thread waits for it until it ends
+                )
+            _RUNNING[attempt.execution_id] = process
+    except BaseException:
+        os.close(claim)
+        raise
     with os.fdopen(claim, "w", encoding="utf-8") as handle:
         json.dump(
             {"worker": worker, "host": socket.gethostname(), "runner_pid": process.pid,
@@ -137,6 +140,8 @@ def stop_attempt(execution_id: str, grace: float = CANCEL_GRACE) -> bool:
                 return
             time.sleep(0.1)
         if process.poll() is None:
+            from ...runner.execute import kill_process_group  # heavy: only when needed
+
             kill_process_group(process.pid)
 
     threading.Thread(target=escalate, name=f"stop-{execution_id}", daemon=True).start()
