@@ -125,6 +125,24 @@ class PostgresWarehouse(Warehouse):
         return "ON COMMIT DROP"
 
     def append_batch(self, connection: Any, table: str, batch: pa.RecordBatch) -> None:
+        """COPY in PostgreSQL's binary format when every column's type allows it (about three
+        times faster than text), else as CSV."""
+        columns = ", ".join(quote_name(n) for n in batch.schema.names)
+        encoder = _binary_encoder(batch, self.columns(connection, table) or {})
+        if encoder is not None:
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(
+                    f"COPY {quote_identifier(table)} ({columns}) FROM STDIN WITH (FORMAT binary)"
+                ) as copy,
+            ):
+                copy.write(encoder.write_header())
+                copy.write(encoder.write_batch(batch))
+                copy.write(encoder.finish())
+            return
+        self._append_csv(connection, table, batch)
+
+    def _append_csv(self, connection: Any, table: str, batch: pa.RecordBatch) -> None:
         import pyarrow.csv as csv
 
         batch = _text_ready(batch)
@@ -138,6 +156,47 @@ class PostgresWarehouse(Warehouse):
             ) as copy,
         ):
             copy.write(buffer.getbuffer())
+
+
+#: Binary COPY encodings (by the encoder's type name) and the column types that read them.
+_BINARY_READERS = {
+    "Text": ("text", "character varying"),
+    "Int8": ("bigint",),
+    "Int4": ("integer",),
+    "Int2": ("smallint",),
+    "Float8": ("double precision",),
+    "Float4": ("real",),
+    "Bool": ("boolean",),
+    "Date": ("date",),
+    "Numeric": ("numeric",),
+    "Bytea": ("bytea",),
+}
+
+
+def _binary_encoder(batch: pa.RecordBatch, column_types: dict[str, str]) -> Any:
+    """An encoder of ``batch`` to binary COPY if each column's binary form is exactly what its
+    table column reads; ``None`` otherwise (UUID, JSON, intervals, or a different width)."""
+    try:
+        from pgpq import ArrowToPostgresBinaryEncoder
+    except ImportError:
+        return None
+    for field in batch.schema:
+        if is_uuid(field.type) or (field.metadata or {}).get(b"dataops") == b"json":
+            return None
+    try:
+        encoder = ArrowToPostgresBinaryEncoder(batch.schema)
+    except Exception:  # a type the encoder does not know
+        return None
+    for field, column in zip(batch.schema, encoder.schema().columns, strict=True):
+        target = column_types.get(field.name, "").split("(")[0].strip().lower()
+        kind = type(column.data_type).__name__
+        if kind == "Timestamp":
+            wanted = "timestamp with time zone" if field.type.tz else "timestamp without time zone"
+            if target != wanted:
+                return None
+        elif target not in _BINARY_READERS.get(kind, ()):
+            return None
+    return encoder
 
 
 def _unique(name: str, taken: dict[str, Any]) -> str:
