@@ -1,12 +1,24 @@
-import { showErrorMessage } from '@jupyterlab/apputils';
-import { refreshIcon, runIcon, stopIcon } from '@jupyterlab/ui-components';
+import {
+  MainAreaWidget,
+  Notification,
+  showErrorMessage
+} from '@jupyterlab/apputils';
+import {
+  fileUploadIcon,
+  listIcon,
+  refreshIcon,
+  runIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { DisposableSet, IDisposable } from '@lumino/disposable';
+import { Widget } from '@lumino/widgets';
 
 import { describeError } from './model';
-import { IDataJobsModel } from './tokens';
+import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { Arguments } from './types';
+import { ExecutionLogViewer } from './widgets/ExecutionLogViewer';
 
 /** Ids of the commands of the Data Jobs extension. */
 export namespace CommandIDs {
@@ -16,6 +28,16 @@ export namespace CommandIDs {
   export const runJob = 'dataops:run-job';
   /** Cancel a run; args `{runId}`. */
   export const cancelRun = 'dataops:cancel-run';
+  /** Deploy a job folder to the control service; args `{name, reason?}`. */
+  export const deployJob = 'dataops:deploy-job';
+  /** Start an execution of a deployed job; args `{name, arguments?}`. */
+  export const executeJob = 'dataops:execute-job';
+  /** Cancel an execution; args `{job, executionId}`. */
+  export const cancelExecution = 'dataops:cancel-execution';
+  /** Turn a deployed job's schedule on or off; args `{name, enabled}`. */
+  export const setScheduleEnabled = 'dataops:set-schedule-enabled';
+  /** Open the log of an execution in the main area; args `{job, executionId}`. */
+  export const openExecutionLog = 'dataops:open-execution-log';
 }
 
 /**
@@ -26,16 +48,19 @@ export namespace CommandIDs {
  */
 export function addCommands(
   commands: CommandRegistry,
-  model: IDataJobsModel
+  model: IDataJobsModel,
+  deployments?: IDeploymentsModel
 ): IDisposable {
   const disposables = new DisposableSet();
 
   disposables.add(
     commands.addCommand(CommandIDs.refresh, {
       label: 'Refresh Data Jobs',
-      caption: 'Reload data jobs and their runs',
+      caption: 'Reload data jobs, their runs and deployments',
       icon: refreshIcon,
-      execute: () => model.refresh()
+      execute: async () => {
+        await Promise.all([model.refresh(), deployments?.refresh()]);
+      }
     })
   );
 
@@ -100,4 +125,203 @@ export function addCommands(
   );
 
   return disposables;
+}
+
+/**
+ * Add the commands that act on the control service: deploy, execute,
+ * cancel, schedule on/off and the execution log viewer.
+ *
+ * Failures of the server calls are shown in an error dialog; the commands
+ * then resolve to `undefined`.
+ */
+export function addDeploymentCommands(
+  commands: CommandRegistry,
+  model: IDeploymentsModel,
+  options: IDeploymentCommandsOptions
+): IDisposable {
+  const disposables = new DisposableSet();
+  const logs = new Map<string, MainAreaWidget<ExecutionLogViewer>>();
+
+  const jobArgs = (extra: { [name: string]: object } = {}) => ({
+    args: {
+      type: 'object',
+      properties: {
+        name: { type: 'string', description: 'The name of the job' },
+        ...extra
+      },
+      required: ['name']
+    }
+  });
+  const executionArgs = {
+    args: {
+      type: 'object',
+      properties: {
+        job: { type: 'string', description: 'The name of the job' },
+        executionId: { type: 'string', description: 'The id of the execution' }
+      },
+      required: ['job', 'executionId']
+    }
+  };
+  const hasName = (args: ReadonlyPartialJSONObject) =>
+    typeof args.name === 'string' && args.name !== '';
+  const hasExecution = (args: ReadonlyPartialJSONObject) =>
+    typeof args.job === 'string' &&
+    args.job !== '' &&
+    typeof args.executionId === 'string' &&
+    args.executionId !== '';
+
+  disposables.add(
+    commands.addCommand(CommandIDs.deployJob, {
+      label: args =>
+        args.name ? `Deploy Data Job ${args.name}` : 'Deploy Data Job',
+      caption:
+        'Deploy a job folder to the control service and make it the active version',
+      icon: fileUploadIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs({
+        reason: { type: 'string', description: 'Why this version' }
+      }),
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        try {
+          const deployment = await model.deploy(
+            name,
+            args.reason as string | undefined
+          );
+          Notification.success(
+            `Deployed ${name} v${deployment.version} to the control service.`,
+            { autoClose: 5000 }
+          );
+          return deployment;
+        } catch (error) {
+          await showErrorMessage(`Cannot deploy ${name}`, describeError(error));
+          return undefined;
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.executeJob, {
+      label: args =>
+        args.name ? `Execute Data Job ${args.name}` : 'Execute Data Job',
+      caption: 'Run the deployed version of a job now on the control service',
+      icon: runIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs({
+        arguments: {
+          type: 'object',
+          description: 'Arguments of the execution, by name'
+        }
+      }),
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        try {
+          return await model.execute(
+            name,
+            args.arguments as Arguments | undefined
+          );
+        } catch (error) {
+          await showErrorMessage(
+            `Cannot execute ${name}`,
+            describeError(error)
+          );
+          return undefined;
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.cancelExecution, {
+      label: 'Cancel Data Job Execution',
+      icon: stopIcon,
+      isEnabled: hasExecution,
+      describedBy: executionArgs,
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        try {
+          return await model.cancelExecution(
+            args.job as string,
+            args.executionId as string
+          );
+        } catch (error) {
+          await showErrorMessage(
+            'Cannot cancel the execution',
+            describeError(error)
+          );
+          return undefined;
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.setScheduleEnabled, {
+      label: args =>
+        args.enabled === false
+          ? 'Pause Data Job Schedule'
+          : 'Turn On Data Job Schedule',
+      isEnabled: args => hasName(args) && typeof args.enabled === 'boolean',
+      describedBy: jobArgs({
+        enabled: { type: 'boolean', description: 'On (true) or off (false)' }
+      }),
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        const enabled = args.enabled as boolean;
+        try {
+          return await model.setEnabled(name, enabled);
+        } catch (error) {
+          await showErrorMessage(
+            `Cannot turn the schedule of ${name} ${enabled ? 'on' : 'off'}`,
+            describeError(error)
+          );
+          return undefined;
+        }
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openExecutionLog, {
+      label: 'Open Data Job Execution Log',
+      icon: listIcon,
+      isEnabled: hasExecution,
+      describedBy: executionArgs,
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const job = args.job as string;
+        const executionId = args.executionId as string;
+        const key = `${job}/${executionId}`;
+        let widget = logs.get(key);
+        if (!widget || widget.isDisposed) {
+          const content = new ExecutionLogViewer({
+            service: model.service,
+            job,
+            executionId
+          });
+          widget = new MainAreaWidget({ content });
+          widget.id = `dataops-execution-log-${encodeURIComponent(key).replace(/%/g, '_')}`;
+          widget.title.label = `${job} · ${executionId}`;
+          widget.title.caption = `Log of execution ${executionId} of ${job}`;
+          widget.title.icon = listIcon;
+          widget.title.closable = true;
+          widget.addClass('dataops-log-panel');
+          logs.set(key, widget);
+          widget.disposed.connect(() => logs.delete(key));
+          options.open(widget);
+        }
+        options.activate(widget);
+        return widget;
+      }
+    })
+  );
+
+  return disposables;
+}
+
+/** Where the deployment commands open their widgets. */
+export interface IDeploymentCommandsOptions {
+  /** Add a widget to the main area. */
+  open: (widget: Widget) => void;
+  /** Bring a widget of the main area to the front. */
+  activate: (widget: Widget) => void;
 }

@@ -5,30 +5,54 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 
-import { CommandIDs, addCommands } from './commands';
+import { CommandIDs, addCommands, addDeploymentCommands } from './commands';
+import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
-import { IDataJobsModel } from './tokens';
+import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
 
-export { IDataJobsModel } from './tokens';
+export { IDataJobsModel, IDeploymentsModel } from './tokens';
 export * from './types';
+
+/** The jobs on the control service and their executions. */
+const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
+  id: 'dataops-jupyter:deployments',
+  description:
+    'Deployments model: jobs on the control service and their executions.',
+  autoStart: true,
+  provides: IDeploymentsModel,
+  activate: (app: JupyterFrontEnd): IDeploymentsModel => {
+    const deployments = new DeploymentsModel();
+    addDeploymentCommands(app.commands, deployments, {
+      open: widget => app.shell.add(widget, 'main'),
+      activate: widget => app.shell.activateById(widget.id)
+    });
+    return deployments;
+  }
+};
 
 /** The Data Jobs sidebar, its commands and the shared jobs model. */
 const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   id: 'dataops-jupyter:plugin',
-  description: 'Data Jobs sidebar: run data jobs and follow their runs.',
+  description:
+    'Data Jobs sidebar: run data jobs, deploy them and follow their runs and executions.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer],
+  optional: [ICommandPalette, ILayoutRestorer, IDeploymentsModel],
   provides: IDataJobsModel,
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    deployments: IDeploymentsModel | null
   ): IDataJobsModel => {
     const model = new DataJobsModel();
-    addCommands(app.commands, model);
+    addCommands(app.commands, model, deployments ?? undefined);
 
-    const panel = new DataJobsPanel({ model, commands: app.commands });
+    const panel = new DataJobsPanel({
+      model,
+      commands: app.commands,
+      deployments: deployments ?? undefined
+    });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id);
 
@@ -37,4 +61,4 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   }
 };
 
-export default plugin;
+export default [deploymentsPlugin, plugin];

@@ -1,13 +1,20 @@
-import { showErrorMessage } from '@jupyterlab/apputils';
+import { Notification, showErrorMessage } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { CommandIDs, addCommands } from '../commands';
+import { CommandIDs, addCommands, addDeploymentCommands } from '../commands';
 import { DataOpsRequestError } from '../request';
-import { IDataJobsModel } from '../tokens';
+import { DataOpsService } from '../service';
+import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { DataJobsPanel } from '../widgets/DataJobsPanel';
-import { makeRun } from './fixtures';
+import { ExecutionLogViewer } from '../widgets/ExecutionLogViewer';
+import {
+  makeControlJob,
+  makeDeployment,
+  makeExecution,
+  makeRun
+} from './fixtures';
 
 jest.mock('@jupyterlab/apputils', () => ({
   ...jest.requireActual('@jupyterlab/apputils'),
@@ -37,6 +44,40 @@ function fakeModel(): IDataJobsModel & { visible: boolean[] } {
   return model;
 }
 
+/** A deployments model double recording what is asked of it. */
+function fakeDeployments(): IDeploymentsModel & { visible: boolean[] } {
+  const service = new DataOpsService();
+  jest
+    .spyOn(service, 'getExecutionLog')
+    .mockResolvedValue({ text: '', offset: 0, complete: false });
+  const model: any = {
+    visible: [] as boolean[],
+    service,
+    configured: true,
+    status: null,
+    jobs: [],
+    hasLoaded: true,
+    error: null,
+    hasActiveExecutions: false,
+    isPolling: false,
+    pollInterval: 10000,
+    isDisposed: false,
+    job: () => undefined,
+    executions: () => [],
+    isDeploying: () => false,
+    refresh: jest.fn(() => Promise.resolve()),
+    deploy: jest.fn(),
+    setEnabled: jest.fn(),
+    activate: jest.fn(),
+    execute: jest.fn(),
+    cancelExecution: jest.fn(),
+    setVisible: (visible: boolean) => model.visible.push(visible),
+    dispose: jest.fn()
+  };
+  model.changed = new Signal(model);
+  return model;
+}
+
 describe('DataJobsPanel', () => {
   it('is the Data Jobs sidebar with a refresh button', () => {
     const panel = new DataJobsPanel({
@@ -48,6 +89,37 @@ describe('DataJobsPanel', () => {
     expect(panel.title.icon).toBeTruthy();
     expect(Array.from(panel.toolbar.names())).toEqual(['refresh']);
     expect(panel.widgets.map(widget => widget.title.label)).toEqual(['Jobs']);
+    panel.dispose();
+  });
+
+  it('adds a Deployments section with a deployments model', () => {
+    const panel = new DataJobsPanel({
+      model: fakeModel(),
+      deployments: fakeDeployments(),
+      commands: new CommandRegistry()
+    });
+    expect(panel.widgets.map(widget => widget.title.label)).toEqual([
+      'Jobs',
+      'Deployments'
+    ]);
+    expect(panel.widgets[1].hasClass('dataops-deployments-section')).toBe(true);
+    panel.dispose();
+  });
+
+  it('tells both models whether it is visible', () => {
+    const model = fakeModel();
+    const deployments = fakeDeployments();
+    const panel = new DataJobsPanel({
+      model,
+      deployments,
+      commands: new CommandRegistry()
+    });
+    Widget.attach(panel, document.body);
+    panel.hide();
+    panel.show();
+    Widget.detach(panel);
+    expect(model.visible).toEqual([true, false, true, false]);
+    expect(deployments.visible).toEqual([true, false, true, false]);
     panel.dispose();
   });
 
@@ -117,5 +189,159 @@ describe('commands', () => {
     );
     await commands.execute(CommandIDs.cancelRun, { runId: 'r1' });
     expect(model.cancelRun).toHaveBeenCalledWith('r1');
+  });
+});
+
+describe('deployment commands', () => {
+  let commands: CommandRegistry;
+  let model: ReturnType<typeof fakeDeployments>;
+  let opened: Widget[];
+  let activated: Widget[];
+
+  beforeEach(() => {
+    commands = new CommandRegistry();
+    model = fakeDeployments();
+    opened = [];
+    activated = [];
+    addDeploymentCommands(commands, model, {
+      open: widget => opened.push(widget),
+      activate: widget => activated.push(widget)
+    });
+    (showErrorMessage as jest.Mock).mockClear();
+  });
+
+  afterEach(() => {
+    opened.forEach(widget => widget.dispose());
+    jest.restoreAllMocks();
+  });
+
+  it('refreshes both models', async () => {
+    const jobs = fakeModel();
+    const registry = new CommandRegistry();
+    addCommands(registry, jobs, model);
+    await registry.execute(CommandIDs.refresh);
+    expect(jobs.refresh).toHaveBeenCalledTimes(1);
+    expect(model.refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('deploys a job and says which version is active', async () => {
+    const success = jest
+      .spyOn(Notification, 'success')
+      .mockImplementation(() => '');
+    (model.deploy as jest.Mock).mockResolvedValue(makeDeployment('orders', 4));
+    expect(commands.isEnabled(CommandIDs.deployJob, {})).toBe(false);
+    expect(commands.label(CommandIDs.deployJob, { name: 'orders' })).toBe(
+      'Deploy Data Job orders'
+    );
+    const result = await commands.execute(CommandIDs.deployJob, {
+      name: 'orders',
+      reason: 'new column'
+    });
+    expect(model.deploy).toHaveBeenCalledWith('orders', 'new column');
+    expect(result).toMatchObject({ version: 4 });
+    expect(success).toHaveBeenCalledWith(
+      'Deployed orders v4 to the control service.',
+      expect.anything()
+    );
+  });
+
+  it('shows why a deploy failed', async () => {
+    (model.deploy as jest.Mock).mockRejectedValue(
+      new DataOpsRequestError(400, 'The job tests failed: 1 failed', 'invalid')
+    );
+    const result = await commands.execute(CommandIDs.deployJob, {
+      name: 'orders'
+    });
+    expect(result).toBeUndefined();
+    expect(showErrorMessage).toHaveBeenCalledWith(
+      'Cannot deploy orders',
+      'The job tests failed: 1 failed'
+    );
+  });
+
+  it('executes a job with arguments and shows a refusal', async () => {
+    const execution = makeExecution('orders', 'e1', 'submitted');
+    (model.execute as jest.Mock).mockResolvedValueOnce(execution);
+    await expect(
+      commands.execute(CommandIDs.executeJob, {
+        name: 'orders',
+        arguments: { day: 1 }
+      })
+    ).resolves.toBe(execution);
+    expect(model.execute).toHaveBeenCalledWith('orders', { day: 1 });
+
+    (model.execute as jest.Mock).mockRejectedValueOnce(
+      new DataOpsRequestError(409, 'An execution is in progress.', 'conflict')
+    );
+    await commands.execute(CommandIDs.executeJob, { name: 'orders' });
+    expect(showErrorMessage).toHaveBeenCalledWith(
+      'Cannot execute orders',
+      'An execution is in progress.'
+    );
+  });
+
+  it('cancels an execution and shows a refusal', async () => {
+    expect(
+      commands.isEnabled(CommandIDs.cancelExecution, { job: 'orders' })
+    ).toBe(false);
+    (model.cancelExecution as jest.Mock).mockRejectedValue(
+      new DataOpsRequestError(409, 'The execution already ended.', 'conflict')
+    );
+    await commands.execute(CommandIDs.cancelExecution, {
+      job: 'orders',
+      executionId: 'e1'
+    });
+    expect(model.cancelExecution).toHaveBeenCalledWith('orders', 'e1');
+    expect(showErrorMessage).toHaveBeenCalledWith(
+      'Cannot cancel the execution',
+      'The execution already ended.'
+    );
+  });
+
+  it('turns a schedule on or off and shows a failure', async () => {
+    (model.setEnabled as jest.Mock).mockResolvedValueOnce(
+      makeControlJob('orders', { enabled: false })
+    );
+    await commands.execute(CommandIDs.setScheduleEnabled, {
+      name: 'orders',
+      enabled: false
+    });
+    expect(model.setEnabled).toHaveBeenCalledWith('orders', false);
+    expect(
+      commands.isEnabled(CommandIDs.setScheduleEnabled, { name: 'orders' })
+    ).toBe(false);
+
+    (model.setEnabled as jest.Mock).mockRejectedValueOnce(
+      new DataOpsRequestError(503, 'Not running.', 'unreachable')
+    );
+    await commands.execute(CommandIDs.setScheduleEnabled, {
+      name: 'orders',
+      enabled: true
+    });
+    expect(showErrorMessage).toHaveBeenCalledWith(
+      'Cannot turn the schedule of orders on',
+      'Not running.'
+    );
+  });
+
+  it('opens the log of an execution once, then brings it to the front', async () => {
+    const args = { job: 'orders', executionId: 'e1' };
+    const first = (await commands.execute(
+      CommandIDs.openExecutionLog,
+      args
+    )) as any;
+    expect(opened).toHaveLength(1);
+    expect(first.content).toBeInstanceOf(ExecutionLogViewer);
+    expect(first.content.executionId).toBe('e1');
+    expect(first.title.label).toBe('orders · e1');
+    const again = await commands.execute(CommandIDs.openExecutionLog, args);
+    expect(again).toBe(first);
+    expect(opened).toHaveLength(1);
+    expect(activated).toEqual([first, first]);
+
+    // A closed log opens anew.
+    first.dispose();
+    await commands.execute(CommandIDs.openExecutionLog, args);
+    expect(opened).toHaveLength(2);
   });
 });

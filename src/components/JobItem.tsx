@@ -1,8 +1,19 @@
-import { runIcon } from '@jupyterlab/ui-components';
+import { fileUploadIcon, runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { Job, Run, isActiveRun } from '../types';
+import { ControlJob, Job, Run, isActiveRun } from '../types';
+import { scheduleState } from './DeploymentItem';
 import { RunList } from './RunList';
+
+/** The job's state on the control service and how to deploy it. */
+export interface JobDeploymentProps {
+  /** The job on the control service; undefined before its first deploy. */
+  deployed: ControlJob | undefined;
+  /** Whether a deploy of the job is in progress. */
+  deploying: boolean;
+  /** Deploy the job folder; resolves once the deploy ended. */
+  onDeploy: (job: Job) => Promise<unknown>;
+}
 
 export interface JobItemProps {
   job: Job;
@@ -12,11 +23,16 @@ export interface JobItemProps {
   onRun: (job: Job) => Promise<unknown>;
   /** Ask to cancel a queued or running run. */
   onCancel: (run: Run) => void;
+  /** Deploying; absent when the server has no control service. */
+  deployment?: JobDeploymentProps;
 }
 
-/** One job: its name, description, steps, Run button and recent runs. */
+/**
+ * One job: its name, description, steps, Run and Deploy buttons, deployed
+ * version and recent runs.
+ */
 export function JobItem(props: JobItemProps): JSX.Element {
-  const { job, runs, onRun, onCancel } = props;
+  const { job, runs, onRun, onCancel, deployment } = props;
   const [starting, setStarting] = React.useState(false);
   const mounted = React.useRef(true);
   React.useEffect(
@@ -51,23 +67,87 @@ export function JobItem(props: JobItemProps): JSX.Element {
         >
           {steps === 1 ? '1 step' : `${steps} steps`}
         </span>
-        <button
-          type="button"
-          className="dataops-run-button jp-mod-styled"
-          data-testid="dataops-run-button"
-          aria-label={`Run ${job.name}`}
-          title={active ? 'A run of this job is in progress' : 'Run this job'}
-          disabled={starting}
-          onClick={() => void run()}
-        >
-          <runIcon.react tag="span" className="dataops-run-button-icon" />
-          Run
-        </button>
+        <span className="dataops-job-actions">
+          <button
+            type="button"
+            className="dataops-run-button jp-mod-styled"
+            data-testid="dataops-run-button"
+            aria-label={`Run ${job.name}`}
+            title={active ? 'A run of this job is in progress' : 'Run this job'}
+            disabled={starting}
+            onClick={() => void run()}
+          >
+            <runIcon.react tag="span" className="dataops-run-button-icon" />
+            Run
+          </button>
+          {deployment && (
+            <button
+              type="button"
+              className="dataops-deploy-button jp-mod-styled"
+              aria-label={`Deploy ${job.name}`}
+              title="Deploy this job folder to the control service and make it the active version"
+              disabled={deployment.deploying}
+              onClick={() =>
+                void deployment.onDeploy(job).catch(() => undefined)
+              }
+            >
+              <fileUploadIcon.react
+                tag="span"
+                className="dataops-button-icon"
+              />
+              {deployment.deploying ? 'Deploying…' : 'Deploy'}
+            </button>
+          )}
+        </span>
       </div>
       {job.description && (
         <div className="dataops-job-description">{job.description}</div>
       )}
+      {deployment && <DeploymentState {...deployment} />}
       <RunList runs={runs} onCancel={onCancel} />
     </li>
+  );
+}
+
+/** Where the job stands on the control service, in one line. */
+function DeploymentState(props: JobDeploymentProps): JSX.Element {
+  const { deployed, deploying } = props;
+  if (deploying) {
+    return (
+      <div className="dataops-job-deployment" data-state="deploying">
+        Deploying to the control service…
+      </div>
+    );
+  }
+  if (!deployed || deployed.active_version === null) {
+    return (
+      <div className="dataops-job-deployment" data-state="not-deployed">
+        Not deployed
+      </div>
+    );
+  }
+  const state = scheduleState(deployed);
+  return (
+    <div className="dataops-job-deployment" data-state="deployed">
+      Deployed{' '}
+      <span
+        className="dataops-job-deployed-version"
+        title="The active version on the control service"
+      >
+        v{deployed.active_version}
+      </span>
+      {' · '}
+      <span
+        className="dataops-job-schedule-state"
+        data-enabled={deployed.enabled ? 'true' : 'false'}
+        title={
+          deployed.schedule
+            ? `${deployed.schedule.cron} (${deployed.schedule.timezone})`
+            : ''
+        }
+      >
+        {state}
+      </span>
+    </div>
   );
 }

@@ -1,7 +1,17 @@
 import * as React from 'react';
 
-import { InvalidJob, Job, Run } from '../types';
+import { ControlJob, InvalidJob, Job, Run } from '../types';
 import { JobItem } from './JobItem';
+
+/** What the job list needs to deploy jobs to the control service. */
+export interface JobListDeployProps {
+  /** A job on the control service by name, if it is there. */
+  deployed: (job: string) => ControlJob | undefined;
+  /** Whether a deploy of the job is in progress. */
+  isDeploying: (job: string) => boolean;
+  /** Deploy a job folder; resolves once the deploy ended. */
+  onDeploy: (job: Job) => Promise<unknown>;
+}
 
 export interface JobListProps {
   jobs: ReadonlyArray<Job>;
@@ -14,11 +24,14 @@ export interface JobListProps {
   error: string | null;
   onRun: (job: Job) => Promise<unknown>;
   onCancel: (run: Run) => void;
+  /** Deploying; absent when the server has no control service. */
+  deploy?: JobListDeployProps;
 }
 
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
-  const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel } = props;
+  const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel, deploy } =
+    props;
   return (
     <div className="dataops-job-list">
       {error !== null && (
@@ -45,6 +58,13 @@ export function JobList(props: JobListProps): JSX.Element {
               runs={runs(job.name)}
               onRun={onRun}
               onCancel={onCancel}
+              deployment={
+                deploy && {
+                  deployed: deploy.deployed(job.name),
+                  deploying: deploy.isDeploying(job.name),
+                  onDeploy: deploy.onDeploy
+                }
+              }
             />
           ))}
         </ul>

@@ -9,18 +9,21 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../commands';
 import { dataJobsIcon } from '../components/icons';
-import { IDataJobsModel } from '../tokens';
+import { IDataJobsModel, IDeploymentsModel } from '../tokens';
+import { DeploymentsSection } from './DeploymentsSection';
 import { JobsSection } from './JobsSection';
 
 /**
- * The Data Jobs sidebar: a header, a toolbar and collapsible sections.
+ * The Data Jobs sidebar: a header, a toolbar and collapsible sections (the
+ * local jobs, and the deployments when a deployments model is given).
  *
- * The model polls the server only while this panel is visible.
+ * The models poll the server only while this panel is visible.
  */
 export class DataJobsPanel extends SidePanel {
   constructor(options: DataJobsPanel.IOptions) {
     super();
     this._model = options.model;
+    this._deployments = options.deployments ?? null;
     this.id = 'dataops-sidebar';
     this.addClass('dataops-sidebar');
     this.title.icon = dataJobsIcon;
@@ -42,8 +45,20 @@ export class DataJobsPanel extends SidePanel {
     );
 
     this.addWidget(
-      new JobsSection({ model: options.model, commands: options.commands })
+      new JobsSection({
+        model: options.model,
+        commands: options.commands,
+        deployments: options.deployments
+      })
     );
+    if (options.deployments) {
+      this.addWidget(
+        new DeploymentsSection({
+          model: options.deployments,
+          commands: options.commands
+        })
+      );
+    }
   }
 
   /** The model shown by the panel. */
@@ -51,26 +66,37 @@ export class DataJobsPanel extends SidePanel {
     return this._model;
   }
 
+  /** The deployments model shown by the panel, if any. */
+  get deployments(): IDeploymentsModel | null {
+    return this._deployments;
+  }
+
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this._model.setVisible(this.isVisible);
+    this._setVisible(this.isVisible);
   }
 
   protected onBeforeDetach(msg: Message): void {
-    this._model.setVisible(false);
+    this._setVisible(false);
     super.onBeforeDetach(msg);
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._model.setVisible(true);
+    this._setVisible(true);
   }
 
   protected onAfterHide(msg: Message): void {
-    this._model.setVisible(false);
+    this._setVisible(false);
     super.onAfterHide(msg);
   }
 
+  private _setVisible(visible: boolean): void {
+    this._model.setVisible(visible);
+    this._deployments?.setVisible(visible);
+  }
+
+  private _deployments: IDeploymentsModel | null;
   private _model: IDataJobsModel;
 }
 
@@ -78,5 +104,7 @@ export namespace DataJobsPanel {
   export interface IOptions {
     model: IDataJobsModel;
     commands: CommandRegistry;
+    /** Jobs on the control service and their executions. */
+    deployments?: IDeploymentsModel;
   }
 }

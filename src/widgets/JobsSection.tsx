@@ -4,7 +4,7 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commands';
 import { JobList } from '../components/JobList';
-import { IDataJobsModel } from '../tokens';
+import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { Job, Run } from '../types';
 
 /** The "Jobs" section of the Data Jobs sidebar. */
@@ -13,34 +13,55 @@ export class JobsSection extends ReactWidget {
     super();
     this._model = options.model;
     this._commands = options.commands;
+    this._deployments = options.deployments ?? null;
     this.addClass('dataops-jobs-section');
     this.title.label = 'Jobs';
   }
 
   protected render(): JSX.Element {
     const model = this._model;
+    const deployments = this._deployments;
     const onRun = (job: Job) =>
       this._commands.execute(CommandIDs.runJob, { name: job.name });
     const onCancel = (run: Run) =>
       void this._commands.execute(CommandIDs.cancelRun, { runId: run.run_id });
+    const onDeploy = (job: Job) =>
+      this._commands.execute(CommandIDs.deployJob, { name: job.name });
+    const list = () => (
+      <JobList
+        jobs={model.jobs}
+        invalid={model.invalid}
+        runs={job => model.runs(job)}
+        hasLoaded={model.hasLoaded}
+        error={model.error}
+        onRun={onRun}
+        onCancel={onCancel}
+        deploy={
+          deployments?.configured
+            ? {
+                deployed: job => deployments.job(job),
+                isDeploying: job => deployments.isDeploying(job),
+                onDeploy
+              }
+            : undefined
+        }
+      />
+    );
     return (
       <UseSignal signal={model.changed}>
-        {() => (
-          <JobList
-            jobs={model.jobs}
-            invalid={model.invalid}
-            runs={job => model.runs(job)}
-            hasLoaded={model.hasLoaded}
-            error={model.error}
-            onRun={onRun}
-            onCancel={onCancel}
-          />
-        )}
+        {() =>
+          deployments ? (
+            <UseSignal signal={deployments.changed}>{list}</UseSignal>
+          ) : (
+            list()
+          )
+        }
       </UseSignal>
     );
   }
 
   private _commands: CommandRegistry;
+  private _deployments: IDeploymentsModel | null;
   private _model: IDataJobsModel;
 }
 
@@ -48,5 +69,7 @@ export namespace JobsSection {
   export interface IOptions {
     model: IDataJobsModel;
     commands: CommandRegistry;
+    /** Jobs on the control service: adds Deploy buttons and versions. */
+    deployments?: IDeploymentsModel;
   }
 }

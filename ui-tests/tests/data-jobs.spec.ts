@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-const SCREENSHOTS = 'test-results/screenshots';
+const SCREENSHOTS = 'screenshots';
 
 test.describe('Data Jobs sidebar', () => {
   test('lists the example job and runs it to success', async ({ page }) => {

@@ -1,0 +1,66 @@
+/**
+ * The control service's wire models in `src/types.ts` stay in step with its
+ * OpenAPI document (docs/control-service-openapi.json).
+ *
+ * The fixtures are complete objects typed by the TypeScript interfaces (the
+ * compiler rejects missing and unknown fields), so their keys are the
+ * interfaces' fields.
+ */
+import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
+import { ExecutionStep, ExecutionTrigger, LogChunk } from '../types';
+import { makeControlJob, makeDeployment, makeExecution } from './fixtures';
+
+// Jest loads JSON modules; the document lies outside the compiled sources.
+declare const require: (id: string) => any;
+const openapi = require('../../docs/control-service-openapi.json');
+const schemas: { [name: string]: any } = openapi.components.schemas;
+
+const fields = (schema: string): string[] =>
+  Object.keys(schemas[schema].properties).sort();
+const keys = (value: object): string[] => Object.keys(value).sort();
+
+describe('control service wire models', () => {
+  it('ControlJob has the fields of Job', () => {
+    expect(keys(makeControlJob('a'))).toEqual(fields('Job'));
+  });
+
+  it('Deployment has the fields of Deployment', () => {
+    expect(keys(makeDeployment('a', 1))).toEqual(fields('Deployment'));
+  });
+
+  it('Execution has the fields of Execution', () => {
+    expect(keys(makeExecution('a', 'e', 'running'))).toEqual(
+      fields('Execution')
+    );
+  });
+
+  it('ExecutionStep has the fields of StepOutcome', () => {
+    const step: ExecutionStep = {
+      name: 'ingest',
+      status: 'succeeded',
+      started_at: null,
+      duration: null,
+      error: null
+    };
+    expect(keys(step)).toEqual(fields('StepOutcome'));
+  });
+
+  it('LogChunk has the fields of LogChunk', () => {
+    const chunk: LogChunk = { text: '', offset: 0, complete: true };
+    expect(keys(chunk)).toEqual(fields('LogChunk'));
+  });
+
+  it('knows every execution status and trigger', () => {
+    expect(Object.keys(EXECUTION_STATUS_LABELS).sort()).toEqual(
+      [...schemas.Execution.properties.status.enum].sort()
+    );
+    const triggers: { [trigger in ExecutionTrigger]: true } = {
+      manual: true,
+      schedule: true,
+      retry: true
+    };
+    expect(Object.keys(triggers).sort()).toEqual(
+      [...schemas.Execution.properties.trigger.enum].sort()
+    );
+  });
+});

@@ -1,0 +1,109 @@
+import { runIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { ControlJob, Execution, isActiveExecution } from '../types';
+import { ExecutionList } from './ExecutionList';
+import { ScheduleToggle } from './ScheduleToggle';
+import { formatRelativeTime } from './time';
+import { useBusy } from './useBusy';
+
+export interface DeploymentItemProps {
+  job: ControlJob;
+  /** Recent executions of the job, newest first. */
+  executions: ReadonlyArray<Execution>;
+  /** Start an execution; resolves once the service accepted it. */
+  onExecute: (job: ControlJob) => Promise<unknown>;
+  /** Turn the schedule on or off; resolves once the service answered. */
+  onSetEnabled: (job: ControlJob, enabled: boolean) => Promise<unknown>;
+  onCancel: (execution: Execution) => void;
+  onOpenLog: (execution: Execution) => void;
+}
+
+/**
+ * One job on the control service: its active version, schedule switch,
+ * next run, Execute button and recent executions.
+ */
+export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
+  const { job, executions, onExecute, onSetEnabled, onCancel, onOpenLog } =
+    props;
+  const [starting, runStart] = useBusy();
+  const [switching, runSwitch] = useBusy();
+  const deployed = job.active_version !== null;
+  const active = executions.some(isActiveExecution);
+
+  return (
+    <li className="dataops-deployment" data-job={job.name}>
+      <div className="dataops-deployment-header">
+        <span className="dataops-deployment-name" title={job.description}>
+          {job.name}
+        </span>
+        <span
+          className="dataops-deployment-version"
+          title={deployed ? 'The active deployed version' : ''}
+        >
+          {deployed ? `v${job.active_version}` : 'not deployed'}
+        </span>
+        <span className="dataops-deployment-spacer" />
+        <button
+          type="button"
+          className="dataops-execute-button jp-mod-styled"
+          aria-label={`Execute ${job.name}`}
+          title={
+            !deployed
+              ? 'Deploy the job first'
+              : active
+                ? 'An execution of this job is in progress'
+                : 'Run the deployed version now on the control service'
+          }
+          disabled={starting || !deployed}
+          onClick={() => void runStart(() => onExecute(job))}
+        >
+          <runIcon.react tag="span" className="dataops-button-icon" />
+          Execute
+        </button>
+      </div>
+      <div className="dataops-deployment-schedule">
+        <ScheduleToggle
+          job={job.name}
+          enabled={job.enabled}
+          disabled={switching || job.schedule === null || !deployed}
+          reason={
+            job.schedule === null
+              ? 'The job has no schedule (set one in job.toml and deploy)'
+              : 'Deploy the job first'
+          }
+          onChange={enabled => void runSwitch(() => onSetEnabled(job, enabled))}
+        />
+        <span className="dataops-deployment-schedule-text">
+          {scheduleText(job)}
+        </span>
+      </div>
+      <ExecutionList
+        executions={executions}
+        onCancel={onCancel}
+        onOpenLog={onOpenLog}
+      />
+    </li>
+  );
+}
+
+/** The schedule of a job and its next run, in words. */
+export function scheduleText(job: ControlJob): string {
+  if (job.schedule === null) {
+    return 'No schedule';
+  }
+  const cron = `${job.schedule.cron} (${job.schedule.timezone})`;
+  if (!job.enabled) {
+    return `${cron} · paused`;
+  }
+  const next = job.next_runs[0];
+  return next ? `${cron} · next run ${formatRelativeTime(next)}` : cron;
+}
+
+/** The schedule state of a job in a word or two: on, off or none. */
+export function scheduleState(job: ControlJob): string {
+  if (job.schedule === null) {
+    return 'no schedule';
+  }
+  return job.enabled ? 'schedule on' : 'schedule off';
+}

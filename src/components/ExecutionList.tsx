@@ -1,0 +1,149 @@
+import * as React from 'react';
+
+import { Execution, isActiveExecution } from '../types';
+import { ExecutionBadge } from './ExecutionBadge';
+import { formatDuration } from './RunList';
+import { formatRelativeTime } from './time';
+
+export interface ExecutionListProps {
+  /** Executions, newest first. */
+  executions: ReadonlyArray<Execution>;
+  /** Ask to cancel a submitted or running execution. */
+  onCancel: (execution: Execution) => void;
+  /** Open the log of an execution. */
+  onOpenLog: (execution: Execution) => void;
+}
+
+/** The recent executions of one deployed job. */
+export function ExecutionList(props: ExecutionListProps): JSX.Element {
+  const { executions, onCancel, onOpenLog } = props;
+  if (executions.length === 0) {
+    return (
+      <div className="dataops-execution-list-empty">No executions yet.</div>
+    );
+  }
+  return (
+    <ul className="dataops-execution-list">
+      {executions.map(execution => (
+        <ExecutionItem
+          key={execution.id}
+          execution={execution}
+          onCancel={onCancel}
+          onOpenLog={onOpenLog}
+        />
+      ))}
+    </ul>
+  );
+}
+
+function ExecutionItem(props: {
+  execution: Execution;
+  onCancel: (execution: Execution) => void;
+  onOpenLog: (execution: Execution) => void;
+}): JSX.Element {
+  const { execution, onCancel, onOpenLog } = props;
+  const active = isActiveExecution(execution);
+  const failedStep = failingStep(execution);
+  const created = new Date(execution.created_at);
+  const duration = executionDuration(execution);
+  const trigger = triggerLabel(execution);
+  return (
+    <li
+      className="dataops-execution"
+      data-execution-id={execution.id}
+      data-status={execution.status}
+      data-trigger={execution.trigger}
+    >
+      <div className="dataops-execution-summary">
+        <ExecutionBadge status={execution.status} />
+        <span
+          className="dataops-execution-time"
+          title={`${created.toLocaleString()} · execution ${execution.id} · v${execution.version}`}
+        >
+          {formatRelativeTime(created)}
+        </span>
+        {duration !== null && (
+          <span className="dataops-execution-duration">
+            {formatDuration(duration)}
+          </span>
+        )}
+        {trigger && (
+          <span className="dataops-execution-trigger">{trigger}</span>
+        )}
+        <span className="dataops-execution-actions">
+          {active && (
+            <button
+              type="button"
+              className="dataops-cancel-button jp-mod-styled"
+              aria-label={`Cancel execution ${execution.id}`}
+              title="Cancel this execution"
+              onClick={() => onCancel(execution)}
+            >
+              Cancel
+            </button>
+          )}
+          <button
+            type="button"
+            className="dataops-log-button jp-mod-styled"
+            aria-label={`Open log of execution ${execution.id}`}
+            title="Open the log of this execution"
+            onClick={() => onOpenLog(execution)}
+          >
+            Log
+          </button>
+        </span>
+      </div>
+      {failedStep !== null && (
+        <div
+          className="dataops-execution-failed-step"
+          title={
+            execution.error
+              ? `${execution.error.ename}: ${execution.error.evalue}`
+              : ''
+          }
+        >
+          Failed in step <code>{failedStep}</code>
+          {execution.error?.ename ? `: ${execution.error.ename}` : ''}
+        </div>
+      )}
+      {execution.message && failedStep === null && !active && (
+        <div className="dataops-execution-message">{execution.message}</div>
+      )}
+    </li>
+  );
+}
+
+/** The name of the step that failed, for a failed execution. */
+export function failingStep(execution: Execution): string | null {
+  if (execution.status !== 'user_error') {
+    return null;
+  }
+  if (execution.error?.step) {
+    return execution.error.step;
+  }
+  const failed = execution.steps.find(step => step.status === 'failed');
+  return failed ? failed.name : null;
+}
+
+/** Seconds between start and end of an ended execution, or null. */
+export function executionDuration(execution: Execution): number | null {
+  if (!execution.started_at || !execution.finished_at) {
+    return null;
+  }
+  const seconds =
+    (Date.parse(execution.finished_at) - Date.parse(execution.started_at)) /
+    1000;
+  return isNaN(seconds) || seconds < 0 ? null : seconds;
+}
+
+/** How an execution started, unless by hand. */
+function triggerLabel(execution: Execution): string {
+  switch (execution.trigger) {
+    case 'schedule':
+      return 'scheduled';
+    case 'retry':
+      return `retry ${execution.attempt}`;
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,69 @@
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import { CommandIDs } from '../commands';
+import { DeploymentList } from '../components/DeploymentList';
+import { IDeploymentsModel } from '../tokens';
+import { ControlJob, Execution } from '../types';
+
+/** The "Deployments" section of the Data Jobs sidebar. */
+export class DeploymentsSection extends ReactWidget {
+  constructor(options: DeploymentsSection.IOptions) {
+    super();
+    this._model = options.model;
+    this._commands = options.commands;
+    this.addClass('dataops-deployments-section');
+    this.title.label = 'Deployments';
+  }
+
+  protected render(): JSX.Element {
+    const model = this._model;
+    const commands = this._commands;
+    const onExecute = (job: ControlJob) =>
+      commands.execute(CommandIDs.executeJob, { name: job.name });
+    const onSetEnabled = (job: ControlJob, enabled: boolean) =>
+      commands.execute(CommandIDs.setScheduleEnabled, {
+        name: job.name,
+        enabled
+      });
+    const onCancel = (execution: Execution) =>
+      void commands.execute(CommandIDs.cancelExecution, {
+        job: execution.job,
+        executionId: execution.id
+      });
+    const onOpenLog = (execution: Execution) =>
+      void commands.execute(CommandIDs.openExecutionLog, {
+        job: execution.job,
+        executionId: execution.id
+      });
+    return (
+      <UseSignal signal={model.changed}>
+        {() => (
+          <DeploymentList
+            configured={model.configured}
+            status={model.status}
+            jobs={model.jobs}
+            executions={job => model.executions(job)}
+            hasLoaded={model.hasLoaded}
+            error={model.error}
+            onExecute={onExecute}
+            onSetEnabled={onSetEnabled}
+            onCancel={onCancel}
+            onOpenLog={onOpenLog}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+
+  private _commands: CommandRegistry;
+  private _model: IDeploymentsModel;
+}
+
+export namespace DeploymentsSection {
+  export interface IOptions {
+    model: IDeploymentsModel;
+    commands: CommandRegistry;
+  }
+}

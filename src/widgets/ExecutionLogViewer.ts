@@ -1,0 +1,234 @@
+import { Message } from '@lumino/messaging';
+import { ISignal, Signal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
+
+import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
+import { describeError } from '../model';
+import { DataOpsRequestError } from '../request';
+import { DataOpsService } from '../service';
+import { ExecutionStatus } from '../types';
+
+/** Wait between log requests while the execution runs (ms). */
+export const LOG_POLL_INTERVAL = 1000;
+
+/** Longest wait between log requests while the server fails (ms). */
+const MAX_LOG_POLL_INTERVAL = 30000;
+
+/** How close to the end (px) the view must be to keep following new text. */
+const FOLLOW_MARGIN = 24;
+
+/**
+ * The log of one execution on the control service, in monospace text.
+ *
+ * It asks for the log from the last offset until the service says it is
+ * complete, appends new text and keeps the view at the end unless the user
+ * scrolled up. A failure shows its message and is retried with growing
+ * waits; an unknown execution stops the viewer.
+ */
+export class ExecutionLogViewer extends Widget {
+  constructor(options: ExecutionLogViewer.IOptions) {
+    super();
+    this.service = options.service;
+    this.job = options.job;
+    this.executionId = options.executionId;
+    this._interval = options.interval ?? LOG_POLL_INTERVAL;
+    this._delay = this._interval;
+    this.addClass('dataops-log-viewer');
+
+    const header = document.createElement('div');
+    header.className = 'dataops-log-header';
+    const title = document.createElement('span');
+    title.className = 'dataops-log-title';
+    title.textContent = `${this.job} · execution ${this.executionId}`;
+    this._stateNode = document.createElement('span');
+    this._stateNode.className = 'dataops-log-state';
+    header.append(title, this._stateNode);
+
+    this._errorNode = document.createElement('div');
+    this._errorNode.className = 'dataops-log-error';
+    this._errorNode.setAttribute('role', 'alert');
+    this._errorNode.hidden = true;
+
+    this._textNode = document.createElement('pre');
+    this._textNode.className = 'dataops-log-text';
+    this._textNode.tabIndex = 0;
+    this._textNode.setAttribute('aria-label', 'Execution log');
+    this._textNode.addEventListener('scroll', () => {
+      const node = this._textNode;
+      this._follow =
+        node.scrollHeight - node.scrollTop - node.clientHeight <= FOLLOW_MARGIN;
+    });
+
+    this.node.append(header, this._errorNode, this._textNode);
+    this._setState('following', 'Following the log…');
+    void this._fetch();
+  }
+
+  readonly service: DataOpsService;
+  readonly job: string;
+  readonly executionId: string;
+
+  /** Emitted when new text arrived, the state changed or an error showed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The log text received so far. */
+  get text(): string {
+    return this._text;
+  }
+
+  /** Whether all of the log was received (the execution ended). */
+  get complete(): boolean {
+    return this._complete;
+  }
+
+  /** The final status of the execution, once the log is complete. */
+  get status(): ExecutionStatus | null {
+    return this._status;
+  }
+
+  /** The message of the last failed request, or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    window.clearTimeout(this._timer);
+    Signal.clearData(this);
+    super.dispose();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._scrollToEnd();
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    this._textNode.focus();
+  }
+
+  private async _fetch(): Promise<void> {
+    if (this.isDisposed) {
+      return;
+    }
+    try {
+      const chunk = await this.service.getExecutionLog(
+        this.job,
+        this.executionId,
+        this._offset
+      );
+      if (this.isDisposed) {
+        return;
+      }
+      this._showError(null);
+      this._delay = this._interval;
+      this._append(chunk.text);
+      this._offset = chunk.offset;
+      if (chunk.complete) {
+        this._complete = true;
+        await this._finish();
+        return;
+      }
+    } catch (error) {
+      if (this.isDisposed) {
+        return;
+      }
+      this._showError(describeError(error));
+      if (error instanceof DataOpsRequestError && error.status === 404) {
+        this._setState('error', 'Stopped');
+        this._changed.emit();
+        return;
+      }
+      this._delay = Math.min(this._delay * 2, MAX_LOG_POLL_INTERVAL);
+    }
+    this._changed.emit();
+    this._timer = window.setTimeout(() => void this._fetch(), this._delay);
+  }
+
+  /** Show how the execution ended. */
+  private async _finish(): Promise<void> {
+    try {
+      const execution = await this.service.getExecution(
+        this.job,
+        this.executionId
+      );
+      this._status = execution.status;
+    } catch {
+      this._status = null;
+    }
+    if (this.isDisposed) {
+      return;
+    }
+    if (this._status) {
+      this._setState(
+        'complete',
+        `Ended: ${EXECUTION_STATUS_LABELS[this._status] ?? this._status}`
+      );
+      this._stateNode.dataset.status = this._status;
+    } else {
+      this._setState('complete', 'Ended');
+    }
+    if (this._text === '') {
+      this._textNode.textContent = '(The log is empty.)';
+      this._textNode.classList.add('dataops-mod-empty');
+    }
+    this._changed.emit();
+  }
+
+  private _append(text: string): void {
+    if (!text) {
+      return;
+    }
+    this._text += text;
+    this._textNode.append(document.createTextNode(text));
+    if (this._follow) {
+      this._scrollToEnd();
+    }
+  }
+
+  private _scrollToEnd(): void {
+    const node = this._textNode;
+    node.scrollTop = node.scrollHeight;
+  }
+
+  private _showError(message: string | null): void {
+    this._error = message;
+    this._errorNode.hidden = message === null;
+    this._errorNode.textContent =
+      message === null ? '' : `Could not load the log: ${message}`;
+  }
+
+  private _setState(state: string, label: string): void {
+    this._stateNode.dataset.state = state;
+    this._stateNode.textContent = label;
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _complete = false;
+  private _delay: number;
+  private _error: string | null = null;
+  private _errorNode: HTMLDivElement;
+  private _follow = true;
+  private _interval: number;
+  private _offset = 0;
+  private _stateNode: HTMLSpanElement;
+  private _status: ExecutionStatus | null = null;
+  private _text = '';
+  private _textNode: HTMLPreElement;
+  private _timer = 0;
+}
+
+export namespace ExecutionLogViewer {
+  export interface IOptions {
+    service: DataOpsService;
+    /** The job of the execution. */
+    job: string;
+    executionId: string;
+    /** Wait between requests while the execution runs (ms). */
+    interval?: number;
+  }
+}
