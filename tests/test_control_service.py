@@ -327,3 +327,45 @@ def test_committed_openapi_document_is_current(control: RunningService) -> None:
     assert control.client().get("/openapi.json").json() == committed, (
         "docs/control-service-openapi.json is out of date: run `python -m dataops_jupyter.control_service.openapi`"
     )
+
+
+def test_requirements_go_into_an_environment_of_the_deployment(
+    control: RunningService, make_job: MakeJob
+) -> None:
+    client = control.client()
+    folder = make_job(
+        "with-requirements",
+        [
+            (
+                ["step:where"],
+                "import sys, psutil\nprint('prefix', sys.prefix)\nprint('psutil', psutil.__name__)",
+            )
+        ],
+    )
+    (folder / "requirements.txt").write_text("psutil\n")
+    deployed = deploy(client, "analytics", folder)
+    venv = (
+        control.service.artifacts
+        / "deployments"
+        / "analytics"
+        / "with-requirements"
+        / str(deployed["version"])
+        / ".venv"
+    )
+    assert (venv / "bin" / "python").exists()
+    started = client.post(f"{API}/jobs/with-requirements/executions").json()
+    final = wait_for(client, "analytics", "with-requirements", started["id"])
+    assert final["status"] == "succeeded", final
+    log = client.get(f"{API}/jobs/with-requirements/executions/{started['id']}/logs").json()["text"]
+    assert f"prefix {venv}" in log and "psutil psutil" in log
+    (folder / "requirements.txt").write_text("surely-not-a-package-name-dataops==0.0.1\n")
+    from dataops_jupyter.control_service.bundles import make_bundle
+
+    refused = client.post(f"{API}/jobs/with-requirements/deployments", content=make_bundle(folder),
+                          headers={"Content-Type": "application/zip"})  # fmt: skip
+    assert (
+        refused.status_code == 400
+        and "installing requirements.txt failed" in refused.json()["message"]
+    )
+    versions = client.get(f"{API}/jobs/with-requirements/deployments").json()["deployments"]
+    assert [v["version"] for v in versions] == [deployed["version"]]
