@@ -60,7 +60,7 @@ function ExecutionItem(props: {
           className="dataops-execution-time"
           title={`${created.toLocaleString()} · execution ${execution.id} · v${execution.version}`}
         >
-          {formatRelativeTime(created)}
+          {formatRelativeTime(created, Date.now(), 'short')}
         </span>
         {duration !== null && (
           <span className="dataops-execution-duration">

@@ -11,15 +11,20 @@ const UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
 /**
  * A time relative to now, in words: "3 minutes ago", "in 2 hours", "now".
  *
- * Past and future alike are rounded to the nearest whole largest unit.
+ * Past and future alike are rounded to the nearest whole largest unit;
+ * `style` 'short' abbreviates the unit ("3 min. ago").
  */
 export function formatRelativeTime(
   value: string | Date,
-  now: number = Date.now()
+  now: number = Date.now(),
+  style: Intl.RelativeTimeFormatStyle = 'long'
 ): string {
   const lang =
     (typeof document !== 'undefined' && document.documentElement.lang) || 'en';
-  const formatter = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  const formatter = new Intl.RelativeTimeFormat(lang, {
+    numeric: 'auto',
+    style
+  });
   const delta = new Date(value).getTime() - now;
   if (isNaN(delta)) {
     return String(value);
