@@ -52,6 +52,7 @@ class ControlService:
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._wake = asyncio.Event()
+        self._event_loop: asyncio.AbstractEventLoop | None = None
         self.scheduler_lag: list[float] = []
         self.durations: list[tuple[str, float]] = []
         self.listeners: list[Any] = []
@@ -71,6 +72,7 @@ class ControlService:
             )
 
     async def start(self) -> None:
+        self._event_loop = asyncio.get_running_loop()
         self.prepare()
         await self.recover()
         if self.config.background:
@@ -87,8 +89,19 @@ class ControlService:
         self.engine.dispose()
 
     def wake(self) -> None:
-        """Run the next tick now (a new execution is waiting)."""
-        self._wake.set()
+        """Run the next tick now (an execution is waiting, or a slot came free). Safe to call
+        from the API's worker threads."""
+        loop = self._event_loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def _loop(self) -> None:
         while True:
@@ -206,6 +219,7 @@ class ControlService:
 
     async def _finish(self, execution_id: str, outcome: Outcome) -> None:
         row = await asyncio.to_thread(self._finish_sync, execution_id, outcome)
+        self.wake()  # a slot came free: the next execution need not wait for the tick
         if row is not None:
             for listener in self.listeners:
                 with contextlib.suppress(Exception):
