@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -136,6 +138,7 @@ class JobRun:
         self._started_at = 0.0
         self._step_clock = 0.0
         self._log: StepLog | None = None
+        self._sockets: Path | None = None
 
     # -- control -----------------------------------------------------------------------------
 
@@ -242,6 +245,10 @@ class JobRun:
             and tells the run its process group so that cancel can stop it."""
 
             async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+                # Unix sockets in a private folder instead of TCP ports: kernels started at the
+                # same moment cannot pick the same free port, and nothing listens on the network.
+                self.transport = "ipc"
+                self.ip = str(run._socket_folder() / "kernel")
                 kw["env"] = {**os.environ, **kw.get("env", {}), **run._kernel_env()}
                 kw["cwd"] = str(run.job.folder)
                 with (run.folder / KERNEL_LOG_FILE).open("ab") as kernel_log:
@@ -250,6 +257,12 @@ class JobRun:
                 run._kernel_started(getattr(self.provisioner, "pgid", None))
 
         return JobKernelManager
+
+    def _socket_folder(self) -> Path:
+        """A short private folder for the kernel's sockets (socket paths are length-limited)."""
+        if self._sockets is None:
+            self._sockets = Path(tempfile.mkdtemp(prefix="dataops-kernel-"))
+        return self._sockets
 
     def run(self) -> RunRecord:
         """Execute the job and return its final record (also written to ``run.json``)."""
@@ -289,6 +302,8 @@ class JobRun:
         finally:
             if timer is not None:
                 timer.cancel()
+            if self._sockets is not None:
+                shutil.rmtree(self._sockets, ignore_errors=True)
         self._finish(failure)
         return self.record
 
