@@ -139,6 +139,27 @@ def test_user_error_reports_the_step(any_control: RunningService, make_job: Make
     assert [s["status"] for s in final["steps"]] == ["succeeded", "failed"]
 
 
+def test_user_errors_are_retried_when_the_job_opts_in(
+    control: RunningService, make_job: MakeJob
+) -> None:
+    client = control.client()
+    folder = make_job("stubborn", [(["step:boom"], "raise ValueError('still bad')")],
+                      'retries = 1\nretry_delay = "1s"\nretry_user_errors = true')  # fmt: skip
+    deploy(client, "analytics", folder)
+    first = client.post(f"{API}/jobs/stubborn/executions").json()
+    assert wait_for(client, "analytics", "stubborn", first["id"])["status"] == "user_error"
+    deadline = time.monotonic() + 90
+    while True:
+        executions = client.get(f"{API}/jobs/stubborn/executions").json()["executions"]
+        retries = [e for e in executions if e["retry_of"] == first["id"]]
+        if retries and retries[0]["status"] in ("succeeded", "user_error", "platform_error"):
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    assert retries[0]["status"] == "user_error" and retries[0]["attempt"] == 2
+    assert len(executions) == 2, "one retry, as job.toml allows"
+
+
 def test_platform_error_is_retried(
     control: RunningService, make_job: MakeJob, tmp_path: Path
 ) -> None:

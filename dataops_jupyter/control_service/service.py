@@ -380,6 +380,7 @@ class ControlService:
             "description": config.get("description") or job.description,
             "retries": config.get("retries", 0),
             "retry_delay": config.get("retry_delay", 60.0),
+            "retry_user_errors": bool(config.get("retry_user_errors", False)),
             "timeout": config.get("timeout"),
             "notify": config.get("notify") or {},
             "delay_alert_minutes": (config.get("notify") or {}).get("delay_minutes"),

@@ -148,6 +148,8 @@ class JobConfig(BaseModel):
     schedule: Schedule | None = None
     retries: int = Field(default=0, ge=0, le=10)
     retry_delay: float = 60.0
+    #: Retry also when a step fails (by default only platform errors are retried).
+    retry_user_errors: bool = False
     timeout: float | None = None
     notify: Notify = Field(default_factory=Notify)
     warehouse: str | None = None
