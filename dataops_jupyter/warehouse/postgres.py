@@ -212,6 +212,8 @@ def _result_array(values: list[Any], kind: pa.DataType | None) -> pa.Array:
     """One result column as Arrow; values Arrow cannot hold as they are become text."""
     try:
         return pa.array(values, kind) if kind is not None else pa.array(values)
+    # PostgreSQL has values Arrow cannot hold (ranges, money, integers wider than 64 bits,
+    # mixed array shapes): showing them as text beats refusing the whole query result.
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         return pa.array([None if v is None else str(v) for v in values], pa.string())
 
