@@ -122,23 +122,28 @@ class TableWriter:
     ) -> None:
         """Upsert the stage into the table on ``keys``; the highest sequence of a key wins."""
         q = quote_name
-        key_list = ", ".join(q(k) for k in keys)
         on = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in keys)
         updates = ", ".join(f"{q(c)} = s.{q(c)}" for c in columns if c not in keys)
         inserted = ", ".join(q(c) for c in columns)
         values = ", ".join(f"s.{q(c)}" for c in columns)
+        staged = quote_identifier(stage)
+        same_key = " AND ".join(f"later.{q(k)} = s.{q(k)}" for k in keys)
+        # A row is merged unless a later row of the load has its key: an anti-join, which
+        # hashes where a window over the key would sort.
         latest = (
-            f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key_list} "
-            f"ORDER BY _dataops_seq DESC) AS _dataops_rank FROM {quote_identifier(stage)}) "
-            "AS ranked "
-            "WHERE _dataops_rank = 1"
+            f"SELECT * FROM {staged} AS s WHERE NOT EXISTS (SELECT 1 FROM {staged} AS later "
+            f"WHERE {same_key} AND later._dataops_seq > s._dataops_seq)"
         )
+        self.prepare_merge(connection, stage)
         self.run_in(
             connection,
             f"MERGE INTO {quote_identifier(table)} AS t USING ({latest}) AS s ON {on} "
             + (f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else "")
             + f"WHEN NOT MATCHED THEN INSERT ({inserted}) VALUES ({values})",
         )
+
+    def prepare_merge(self, connection: Any, stage: str) -> None:
+        """Called before the merge statement: a dialect may gather statistics on the stage."""
 
     def insert_row(self, connection: Any, table: str, values: dict[str, Any]) -> None:
         columns = ", ".join(quote_name(k) for k in values)
