@@ -15,7 +15,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { DisposableSet, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
-import { describeError } from './model';
+import { describeError } from './pollingModel';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { Arguments } from './types';
 import { ExecutionLogViewer } from './widgets/ExecutionLogViewer';

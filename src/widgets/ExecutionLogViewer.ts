@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
-import { describeError } from '../model';
+import { describeError } from '../pollingModel';
 import { DataOpsRequestError } from '../request';
 import { DataOpsService } from '../service';
 import { ExecutionStatus } from '../types';
