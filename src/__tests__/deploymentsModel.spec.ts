@@ -415,58 +415,5 @@ describe('DeploymentsModel', () => {
       expect(server.loads).toBe(2);
       expect(model.executions('products')[0].status).toBe('running');
     });
-
-    it('stops polling when hidden or disposed', async () => {
-      model.setVisible(true);
-      await advance(0);
-      expect(server.loads).toBe(1);
-
-      model.setVisible(false);
-      expect(model.isPolling).toBe(false);
-      await advance(60000);
-      expect(server.loads).toBe(1);
-
-      model.setVisible(true);
-      await advance(0);
-      expect(server.loads).toBe(2);
-
-      model.dispose();
-      expect(model.isPolling).toBe(false);
-      await advance(60000);
-      expect(server.loads).toBe(2);
-    });
-
-    it('backs off while the service fails, then recovers', async () => {
-      jest.spyOn(Math, 'random').mockReturnValue(0.5);
-      server.failure = new DataOpsRequestError(
-        503,
-        'The control service does not answer.',
-        'unreachable'
-      );
-      model.setVisible(true);
-      await advance(0);
-      expect(model.error).toBe('The control service does not answer.');
-
-      const times: number[] = [];
-      mockedRequest.mockImplementation(async (path = '') => {
-        if (path === 'control/jobs') {
-          times.push(Date.now());
-        }
-        throw server.failure;
-      });
-      await advance(60000 * 5);
-      const gaps = times.slice(1).map((time, i) => time - times[i]);
-      expect(gaps.length).toBeGreaterThan(3);
-      for (let i = 1; i < gaps.length; i++) {
-        expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1]);
-      }
-      expect(last(gaps)).toBe(60000);
-
-      server.failure = null;
-      server.install();
-      await advance(60000);
-      expect(model.error).toBeNull();
-      expect(model.jobs).toHaveLength(2);
-    });
   });
 });
