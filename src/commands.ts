@@ -85,15 +85,9 @@ export function addCommands(
       },
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        try {
-          return await model.runJob(
-            name,
-            args.arguments as Arguments | undefined
-          );
-        } catch (error) {
-          await showErrorMessage(`Cannot run ${name}`, describeError(error));
-          return undefined;
-        }
+        return orErrorDialog(`Cannot run ${name}`, () =>
+          model.runJob(name, args.arguments as Arguments | undefined)
+        );
       }
     })
   );
@@ -113,13 +107,9 @@ export function addCommands(
         }
       },
       execute: async (args: ReadonlyPartialJSONObject) => {
-        const runId = args.runId as string;
-        try {
-          return await model.cancelRun(runId);
-        } catch (error) {
-          await showErrorMessage('Cannot cancel the run', describeError(error));
-          return undefined;
-        }
+        return orErrorDialog('Cannot cancel the run', () =>
+          model.cancelRun(args.runId as string)
+        );
       }
     })
   );
@@ -183,7 +173,7 @@ export function addDeploymentCommands(
       }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        try {
+        return orErrorDialog(`Cannot deploy ${name}`, async () => {
           const deployment = await model.deploy(
             name,
             args.reason as string | undefined
@@ -193,10 +183,7 @@ export function addDeploymentCommands(
             { autoClose: 5000 }
           );
           return deployment;
-        } catch (error) {
-          await showErrorMessage(`Cannot deploy ${name}`, describeError(error));
-          return undefined;
-        }
+        });
       }
     })
   );
@@ -216,18 +203,9 @@ export function addDeploymentCommands(
       }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        try {
-          return await model.execute(
-            name,
-            args.arguments as Arguments | undefined
-          );
-        } catch (error) {
-          await showErrorMessage(
-            `Cannot execute ${name}`,
-            describeError(error)
-          );
-          return undefined;
-        }
+        return orErrorDialog(`Cannot execute ${name}`, () =>
+          model.execute(name, args.arguments as Arguments | undefined)
+        );
       }
     })
   );
@@ -239,18 +217,9 @@ export function addDeploymentCommands(
       isEnabled: hasExecution,
       describedBy: executionArgs,
       execute: async (args: ReadonlyPartialJSONObject) => {
-        try {
-          return await model.cancelExecution(
-            args.job as string,
-            args.executionId as string
-          );
-        } catch (error) {
-          await showErrorMessage(
-            'Cannot cancel the execution',
-            describeError(error)
-          );
-          return undefined;
-        }
+        return orErrorDialog('Cannot cancel the execution', () =>
+          model.cancelExecution(args.job as string, args.executionId as string)
+        );
       }
     })
   );
@@ -268,15 +237,10 @@ export function addDeploymentCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         const enabled = args.enabled as boolean;
-        try {
-          return await model.setEnabled(name, enabled);
-        } catch (error) {
-          await showErrorMessage(
-            `Cannot turn the schedule of ${name} ${enabled ? 'on' : 'off'}`,
-            describeError(error)
-          );
-          return undefined;
-        }
+        return orErrorDialog(
+          `Cannot turn the schedule of ${name} ${enabled ? 'on' : 'off'}`,
+          () => model.setEnabled(name, enabled)
+        );
       }
     })
   );
@@ -316,6 +280,22 @@ export function addDeploymentCommands(
   );
 
   return disposables;
+}
+
+/**
+ * Run a command's action; if it fails, show why in an error dialog titled
+ * `title` and resolve to `undefined`.
+ */
+async function orErrorDialog<T>(
+  title: string,
+  action: () => Promise<T>
+): Promise<T | undefined> {
+  try {
+    return await action();
+  } catch (error) {
+    await showErrorMessage(title, describeError(error));
+    return undefined;
+  }
 }
 
 /** Where the deployment commands open their widgets. */

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { Execution, isActiveExecution } from '../types';
+import { CancelButton } from './CancelButton';
 import { ExecutionBadge } from './ExecutionBadge';
 import { formatDuration } from './RunList';
 import { formatRelativeTime } from './time';
@@ -72,15 +73,11 @@ function ExecutionItem(props: {
         )}
         <span className="dataops-execution-actions">
           {active && (
-            <button
-              type="button"
-              className="dataops-cancel-button jp-mod-styled"
-              aria-label={`Cancel execution ${execution.id}`}
+            <CancelButton
+              label={`Cancel execution ${execution.id}`}
               title="Cancel this execution"
               onClick={() => onCancel(execution)}
-            >
-              Cancel
-            </button>
+            />
           )}
           <button
             type="button"

@@ -4,6 +4,7 @@ import * as React from 'react';
 import { ControlJob, Job, Run, isActiveRun } from '../types';
 import { scheduleState } from './DeploymentItem';
 import { RunList } from './RunList';
+import { useBusy } from './useBusy';
 
 /** The job's state on the control service and how to deploy it. */
 export interface JobDeploymentProps {
@@ -33,25 +34,7 @@ export interface JobItemProps {
  */
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, deployment } = props;
-  const [starting, setStarting] = React.useState(false);
-  const mounted = React.useRef(true);
-  React.useEffect(
-    () => () => {
-      mounted.current = false;
-    },
-    []
-  );
-
-  const run = async (): Promise<void> => {
-    setStarting(true);
-    try {
-      await onRun(job);
-    } finally {
-      if (mounted.current) {
-        setStarting(false);
-      }
-    }
-  };
+  const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
   const active = runs.some(isActiveRun);
@@ -75,7 +58,7 @@ export function JobItem(props: JobItemProps): JSX.Element {
             aria-label={`Run ${job.name}`}
             title={active ? 'A run of this job is in progress' : 'Run this job'}
             disabled={starting}
-            onClick={() => void run()}
+            onClick={() => void runStart(() => onRun(job))}
           >
             <runIcon.react tag="span" className="dataops-run-button-icon" />
             Run

@@ -2,6 +2,7 @@ import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
 import { Run, isActiveRun } from '../types';
+import { CancelButton } from './CancelButton';
 import { RunBadge } from './RunBadge';
 
 export interface RunListProps {
@@ -50,15 +51,11 @@ function RunItem(props: {
           </span>
         )}
         {isActiveRun(run) && (
-          <button
-            type="button"
-            className="dataops-cancel-button jp-mod-styled"
-            aria-label={`Cancel run ${run.run_id}`}
+          <CancelButton
+            label={`Cancel run ${run.run_id}`}
             title="Cancel this run"
             onClick={() => onCancel(run)}
-          >
-            Cancel
-          </button>
+          />
         )}
       </div>
       {failedStep !== undefined && (
