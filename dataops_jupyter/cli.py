@@ -59,14 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         "timed out, 2: usage error. The run record is kept in JOB_DIR/.dataops/runs/<run id>/.",
     )
     run.add_argument("job_dir", metavar="JOB_DIR", help="the job folder (holds job.toml)")
-    run.add_argument(
-        "--arg",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="job argument; VALUE is read as JSON, else kept as text (repeatable)",
-    )
-    run.add_argument("--args-json", metavar="JSON", help="job arguments as one JSON object")
+    add_job_arguments(run)
     run.add_argument("--timeout", type=float, help="seconds before the run is stopped")
     run.add_argument("--json", action="store_true", help="print only the run record as JSON")
     run.add_argument("--run-id", help=argparse.SUPPRESS)
@@ -85,6 +78,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(commands)
     return parser
+
+
+def add_key_values(parser: argparse.ArgumentParser, flag: str, what: str) -> None:
+    """A repeatable ``FLAG KEY=VALUE`` option whose values are read as JSON, else as text."""
+    parser.add_argument(
+        flag,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"{what}; VALUE is read as JSON, else kept as text (repeatable)",
+    )
+
+
+def add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--arg KEY=VALUE`` and ``--args-json JSON``: the arguments of a run or an execution."""
+    add_key_values(parser, "--arg", "job argument")
+    parser.add_argument("--args-json", metavar="JSON", help="job arguments as one JSON object")
 
 
 def _print_step(step: StepResult) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .cli import add_job_arguments, add_key_values
 from .client import ControlClient, ControlServiceError, resolve_settings
 from .errors import InvalidInputError
 
@@ -417,14 +418,7 @@ def add_commands(commands: Any) -> None:
         "0 if it succeeded, 1 otherwise (Ctrl-C stops following; the execution goes on).",
     )
     execute.add_argument("job", metavar="JOB")
-    execute.add_argument(
-        "--arg",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="job argument; VALUE is read as JSON, else kept as text (repeatable)",
-    )
-    execute.add_argument("--args-json", metavar="JSON", help="job arguments as one JSON object")
+    add_job_arguments(execute)
     execute.add_argument("--wait", action="store_true", help="follow the log until it ends")
 
     listing = add("executions", "list a job's executions", "JOB's executions, newest first.")
@@ -461,13 +455,7 @@ def add_commands(commands: Any) -> None:
         "Print JOB's properties as JSON; --set and --unset change them first.",
     )
     props.add_argument("job", metavar="JOB")
-    props.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set a property; VALUE is read as JSON, else kept as text (repeatable)",
-    )
+    add_key_values(props, "--set", "set a property")
     props.add_argument("--unset", action="append", default=[], metavar="KEY")
 
     secret = add(

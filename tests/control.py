@@ -22,6 +22,8 @@ __all__ = [
     "service_config",
     "start_service",
     "wait_for",
+    "wait_for_file",
+    "wait_for_retry",
 ]
 
 FINAL = {"succeeded", "user_error", "platform_error", "cancelled", "skipped"}
@@ -79,3 +81,27 @@ def wait_for(
             return body
         assert time.monotonic() < deadline, f"execution {execution} still {body['status']}"
         time.sleep(0.2)
+
+
+def wait_for_retry(
+    client: httpx.Client, team: str, job: str, execution: str, timeout: float = 90
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Wait until the retry of ``execution`` has ended; it and the job's listed executions."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listed: list[dict[str, Any]] = client.get(
+            f"/api/v1/teams/{team}/jobs/{job}/executions"
+        ).json()["executions"]
+        retries = [e for e in listed if e["retry_of"] == execution]
+        if retries and retries[0]["status"] in FINAL:
+            return retries[0], listed
+        assert time.monotonic() < deadline, f"no finished retry of {execution}: {retries}"
+        time.sleep(0.3)
+
+
+def wait_for_file(path: Path, timeout: float = 60) -> None:
+    """Wait until a step of a job under test has written ``path``."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} was never written"
+        time.sleep(0.1)

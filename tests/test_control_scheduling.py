@@ -22,7 +22,7 @@ from dataops_jupyter.control_service.db import executions, jobs, make_engine, mi
 from dataops_jupyter.testing.postgres import free_port
 
 from .conftest import MakeJob
-from .control import FINAL, RunningService, deploy, wait_for
+from .control import FINAL, RunningService, deploy, wait_for, wait_for_file
 
 pytestmark = pytest.mark.timeout(300)
 API = "/api/v1/teams/analytics"
@@ -186,10 +186,7 @@ def test_killed_service_recovers_every_execution(
     )  # fmt: skip
     deploy(client, "analytics", folder)
     first = client.post(f"{API}/jobs/survivor/executions").json()
-    deadline = time.monotonic() + 60
-    while not attempts.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_file(attempts)
     kernel_pid = int(attempts.read_text().split()[0])
     processes[-1].kill()  # SIGKILL: no clean-up of any kind
     processes[-1].wait(10)

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import stat
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from dataops_jupyter.control_service.db import secrets as secrets_table
 
 from .conftest import MakeJob
-from .control import RunningService, deploy, wait_for
+from .control import RunningService, deploy, wait_for, wait_for_file, wait_for_retry
 
 pytestmark = pytest.mark.timeout(240)
 API = "/api/v1/teams/analytics"
@@ -109,10 +108,7 @@ def test_no_overlap_cancel_and_bad_arguments(
     first = client.post(f"{API}/jobs/sleeper/executions").json()
     clash = client.post(f"{API}/jobs/sleeper/executions")
     assert clash.status_code == 409 and first["id"] in clash.json()["message"]
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_file(marker)
     cancelled = client.post(f"{API}/jobs/sleeper/executions/{first['id']}/cancel")
     assert cancelled.status_code == 202
     final = wait_for(client, "analytics", "sleeper", first["id"])
@@ -148,15 +144,8 @@ def test_user_errors_are_retried_when_the_job_opts_in(
     deploy(client, "analytics", folder)
     first = client.post(f"{API}/jobs/stubborn/executions").json()
     assert wait_for(client, "analytics", "stubborn", first["id"])["status"] == "user_error"
-    deadline = time.monotonic() + 90
-    while True:
-        executions = client.get(f"{API}/jobs/stubborn/executions").json()["executions"]
-        retries = [e for e in executions if e["retry_of"] == first["id"]]
-        if retries and retries[0]["status"] in ("succeeded", "user_error", "platform_error"):
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
-    assert retries[0]["status"] == "user_error" and retries[0]["attempt"] == 2
+    retry, executions = wait_for_retry(client, "analytics", "stubborn", first["id"])
+    assert retry["status"] == "user_error" and retry["attempt"] == 2, retry
     assert len(executions) == 2, "one retry, as job.toml allows"
 
 
@@ -173,10 +162,7 @@ def test_platform_error_is_retried(
     )  # fmt: skip
     deploy(client, "analytics", folder)
     first = client.post(f"{API}/jobs/flaky/executions").json()
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_file(marker)
     runner = next(
         p for p in psutil.process_iter(["cmdline"])
         if first["id"] in " ".join(p.info["cmdline"] or []) and "dataops_jupyter.cli" in " ".join(p.info["cmdline"] or [])
@@ -184,19 +170,9 @@ def test_platform_error_is_retried(
     os.kill(runner.pid, signal.SIGKILL)
     failed = wait_for(client, "analytics", "flaky", first["id"])
     assert failed["status"] == "platform_error"
-    deadline = time.monotonic() + 90
-    while True:
-        executions = client.get(f"{API}/jobs/flaky/executions").json()["executions"]
-        retry = [e for e in executions if e["retry_of"] == first["id"]]
-        if retry and retry[0]["status"] in ("succeeded", "user_error", "platform_error"):
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
-    assert (
-        retry[0]["status"] == "succeeded"
-        and retry[0]["attempt"] == 2
-        and retry[0]["trigger"] == "retry"
-    )
+    retry, executions = wait_for_retry(client, "analytics", "flaky", first["id"])
+    assert retry["status"] == "succeeded" and retry["attempt"] == 2
+    assert retry["trigger"] == "retry"
     assert len(executions) == 2
 
 

@@ -22,7 +22,14 @@ import pytest
 from dataops_jupyter.control_service.executors.local import die_with_parent
 from dataops_jupyter.testing.postgres import free_port
 from tests.conftest import write_notebook
-from tests.control import RunningService, deploy, service_config, start_service, wait_for
+from tests.control import (
+    RunningService,
+    deploy,
+    service_config,
+    start_service,
+    wait_for,
+    wait_for_retry,
+)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -239,15 +246,8 @@ def test_killed_worker_fails_its_attempt_and_the_service_retries(
     assert_no_processes(execution_id)  # runner and kernel died with their worker
     hold.unlink()
 
-    deadline = time.monotonic() + 60
-    while True:
-        executions = api.get(f"{API}/executions").json()["executions"]
-        retries = [e for e in executions if e["retry_of"] == execution_id]
-        if retries and retries[0]["status"] not in ("submitted", "running"):
-            break
-        assert time.monotonic() < deadline, retries
-        time.sleep(0.2)
-    [retry] = retries
+    retry, executions = wait_for_retry(api, TEAM, JOB, execution_id, timeout=60)
+    assert [e for e in executions if e["retry_of"] == execution_id] == [retry]
     assert retry["status"] == "succeeded" and retry["attempt"] == 2, retry
     [[_, _, retry_worker]] = pids_of(pid_dir, retry["id"])
     assert retry_worker == survivor.pid

@@ -31,6 +31,11 @@ class Store:
     def _begin(self) -> Any:
         return self.engine.begin()
 
+    def _all(self, query: Any) -> list[Row[Any]]:
+        """Every row of one query."""
+        with self.engine.connect() as c:
+            return list(c.execute(query))
+
     def _locked(self) -> Any:
         return _NullLock() if self.is_postgres else self._sqlite_lock
 
@@ -63,8 +68,7 @@ class Store:
         return row
 
     def jobs(self, team: str) -> list[Row[Any]]:
-        with self.engine.connect() as c:
-            return list(c.execute(select(jobs).where(jobs.c.team == team).order_by(jobs.c.name)))
+        return self._all(select(jobs).where(jobs.c.team == team).order_by(jobs.c.name))
 
     def update_job(self, team: str, name: str, **values: Any) -> Row[Any]:
         values = {k: v for k, v in values.items() if v is not None}
@@ -122,14 +126,11 @@ class Store:
         return row
 
     def deployments(self, team: str, job: str) -> list[Row[Any]]:
-        with self.engine.connect() as c:
-            return list(
-                c.execute(
-                    select(deployments)
-                    .where(deployments.c.team == team, deployments.c.job == job)
-                    .order_by(deployments.c.version.desc())
-                )
-            )
+        return self._all(
+            select(deployments)
+            .where(deployments.c.team == team, deployments.c.job == job)
+            .order_by(deployments.c.version.desc())
+        )
 
     # -- executions ---------------------------------------------------------------------------
 
@@ -207,8 +208,7 @@ class Store:
         query = select(executions).where(executions.c.team == team, executions.c.job == job)
         if before:
             query = query.where(executions.c.id < before)
-        with self.engine.connect() as c:
-            return list(c.execute(query.order_by(executions.c.id.desc()).limit(limit)))
+        return self._all(query.order_by(executions.c.id.desc()).limit(limit))
 
     def claim(self, owner: str, limit: int) -> list[Row[Any]]:
         """Mark up to ``limit`` due executions as running for ``owner`` and return them.
@@ -239,8 +239,7 @@ class Store:
                     claimed.append(execution_id)
         if not claimed:
             return []
-        with self.engine.connect() as c:
-            return list(c.execute(select(executions).where(executions.c.id.in_(claimed))))
+        return self._all(select(executions).where(executions.c.id.in_(claimed)))
 
     def finish(self, execution_id: str, status: str, **values: Any) -> Row[Any] | None:
         """Record how an execution ended (once: a finished execution is never changed)."""
@@ -282,8 +281,7 @@ class Store:
         query = select(executions).where(executions.c.status == "running")
         if owner is not None:
             query = query.where(executions.c.owner == owner)
-        with self.engine.connect() as c:
-            return list(c.execute(query))
+        return self._all(query)
 
     def queue_depth(self) -> int:
         with self.engine.connect() as c:
@@ -328,67 +326,54 @@ class Store:
 
     def retries_of(self, team: str, job: str, execution_id: str) -> list[Row[Any]]:
         """The executions started as retries of ``execution_id``."""
-        with self.engine.connect() as c:
-            return list(
-                c.execute(
-                    select(executions).where(
-                        executions.c.team == team,
-                        executions.c.job == job,
-                        executions.c.retry_of == execution_id,
-                    )
-                )
+        return self._all(
+            select(executions).where(
+                executions.c.team == team,
+                executions.c.job == job,
+                executions.c.retry_of == execution_id,
             )
+        )
 
     def finished_since(self, since: datetime) -> list[Row[Any]]:
         """Executions that ended (succeeded or failed) at or after ``since``."""
-        with self.engine.connect() as c:
-            return list(
-                c.execute(
-                    select(executions).where(
-                        executions.c.finished_at >= since,
-                        executions.c.status.in_(("succeeded", "user_error", "platform_error")),
-                    )
-                )
+        return self._all(
+            select(executions).where(
+                executions.c.finished_at >= since,
+                executions.c.status.in_(("succeeded", "user_error", "platform_error")),
             )
+        )
 
     def delay_watched_jobs(self) -> list[Row[Any]]:
         """Jobs with a delay alert (``[notify] delay_minutes``)."""
-        with self.engine.connect() as c:
-            return list(c.execute(select(jobs).where(jobs.c.delay_alert_minutes.is_not(None))))
+        return self._all(select(jobs).where(jobs.c.delay_alert_minutes.is_not(None)))
 
     def scheduled_between(
         self, team: str, job: str, start: datetime, end: datetime
     ) -> list[Row[Any]]:
         """A job's executions whose scheduled time lies in ``[start, end]``."""
-        with self.engine.connect() as c:
-            return list(
-                c.execute(
-                    select(executions).where(
-                        executions.c.team == team,
-                        executions.c.job == job,
-                        executions.c.scheduled_for >= start,
-                        executions.c.scheduled_for <= end,
-                    )
-                )
+        return self._all(
+            select(executions).where(
+                executions.c.team == team,
+                executions.c.job == job,
+                executions.c.scheduled_for >= start,
+                executions.c.scheduled_for <= end,
             )
+        )
 
     # -- scheduling ---------------------------------------------------------------------------
 
     def due_jobs(self, now: datetime, limit: int = 1000) -> list[Row[Any]]:
-        with self.engine.connect() as c:
-            return list(
-                c.execute(
-                    select(jobs)
-                    .where(
-                        jobs.c.enabled.is_(True),
-                        jobs.c.active_version.is_not(None),
-                        jobs.c.next_run_at.is_not(None),
-                        jobs.c.next_run_at <= now,
-                    )
-                    .order_by(jobs.c.next_run_at)
-                    .limit(limit)
-                )
+        return self._all(
+            select(jobs)
+            .where(
+                jobs.c.enabled.is_(True),
+                jobs.c.active_version.is_not(None),
+                jobs.c.next_run_at.is_not(None),
+                jobs.c.next_run_at <= now,
             )
+            .order_by(jobs.c.next_run_at)
+            .limit(limit)
+        )
 
     def schedule(
         self, plans: Sequence[tuple[Row[Any], datetime, datetime | None]], now: datetime
