@@ -18,7 +18,15 @@ from sqlalchemy import select
 from dataops_jupyter.control_service.db import secrets as secrets_table
 
 from .conftest import MakeJob
-from .control import RunningService, deploy, wait_for, wait_for_file, wait_for_retry
+from .control import (
+    RunningService,
+    deploy,
+    service_config,
+    start_service,
+    wait_for,
+    wait_for_file,
+    wait_for_retry,
+)
 
 pytestmark = pytest.mark.timeout(240)
 API = "/api/v1/teams/analytics"
@@ -366,3 +374,29 @@ def test_requirements_go_into_an_environment_of_the_deployment(
     )
     versions = client.get(f"{API}/jobs/with-requirements/deployments").json()["deployments"]
     assert [v["version"] for v in versions] == [deployed["version"]]
+
+
+def test_a_quiet_log_stream_sends_keepalives_then_ends(tmp_path: Path, make_job: MakeJob) -> None:
+    running = start_service(service_config(tmp_path, stream_keepalive=0.5))
+    try:
+        client = running.client()
+        folder = make_job(
+            "quiet",
+            [(["step:hello"], "print('hello', flush=True)"),
+             (["step:nap"], "import time\ntime.sleep(3)"),
+             (["step:bye"], "print('bye')")],
+        )  # fmt: skip
+        deploy(client, "analytics", folder)
+        execution = client.post(f"{API}/jobs/quiet/executions").json()["id"]
+        lines: list[str] = []
+        with client.stream(
+            "GET", f"{API}/jobs/quiet/executions/{execution}/logs/stream"
+        ) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            lines.extend(response.iter_lines())
+        text = "\n".join(lines)
+        # The three seconds between the steps are not silent.
+        assert ": keepalive" in text[text.index("hello") : text.index("bye")]
+        assert lines[-3:-1] == ["event: end", 'data: {"status": "succeeded"}']
+    finally:
+        running.stop()

@@ -3,6 +3,7 @@ properties and secrets, plus ``/healthz`` and Prometheus ``/metrics``."""
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -317,10 +318,15 @@ def create_app(service: ControlService) -> FastAPI:
 
         async def events() -> AsyncIterator[str]:
             position = offset
+            last_sent = time.monotonic()
             while True:
                 chunk = await asyncio.to_thread(_log_chunk, team, job, execution, position, None)
                 if chunk.text:
                     yield f"data: {json.dumps({'text': chunk.text, 'offset': chunk.offset})}\n\n"
+                    last_sent = time.monotonic()
+                elif time.monotonic() - last_sent >= service.config.stream_keepalive:
+                    yield ": keepalive\n\n"
+                    last_sent = time.monotonic()
                 position = chunk.offset
                 if chunk.complete:
                     row = await asyncio.to_thread(service.store.execution, team, job, execution)

@@ -26,6 +26,9 @@ class ServiceConfig:
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     #: Run the scheduler and dispatcher (off for API-only processes and some tests).
     background: bool = True
+    #: Seconds of silence after which a log stream sends a comment line, so that proxies keep
+    #: it open and clients know the service is still there during a quiet step.
+    stream_keepalive: float = 15.0
     #: SMTP server for email notifications (none: email targets are skipped with a warning).
     smtp_host: str | None = field(default_factory=lambda: os.environ.get("DATAOPS_SMTP_HOST"))
     smtp_port: int = field(default_factory=lambda: int(os.environ.get("DATAOPS_SMTP_PORT", "25")))
