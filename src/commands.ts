@@ -10,14 +10,16 @@ import {
   runIcon,
   stopIcon
 } from '@jupyterlab/ui-components';
+import { PathExt } from '@jupyterlab/coreutils';
 import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { DisposableSet, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { describeError } from './pollingModel';
+import { revealCell } from './revealCell';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
-import { Arguments } from './types';
+import { Arguments, StepError } from './types';
 import { ExecutionLogViewer } from './widgets/ExecutionLogViewer';
 
 /** Ids of the commands of the Data Jobs extension. */
@@ -38,6 +40,24 @@ export namespace CommandIDs {
   export const setScheduleEnabled = 'dataops:set-schedule-enabled';
   /** Open the log of an execution in the main area; args `{job, executionId}`. */
   export const openExecutionLog = 'dataops:open-execution-log';
+  /**
+   * Open a step's notebook at its cell (e.g. the one that failed); args
+   * `{job, notebook, cellId, cellIndex}`, the job being a folder of the workspace.
+   */
+  export const goToCell = 'dataops:go-to-cell';
+}
+
+/** The arguments of the go-to-cell command for where a step of `job` failed. */
+export function goToCellArgs(
+  job: { name: string },
+  error: StepError
+): ReadonlyPartialJSONObject {
+  return {
+    job: job.name,
+    notebook: error.notebook,
+    cellId: error.cell_id,
+    cellIndex: error.cell_index
+  };
 }
 
 /**
@@ -89,6 +109,48 @@ export function addCommands(
           model.runJob(name, args.arguments as Arguments | undefined)
         );
       }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.goToCell, {
+      label: 'Go to Data Job Step Cell',
+      caption: "Open a step's notebook and select its cell",
+      isEnabled: args =>
+        typeof args.job === 'string' && typeof args.notebook === 'string',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            job: { type: 'string', description: 'The name of the job' },
+            notebook: {
+              type: 'string',
+              description: 'The notebook, relative to the job folder'
+            },
+            cellId: { type: 'string', description: 'The id of the cell' },
+            cellIndex: {
+              type: 'number',
+              description: 'Where the cell was, if no cell has the id any more'
+            }
+          },
+          required: ['job', 'notebook']
+        }
+      },
+      execute: (args: ReadonlyPartialJSONObject) =>
+        orErrorDialog('Cannot show the cell', async () => {
+          const name = args.job as string;
+          const job = model.jobs.find(candidate => candidate.name === name);
+          if (!job) {
+            throw new Error(
+              `The job ${name} is not a job folder of this workspace.`
+            );
+          }
+          await revealCell(commands, {
+            path: PathExt.join(job.path, args.notebook as string),
+            cellId: (args.cellId as string | undefined) ?? '',
+            cellIndex: (args.cellIndex as number | undefined) ?? 0
+          });
+        })
     })
   );
 

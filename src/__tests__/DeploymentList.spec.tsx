@@ -222,6 +222,46 @@ describe('DeploymentList', () => {
     expect(onOpenLog).toHaveBeenCalledWith(execution);
   });
 
+  it('goes to the cell of a failed step, and has no link without a cell', () => {
+    const error = {
+      step: 'all-products',
+      notebook: 'products.ipynb',
+      cell_index: 6,
+      cell_id: 'c6',
+      ename: 'CatalogException',
+      evalue: 'no table',
+      traceback: ''
+    };
+    const failed = makeExecution('products', 'e2', 'user_error', { error });
+    const crashed = makeExecution('products', 'e1', 'user_error', {
+      steps: [
+        {
+          name: 'load',
+          status: 'failed',
+          started_at: null,
+          duration: null,
+          error: null
+        }
+      ]
+    });
+    const onGoToCell = jest.fn();
+    render({
+      jobs: [makeControlJob('products')],
+      executions: () => [failed, crashed],
+      onGoToCell
+    });
+    const links = queryAll('.dataops-go-to-cell');
+    expect(links).toHaveLength(1);
+    expect(links[0].getAttribute('aria-label')).toBe(
+      'Go to the cell of step all-products'
+    );
+    act(() => (links[0] as HTMLButtonElement).click());
+    expect(onGoToCell).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'products' }),
+      error
+    );
+  });
+
   it('says when the control service is not configured', () => {
     render({ configured: false, status: null });
     expect(query('.dataops-control-not-configured')!.textContent).toContain(

@@ -138,6 +138,30 @@ describe('JobList', () => {
     expect(onCancel).toHaveBeenCalledWith(run);
   });
 
+  it('goes to the cell of a failed step from its link', () => {
+    const error = {
+      step: 'transform',
+      notebook: 'orders.ipynb',
+      cell_index: 2,
+      cell_id: 'b2',
+      ename: 'KeyError',
+      evalue: "'price'",
+      traceback: ''
+    };
+    const onGoToCell = jest.fn();
+    const failed = makeRun('orders', 'r1', 'failed', { error });
+    render({ jobs: [makeJob('orders')], runs: () => [failed], onGoToCell });
+    const link = query(
+      'button[aria-label="Go to the cell of step transform"]'
+    ) as HTMLButtonElement;
+    expect(link.title).toBe('Open orders.ipynb at the failing cell');
+    act(() => link.click());
+    expect(onGoToCell).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'orders' }),
+      error
+    );
+  });
+
   it('says so when there are no jobs', () => {
     render({});
     expect(query('.dataops-empty')!.textContent).toContain(

@@ -1,7 +1,7 @@
 import { runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { ControlJob, Execution, isActiveExecution } from '../types';
+import { ControlJob, Execution, StepError, isActiveExecution } from '../types';
 import { ExecutionList } from './ExecutionList';
 import { ScheduleToggle } from './ScheduleToggle';
 import { formatRelativeTime } from './time';
@@ -17,6 +17,8 @@ export interface DeploymentItemProps {
   onSetEnabled: (job: ControlJob, enabled: boolean) => Promise<unknown>;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
+  /** Open the cell of a failed step of the job. */
+  onGoToCell?: (job: ControlJob, error: StepError) => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface DeploymentItemProps {
 export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
   const { job, executions, onExecute, onSetEnabled, onCancel, onOpenLog } =
     props;
+  const { onGoToCell } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -82,6 +85,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
         executions={executions}
         onCancel={onCancel}
         onOpenLog={onOpenLog}
+        onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
       />
     </li>
   );

@@ -1,6 +1,6 @@
 import * as React from 'react';
 
-import { ControlJob, ControlStatus, Execution } from '../types';
+import { ControlJob, ControlStatus, Execution, StepError } from '../types';
 import { DeploymentItem } from './DeploymentItem';
 
 export interface DeploymentListProps {
@@ -20,6 +20,8 @@ export interface DeploymentListProps {
   onSetEnabled: (job: ControlJob, enabled: boolean) => Promise<unknown>;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
+  /** Open the cell of a failed step. */
+  onGoToCell?: (job: ControlJob, error: StepError) => void;
 }
 
 /** The jobs deployed to the control service, or why none show. */
@@ -66,6 +68,7 @@ export function DeploymentList(props: DeploymentListProps): JSX.Element {
               onSetEnabled={props.onSetEnabled}
               onCancel={props.onCancel}
               onOpenLog={props.onOpenLog}
+              onGoToCell={props.onGoToCell}
             />
           ))}
         </ul>

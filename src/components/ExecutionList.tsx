@@ -1,8 +1,9 @@
 import * as React from 'react';
 
-import { Execution, isActiveExecution } from '../types';
+import { Execution, StepError, isActiveExecution } from '../types';
 import { CancelButton } from './CancelButton';
 import { ExecutionBadge } from './ExecutionBadge';
+import { FailedStep } from './FailedStep';
 import { formatDuration } from './RunList';
 import { formatRelativeTime } from './time';
 
@@ -13,11 +14,13 @@ export interface ExecutionListProps {
   onCancel: (execution: Execution) => void;
   /** Open the log of an execution. */
   onOpenLog: (execution: Execution) => void;
+  /** Open a failed step's cell. */
+  onGoToCell?: (error: StepError) => void;
 }
 
 /** The recent executions of one deployed job. */
 export function ExecutionList(props: ExecutionListProps): JSX.Element {
-  const { executions, onCancel, onOpenLog } = props;
+  const { executions, onCancel, onOpenLog, onGoToCell } = props;
   if (executions.length === 0) {
     return (
       <div className="dataops-execution-list-empty">No executions yet.</div>
@@ -31,6 +34,7 @@ export function ExecutionList(props: ExecutionListProps): JSX.Element {
           execution={execution}
           onCancel={onCancel}
           onOpenLog={onOpenLog}
+          onGoToCell={onGoToCell}
         />
       ))}
     </ul>
@@ -41,8 +45,9 @@ function ExecutionItem(props: {
   execution: Execution;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
+  onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { execution, onCancel, onOpenLog } = props;
+  const { execution, onCancel, onOpenLog, onGoToCell } = props;
   const active = isActiveExecution(execution);
   const failedStep = failingStep(execution);
   const created = new Date(execution.created_at);
@@ -91,17 +96,12 @@ function ExecutionItem(props: {
         </span>
       </div>
       {failedStep !== null && (
-        <div
+        <FailedStep
+          step={failedStep}
+          error={execution.error}
           className="dataops-execution-failed-step"
-          title={
-            execution.error
-              ? `${execution.error.ename}: ${execution.error.evalue}`
-              : ''
-          }
-        >
-          Failed in step <code>{failedStep}</code>
-          {execution.error?.ename ? `: ${execution.error.ename}` : ''}
-        </div>
+          onGoToCell={onGoToCell}
+        />
       )}
       {execution.message && failedStep === null && !active && (
         <div className="dataops-execution-message">{execution.message}</div>

@@ -1,7 +1,7 @@
 import { fileUploadIcon, runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { ControlJob, Job, Run, isActiveRun } from '../types';
+import { ControlJob, Job, Run, StepError, isActiveRun } from '../types';
 import { scheduleState } from './DeploymentItem';
 import { RunList } from './RunList';
 import { useBusy } from './useBusy';
@@ -24,6 +24,8 @@ export interface JobItemProps {
   onRun: (job: Job) => Promise<unknown>;
   /** Ask to cancel a queued or running run. */
   onCancel: (run: Run) => void;
+  /** Open the cell of a failed step of the job. */
+  onGoToCell?: (job: Job, error: StepError) => void;
   /** Deploying; absent when the server has no control service. */
   deployment?: JobDeploymentProps;
 }
@@ -33,7 +35,7 @@ export interface JobItemProps {
  * version and recent runs.
  */
 export function JobItem(props: JobItemProps): JSX.Element {
-  const { job, runs, onRun, onCancel, deployment } = props;
+  const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -87,7 +89,11 @@ export function JobItem(props: JobItemProps): JSX.Element {
         <div className="dataops-job-description">{job.description}</div>
       )}
       {deployment && <DeploymentState {...deployment} />}
-      <RunList runs={runs} onCancel={onCancel} />
+      <RunList
+        runs={runs}
+        onCancel={onCancel}
+        onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
+      />
     </li>
   );
 }

@@ -1,6 +1,6 @@
 import * as React from 'react';
 
-import { ControlJob, InvalidJob, Job, Run } from '../types';
+import { ControlJob, InvalidJob, Job, Run, StepError } from '../types';
 import { JobItem } from './JobItem';
 
 /** What the job list needs to deploy jobs to the control service. */
@@ -24,14 +24,16 @@ export interface JobListProps {
   error: string | null;
   onRun: (job: Job) => Promise<unknown>;
   onCancel: (run: Run) => void;
+  /** Open the cell of a failed step. */
+  onGoToCell?: (job: Job, error: StepError) => void;
   /** Deploying; absent when the server has no control service. */
   deploy?: JobListDeployProps;
 }
 
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
-  const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel, deploy } =
-    props;
+  const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel } = props;
+  const { onGoToCell, deploy } = props;
   return (
     <div className="dataops-job-list">
       {error !== null && (
@@ -58,6 +60,7 @@ export function JobList(props: JobListProps): JSX.Element {
               runs={runs(job.name)}
               onRun={onRun}
               onCancel={onCancel}
+              onGoToCell={onGoToCell}
               deployment={
                 deploy && {
                   deployed: deploy.deployed(job.name),

@@ -1,8 +1,9 @@
 import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
-import { Run, isActiveRun } from '../types';
+import { Run, StepError, isActiveRun } from '../types';
 import { CancelButton } from './CancelButton';
+import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
 
 export interface RunListProps {
@@ -10,18 +11,25 @@ export interface RunListProps {
   runs: ReadonlyArray<Run>;
   /** Ask to cancel a queued or running run. */
   onCancel: (run: Run) => void;
+  /** Open a failed step's cell. */
+  onGoToCell?: (error: StepError) => void;
 }
 
 /** The recent runs of one job. */
 export function RunList(props: RunListProps): JSX.Element {
-  const { runs, onCancel } = props;
+  const { runs, onCancel, onGoToCell } = props;
   if (runs.length === 0) {
     return <div className="dataops-run-list-empty">No runs yet.</div>;
   }
   return (
     <ul className="dataops-run-list">
       {runs.map(run => (
-        <RunItem key={run.run_id} run={run} onCancel={onCancel} />
+        <RunItem
+          key={run.run_id}
+          run={run}
+          onCancel={onCancel}
+          onGoToCell={onGoToCell}
+        />
       ))}
     </ul>
   );
@@ -30,8 +38,9 @@ export function RunList(props: RunListProps): JSX.Element {
 function RunItem(props: {
   run: Run;
   onCancel: (run: Run) => void;
+  onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { run, onCancel } = props;
+  const { run, onCancel, onGoToCell } = props;
   const failedStep = run.status === 'failed' ? run.error?.step : undefined;
   const created = new Date(run.created_at);
   return (
@@ -59,13 +68,12 @@ function RunItem(props: {
         )}
       </div>
       {failedStep !== undefined && (
-        <div
+        <FailedStep
+          step={failedStep}
+          error={run.error}
           className="dataops-run-failed-step"
-          title={run.error ? `${run.error.ename}: ${run.error.evalue}` : ''}
-        >
-          Failed in step <code>{failedStep}</code>
-          {run.error?.ename ? `: ${run.error.ename}` : ''}
-        </div>
+          onGoToCell={onGoToCell}
+        />
       )}
       {run.message && failedStep === undefined && !isActiveRun(run) && (
         <div className="dataops-run-message">{run.message}</div>

@@ -2,10 +2,10 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
-import { CommandIDs } from '../commands';
+import { CommandIDs, goToCellArgs } from '../commands';
 import { DeploymentList } from '../components/DeploymentList';
 import { IDeploymentsModel } from '../tokens';
-import { ControlJob, Execution } from '../types';
+import { ControlJob, Execution, StepError } from '../types';
 
 /** The "Deployments" section of the Data Jobs sidebar. */
 export class DeploymentsSection extends ReactWidget {
@@ -37,6 +37,8 @@ export class DeploymentsSection extends ReactWidget {
         job: execution.job,
         executionId: execution.id
       });
+    const onGoToCell = (job: ControlJob, error: StepError) =>
+      void commands.execute(CommandIDs.goToCell, goToCellArgs(job, error));
     return (
       <UseSignal signal={model.changed}>
         {() => (
@@ -51,6 +53,7 @@ export class DeploymentsSection extends ReactWidget {
             onSetEnabled={onSetEnabled}
             onCancel={onCancel}
             onOpenLog={onOpenLog}
+            onGoToCell={onGoToCell}
           />
         )}
       </UseSignal>

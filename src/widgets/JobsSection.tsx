@@ -2,10 +2,10 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
-import { CommandIDs } from '../commands';
+import { CommandIDs, goToCellArgs } from '../commands';
 import { JobList } from '../components/JobList';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
-import { Job, Run } from '../types';
+import { Job, Run, StepError } from '../types';
 
 /** The "Jobs" section of the Data Jobs sidebar. */
 export class JobsSection extends ReactWidget {
@@ -25,6 +25,11 @@ export class JobsSection extends ReactWidget {
       this._commands.execute(CommandIDs.runJob, { name: job.name });
     const onCancel = (run: Run) =>
       void this._commands.execute(CommandIDs.cancelRun, { runId: run.run_id });
+    const onGoToCell = (job: Job, error: StepError) =>
+      void this._commands.execute(
+        CommandIDs.goToCell,
+        goToCellArgs(job, error)
+      );
     const onDeploy = (job: Job) =>
       this._commands.execute(CommandIDs.deployJob, { name: job.name });
     const list = () => (
@@ -36,6 +41,7 @@ export class JobsSection extends ReactWidget {
         error={model.error}
         onRun={onRun}
         onCancel={onCancel}
+        onGoToCell={onGoToCell}
         deploy={
           deployments?.configured
             ? {

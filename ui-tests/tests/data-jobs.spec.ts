@@ -44,6 +44,71 @@ test.describe('Data Jobs sidebar', () => {
   });
 });
 
+test.describe('Data Jobs sidebar: a failing job', () => {
+  test('goes from the failed run to the failing cell', async ({ page }) => {
+    const cell = (id: string, tags: string[], source: string) => ({
+      cell_type: 'code',
+      id,
+      metadata: { tags },
+      source,
+      outputs: [],
+      execution_count: null
+    });
+    const notebook = {
+      cells: [
+        cell('intro', [], '# scratch work, not a step\nprint("hello")'),
+        cell('load-cell', ['step:load'], 'rows = [1, 2, 3]'),
+        cell('scratch', [], 'rows'),
+        cell('divide-cell', ['step:divide'], 'share = 1 / (len(rows) - 3)')
+      ],
+      metadata: {
+        kernelspec: { name: 'python3', display_name: 'Python 3' }
+      },
+      nbformat: 4,
+      nbformat_minor: 5
+    };
+    await page.contents.uploadContent(
+      'name = "shares"\nteam = "analytics"\n',
+      'text',
+      'shares/job.toml'
+    );
+    await page.contents.uploadContent(
+      JSON.stringify(notebook),
+      'text',
+      'shares/shares.ipynb'
+    );
+
+    await page.sidebar.openTab('dataops-sidebar');
+    const sidebar = page.locator('#dataops-sidebar');
+    await sidebar.locator('.dataops-refresh-button').first().click();
+    const job = sidebar.locator('.dataops-job[data-job="shares"]');
+    await expect(job).toBeVisible({ timeout: 30000 });
+    await job.getByRole('button', { name: 'Run shares' }).click();
+
+    const failed = job.locator('.dataops-run-failed-step').first();
+    await expect(failed).toContainText(
+      'Failed in step divide: ZeroDivisionError',
+      { timeout: 60000 }
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}/failed-run.png` });
+
+    await failed
+      .getByRole('button', { name: 'Go to the cell of step divide' })
+      .click();
+    const panel = page.locator('.jp-NotebookPanel:visible');
+    await expect(
+      page.getByRole('main').getByRole('tab', { name: /shares\.ipynb/ })
+    ).toHaveAttribute('aria-selected', 'true', { timeout: 30000 });
+    const active = panel.locator('.jp-Cell.jp-mod-active');
+    await expect(active).toHaveCount(1);
+    await expect(active.locator('.jp-InputArea-editor')).toContainText(
+      'share = 1 / (len(rows) - 3)'
+    );
+    await expect(active).toBeInViewport();
+    await page.screenshot({ path: `${SCREENSHOTS}/failed-run-cell.png` });
+  });
+});
+
 test.describe('Data Jobs sidebar with a failing server', () => {
   test('shows the server message', async ({ page }) => {
     await page.route(/\/dataops\/jobs(\?.*)?$/, route =>
