@@ -1,10 +1,13 @@
 import {
+  Dialog,
   MainAreaWidget,
   Notification,
+  showDialog,
   showErrorMessage
 } from '@jupyterlab/apputils';
 import {
   fileUploadIcon,
+  historyIcon,
   listIcon,
   refreshIcon,
   runIcon,
@@ -17,6 +20,7 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { describeError } from './pollingModel';
+import { VersionPicker } from './dialogs/VersionPicker';
 import { revealCell } from './revealCell';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { Arguments, StepError } from './types';
@@ -45,6 +49,11 @@ export namespace CommandIDs {
    * `{job, notebook, cellId, cellIndex}`, the job being a folder of the workspace.
    */
   export const goToCell = 'dataops:go-to-cell';
+  /**
+   * Make a deployed version of a job the one that runs (roll back, or
+   * forward); args `{name, version?}`: without a version, a dialog asks.
+   */
+  export const activateVersion = 'dataops:activate-version';
 }
 
 /** The arguments of the go-to-cell command for where a step of `job` failed. */
@@ -285,6 +294,53 @@ export function addDeploymentCommands(
       }
     })
   );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.activateVersion, {
+      label: args =>
+        args.name
+          ? `Change Deployed Version of ${args.name}…`
+          : 'Change Deployed Version…',
+      caption: 'Roll back to an earlier deployed version, or forward again',
+      icon: historyIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs({
+        version: { type: 'number', description: 'The version; asks if absent' }
+      }),
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return orErrorDialog(
+          `Cannot change the version of ${name}`,
+          async () => {
+            const version =
+              (args.version as number | undefined) ?? (await pickVersion(name));
+            if (version === null) {
+              return undefined;
+            }
+            const job = await model.activate(name, version);
+            Notification.success(`${name} now runs v${version}.`, {
+              autoClose: 5000
+            });
+            return job;
+          }
+        );
+      }
+    })
+  );
+
+  /** Ask which deployed version of a job should run; null if cancelled. */
+  const pickVersion = async (name: string): Promise<number | null> => {
+    const deployments = await model.service.listDeployments(name);
+    if (deployments.length === 0) {
+      throw new Error(`${name} has no deployed version yet.`);
+    }
+    const result = await showDialog({
+      title: `Versions of ${name}`,
+      body: new VersionPicker(deployments),
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Activate' })]
+    });
+    return result.button.accept ? result.value : null;
+  };
 
   disposables.add(
     commands.addCommand(CommandIDs.setScheduleEnabled, {

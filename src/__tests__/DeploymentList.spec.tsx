@@ -262,6 +262,26 @@ describe('DeploymentList', () => {
     );
   });
 
+  it('opens the versions of a deployed job from its version', () => {
+    const onPickVersion = jest.fn();
+    render({
+      jobs: [
+        makeControlJob('orders', { active_version: 3 }),
+        makeControlJob('sales', { active_version: null })
+      ],
+      onPickVersion
+    });
+    const button = query(
+      'button[aria-label="Versions of orders"]'
+    ) as HTMLButtonElement;
+    expect(button.textContent).toBe('v3');
+    act(() => button.click());
+    expect(onPickVersion).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'orders' })
+    );
+    expect(query('button[aria-label="Versions of sales"]')).toBeNull();
+  });
+
   it('says when the control service is not configured', () => {
     render({ configured: false, status: null });
     expect(query('.dataops-control-not-configured')!.textContent).toContain(

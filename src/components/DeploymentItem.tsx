@@ -19,6 +19,8 @@ export interface DeploymentItemProps {
   onOpenLog: (execution: Execution) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: ControlJob, error: StepError) => void;
+  /** Choose which deployed version runs. */
+  onPickVersion?: (job: ControlJob) => void;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface DeploymentItemProps {
 export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
   const { job, executions, onExecute, onSetEnabled, onCancel, onOpenLog } =
     props;
-  const { onGoToCell } = props;
+  const { onGoToCell, onPickVersion } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -40,12 +42,20 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
         <span className="dataops-deployment-name" title={job.description}>
           {job.name}
         </span>
-        <span
-          className="dataops-deployment-version"
-          title={deployed ? 'The active deployed version' : ''}
-        >
-          {deployed ? `v${job.active_version}` : 'not deployed'}
-        </span>
+        {deployed ? (
+          <button
+            type="button"
+            className="dataops-deployment-version"
+            aria-label={`Versions of ${job.name}`}
+            title="The version that runs: click to roll back or forward"
+            onClick={() => onPickVersion?.(job)}
+            disabled={!onPickVersion}
+          >
+            v{job.active_version}
+          </button>
+        ) : (
+          <span className="dataops-deployment-version">not deployed</span>
+        )}
         <span className="dataops-deployment-spacer" />
         <button
           type="button"

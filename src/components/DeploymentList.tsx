@@ -22,6 +22,8 @@ export interface DeploymentListProps {
   onOpenLog: (execution: Execution) => void;
   /** Open the cell of a failed step. */
   onGoToCell?: (job: ControlJob, error: StepError) => void;
+  /** Choose which deployed version of a job runs. */
+  onPickVersion?: (job: ControlJob) => void;
 }
 
 /** The jobs deployed to the control service, or why none show. */
@@ -69,6 +71,7 @@ export function DeploymentList(props: DeploymentListProps): JSX.Element {
               onCancel={props.onCancel}
               onOpenLog={props.onOpenLog}
               onGoToCell={props.onGoToCell}
+              onPickVersion={props.onPickVersion}
             />
           ))}
         </ul>

@@ -37,6 +37,8 @@ export class DeploymentsSection extends ReactWidget {
         job: execution.job,
         executionId: execution.id
       });
+    const onPickVersion = (job: ControlJob) =>
+      void commands.execute(CommandIDs.activateVersion, { name: job.name });
     const onGoToCell = (job: ControlJob, error: StepError) =>
       void commands.execute(CommandIDs.goToCell, goToCellArgs(job, error));
     return (
@@ -54,6 +56,7 @@ export class DeploymentsSection extends ReactWidget {
             onCancel={onCancel}
             onOpenLog={onOpenLog}
             onGoToCell={onGoToCell}
+            onPickVersion={onPickVersion}
           />
         )}
       </UseSignal>

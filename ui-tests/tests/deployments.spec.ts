@@ -137,6 +137,50 @@ test.describe('Data Jobs sidebar: deployments', () => {
   });
 });
 
+test.describe('Data Jobs sidebar: versions', () => {
+  test('rolls back to an earlier deployed version', async ({ page }) => {
+    test.setTimeout(300 * 1000);
+    await page.sidebar.openTab('dataops-sidebar');
+    const sidebar = page.locator('#dataops-sidebar');
+    const job = sidebar.locator('.dataops-job[data-job="products"]');
+    const deploy = job.getByRole('button', { name: 'Deploy products' });
+    const version = job.locator('.dataops-job-deployed-version');
+    const deployOnce = async (): Promise<number> => {
+      const before = (await version.count())
+        ? await version.textContent()
+        : null;
+      await expect(deploy).toBeEnabled({ timeout: 60000 });
+      await deploy.click();
+      await expect(version).toHaveText(/^v\d+$/, { timeout: 120000 });
+      await expect(version).not.toHaveText(before ?? '', { timeout: 120000 });
+      return Number((await version.textContent())!.slice(1));
+    };
+    const first = await deployOnce();
+    const second = await deployOnce();
+    expect(second).toBe(first + 1);
+
+    const deployed = sidebar.locator(
+      '.dataops-deployment[data-job="products"]'
+    );
+    const active = deployed.getByRole('button', {
+      name: 'Versions of products'
+    });
+    await expect(active).toHaveText(`v${second}`, { timeout: 30000 });
+    await active.click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Versions of products');
+    const select = dialog.getByLabel('Version that runs');
+    await expect(select).toHaveValue(String(second));
+    await select.selectOption(String(first));
+    await page.screenshot({ path: `${SCREENSHOTS}/rollback-1-dialog.png` });
+    await dialog.getByRole('button', { name: 'Activate' }).click();
+
+    await expect(active).toHaveText(`v${first}`, { timeout: 30000 });
+    await expect(version).toHaveText(`v${first}`, { timeout: 30000 });
+    await page.screenshot({ path: `${SCREENSHOTS}/rollback-2-done.png` });
+  });
+});
+
 test.describe('Data Jobs sidebar: control service errors', () => {
   test('says when no control service is configured', async ({ page }) => {
     await page.route(/\/dataops\/config(\?.*)?$/, async route => {
@@ -247,9 +291,15 @@ test.describe('Data Jobs sidebar: control service errors', () => {
     await expect(execution.locator('.dataops-execution-badge')).toHaveText(
       'user error'
     );
+    const failedStep = execution.locator('.dataops-execution-failed-step');
+    await expect(failedStep).toContainText(
+      'Failed in step all-products: CatalogException'
+    );
     await expect(
-      execution.locator('.dataops-execution-failed-step')
-    ).toHaveText('Failed in step all-products: CatalogException');
+      failedStep.getByRole('button', {
+        name: 'Go to the cell of step all-products'
+      })
+    ).toBeVisible();
 
     await deployed.getByRole('button', { name: 'Execute products' }).click();
     const dialog = page.locator('.jp-Dialog');
