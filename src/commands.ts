@@ -20,6 +20,7 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
 import { describeError } from './pollingModel';
+import { ArgumentsForm } from './dialogs/ArgumentsForm';
 import { VersionPicker } from './dialogs/VersionPicker';
 import { revealCell } from './revealCell';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
@@ -107,6 +108,10 @@ export function addCommands(
             arguments: {
               type: 'object',
               description: 'Arguments of the run, by name'
+            },
+            ask: {
+              type: 'boolean',
+              description: 'Ask for the arguments in a dialog first'
             }
           },
           required: ['name']
@@ -114,9 +119,22 @@ export function addCommands(
       },
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        return orErrorDialog(`Cannot run ${name}`, () =>
-          model.runJob(name, args.arguments as Arguments | undefined)
-        );
+        return orErrorDialog(`Cannot run ${name}`, async () => {
+          let chosen = args.arguments as Arguments | undefined;
+          if (args.ask === true) {
+            const job = model.jobs.find(candidate => candidate.name === name);
+            const asked = await askArguments(
+              `Run ${name}`,
+              job?.parameters ?? {},
+              'Run'
+            );
+            if (asked === null) {
+              return undefined;
+            }
+            chosen = asked;
+          }
+          return model.runJob(name, chosen);
+        });
       }
     })
   );
@@ -270,13 +288,31 @@ export function addDeploymentCommands(
         arguments: {
           type: 'object',
           description: 'Arguments of the execution, by name'
+        },
+        ask: {
+          type: 'boolean',
+          description: 'Ask for the arguments in a dialog first'
         }
       }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        return orErrorDialog(`Cannot execute ${name}`, () =>
-          model.execute(name, args.arguments as Arguments | undefined)
-        );
+        return orErrorDialog(`Cannot execute ${name}`, async () => {
+          let chosen = args.arguments as Arguments | undefined;
+          if (args.ask === true) {
+            const versions = await model.service.listDeployments(name);
+            const active = versions.find(version => version.active);
+            const asked = await askArguments(
+              `Execute ${name}${active ? ` v${active.version}` : ''}`,
+              active?.parameters ?? {},
+              'Execute'
+            );
+            if (asked === null) {
+              return undefined;
+            }
+            chosen = asked;
+          }
+          return model.execute(name, chosen);
+        });
       }
     })
   );
@@ -414,6 +450,23 @@ async function orErrorDialog<T>(
     await showErrorMessage(title, describeError(error));
     return undefined;
   }
+}
+
+/**
+ * Ask for the arguments of a run or an execution, starting from the job's
+ * parameter defaults; null if the user cancelled.
+ */
+async function askArguments(
+  title: string,
+  parameters: Arguments,
+  action: string
+): Promise<Arguments | null> {
+  const result = await showDialog({
+    title,
+    body: new ArgumentsForm(parameters),
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: action })]
+  });
+  return result.button.accept ? result.value : null;
 }
 
 /** Where the deployment commands open their widgets. */

@@ -130,6 +130,28 @@ describe('JobList', () => {
     expect(button.disabled).toBe(false);
   });
 
+  it('runs with arguments from the button beside Run, and shows them', async () => {
+    const onRunWithArguments = jest.fn(() => Promise.resolve());
+    const run = makeRun('orders', 'r1', 'succeeded', {
+      arguments: { limit: 5, region: 'eu' }
+    });
+    render({
+      jobs: [makeJob('orders')],
+      runs: () => [run],
+      onRunWithArguments
+    });
+    const button = query(
+      'button[aria-label="Run orders with arguments"]'
+    ) as HTMLButtonElement;
+    await act(async () => button.click());
+    expect(onRunWithArguments).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'orders' })
+    );
+    expect(query('.dataops-run-arguments')!.textContent).toBe(
+      'limit=5, region=eu'
+    );
+  });
+
   it('cancels a run from its Cancel button', () => {
     const onCancel = jest.fn();
     const run = makeRun('orders', 'r1', 'queued');

@@ -2,6 +2,7 @@ import { runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ControlJob, Execution, StepError, isActiveExecution } from '../types';
+import { ArgumentsButton } from './ArgumentsButton';
 import { ExecutionList } from './ExecutionList';
 import { ScheduleToggle } from './ScheduleToggle';
 import { formatRelativeTime } from './time';
@@ -13,6 +14,8 @@ export interface DeploymentItemProps {
   executions: ReadonlyArray<Execution>;
   /** Start an execution; resolves once the service accepted it. */
   onExecute: (job: ControlJob) => Promise<unknown>;
+  /** Ask for arguments, then start an execution. */
+  onExecuteWithArguments?: (job: ControlJob) => Promise<unknown>;
   /** Turn the schedule on or off; resolves once the service answered. */
   onSetEnabled: (job: ControlJob, enabled: boolean) => Promise<unknown>;
   onCancel: (execution: Execution) => void;
@@ -30,7 +33,7 @@ export interface DeploymentItemProps {
 export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
   const { job, executions, onExecute, onSetEnabled, onCancel, onOpenLog } =
     props;
-  const { onGoToCell, onPickVersion } = props;
+  const { onExecuteWithArguments, onGoToCell, onPickVersion } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -74,6 +77,13 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
           <runIcon.react tag="span" className="dataops-button-icon" />
           Execute
         </button>
+        {deployed && onExecuteWithArguments && (
+          <ArgumentsButton
+            label={`Execute ${job.name} with arguments`}
+            disabled={starting}
+            onClick={() => void runStart(() => onExecuteWithArguments(job))}
+          />
+        )}
       </div>
       <div className="dataops-deployment-schedule">
         <ScheduleToggle

@@ -17,6 +17,8 @@ export interface DeploymentListProps {
   /** Why the last load failed, or null. */
   error: string | null;
   onExecute: (job: ControlJob) => Promise<unknown>;
+  /** Ask for arguments, then start an execution. */
+  onExecuteWithArguments?: (job: ControlJob) => Promise<unknown>;
   onSetEnabled: (job: ControlJob, enabled: boolean) => Promise<unknown>;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
@@ -67,6 +69,7 @@ export function DeploymentList(props: DeploymentListProps): JSX.Element {
               job={job}
               executions={executions(job.name)}
               onExecute={props.onExecute}
+              onExecuteWithArguments={props.onExecuteWithArguments}
               onSetEnabled={props.onSetEnabled}
               onCancel={props.onCancel}
               onOpenLog={props.onOpenLog}

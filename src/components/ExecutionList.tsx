@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { Execution, StepError, isActiveExecution } from '../types';
+import { ArgumentsLine } from './ArgumentsLine';
 import { CancelButton } from './CancelButton';
 import { ExecutionBadge } from './ExecutionBadge';
 import { FailedStep } from './FailedStep';
@@ -95,6 +96,10 @@ function ExecutionItem(props: {
           </button>
         </span>
       </div>
+      <ArgumentsLine
+        args={execution.arguments}
+        className="dataops-execution-arguments"
+      />
       {failedStep !== null && (
         <FailedStep
           step={failedStep}

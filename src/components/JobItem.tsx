@@ -3,6 +3,7 @@ import * as React from 'react';
 
 import { ControlJob, Job, Run, StepError, isActiveRun } from '../types';
 import { scheduleState } from './DeploymentItem';
+import { ArgumentsButton } from './ArgumentsButton';
 import { RunList } from './RunList';
 import { useBusy } from './useBusy';
 
@@ -22,6 +23,8 @@ export interface JobItemProps {
   runs: ReadonlyArray<Run>;
   /** Start a run of the job; resolves once the server accepted it. */
   onRun: (job: Job) => Promise<unknown>;
+  /** Ask for arguments, then start a run; resolves once it started or not. */
+  onRunWithArguments?: (job: Job) => Promise<unknown>;
   /** Ask to cancel a queued or running run. */
   onCancel: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
@@ -36,6 +39,7 @@ export interface JobItemProps {
  */
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
+  const { onRunWithArguments } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -65,6 +69,13 @@ export function JobItem(props: JobItemProps): JSX.Element {
             <runIcon.react tag="span" className="dataops-run-button-icon" />
             Run
           </button>
+          {onRunWithArguments && (
+            <ArgumentsButton
+              label={`Run ${job.name} with arguments`}
+              disabled={starting}
+              onClick={() => void runStart(() => onRunWithArguments(job))}
+            />
+          )}
           {deployment && (
             <button
               type="button"

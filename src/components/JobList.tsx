@@ -23,6 +23,8 @@ export interface JobListProps {
   /** Why the last load failed, or null. */
   error: string | null;
   onRun: (job: Job) => Promise<unknown>;
+  /** Ask for arguments, then start a run. */
+  onRunWithArguments?: (job: Job) => Promise<unknown>;
   onCancel: (run: Run) => void;
   /** Open the cell of a failed step. */
   onGoToCell?: (job: Job, error: StepError) => void;
@@ -33,7 +35,7 @@ export interface JobListProps {
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
   const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel } = props;
-  const { onGoToCell, deploy } = props;
+  const { onRunWithArguments, onGoToCell, deploy } = props;
   return (
     <div className="dataops-job-list">
       {error !== null && (
@@ -61,6 +63,7 @@ export function JobList(props: JobListProps): JSX.Element {
               onRun={onRun}
               onCancel={onCancel}
               onGoToCell={onGoToCell}
+              onRunWithArguments={onRunWithArguments}
               deployment={
                 deploy && {
                   deployed: deploy.deployed(job.name),

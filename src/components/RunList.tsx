@@ -2,6 +2,7 @@ import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
 import { Run, StepError, isActiveRun } from '../types';
+import { ArgumentsLine } from './ArgumentsLine';
 import { CancelButton } from './CancelButton';
 import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
@@ -67,6 +68,7 @@ function RunItem(props: {
           />
         )}
       </div>
+      <ArgumentsLine args={run.arguments} className="dataops-run-arguments" />
       {failedStep !== undefined && (
         <FailedStep
           step={failedStep}

@@ -22,6 +22,8 @@ export class DeploymentsSection extends ReactWidget {
     const commands = this._commands;
     const onExecute = (job: ControlJob) =>
       commands.execute(CommandIDs.executeJob, { name: job.name });
+    const onExecuteWithArguments = (job: ControlJob) =>
+      commands.execute(CommandIDs.executeJob, { name: job.name, ask: true });
     const onSetEnabled = (job: ControlJob, enabled: boolean) =>
       commands.execute(CommandIDs.setScheduleEnabled, {
         name: job.name,
@@ -52,6 +54,7 @@ export class DeploymentsSection extends ReactWidget {
             hasLoaded={model.hasLoaded}
             error={model.error}
             onExecute={onExecute}
+            onExecuteWithArguments={onExecuteWithArguments}
             onSetEnabled={onSetEnabled}
             onCancel={onCancel}
             onOpenLog={onOpenLog}

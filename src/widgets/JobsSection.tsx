@@ -23,6 +23,8 @@ export class JobsSection extends ReactWidget {
     const deployments = this._deployments;
     const onRun = (job: Job) =>
       this._commands.execute(CommandIDs.runJob, { name: job.name });
+    const onRunWithArguments = (job: Job) =>
+      this._commands.execute(CommandIDs.runJob, { name: job.name, ask: true });
     const onCancel = (run: Run) =>
       void this._commands.execute(CommandIDs.cancelRun, { runId: run.run_id });
     const onGoToCell = (job: Job, error: StepError) =>
@@ -42,6 +44,7 @@ export class JobsSection extends ReactWidget {
         onRun={onRun}
         onCancel={onCancel}
         onGoToCell={onGoToCell}
+        onRunWithArguments={onRunWithArguments}
         deploy={
           deployments?.configured
             ? {

@@ -44,6 +44,54 @@ test.describe('Data Jobs sidebar', () => {
   });
 });
 
+test.describe('Data Jobs sidebar: arguments', () => {
+  test('runs with an argument, after a wrong one is refused', async ({
+    page
+  }) => {
+    await page.sidebar.openTab('dataops-sidebar');
+    const job = page.locator(
+      '#dataops-sidebar .dataops-job[data-job="products"]'
+    );
+    const withArguments = job.getByRole('button', {
+      name: 'Run products with arguments'
+    });
+    await expect(withArguments).toBeVisible({ timeout: 30000 });
+
+    await withArguments.click();
+    let dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Run products');
+    const price = dialog.getByLabel('min_price');
+    await expect(price).toHaveValue('0');
+    await expect(dialog.getByLabel('schema')).toHaveValue('shop');
+    await price.fill('cheap');
+    await page.screenshot({ path: `${SCREENSHOTS}/arguments-1-form.png` });
+    await dialog.getByRole('button', { name: 'Run' }).click();
+
+    dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Cannot run products');
+    await expect(dialog).toContainText('min_price');
+    await page.screenshot({ path: `${SCREENSHOTS}/arguments-2-refused.png` });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+
+    await withArguments.click();
+    dialog = page.locator('.jp-Dialog');
+    await dialog.getByLabel('min_price').fill('5');
+    await dialog.getByRole('button', { name: 'Run' }).click();
+    const newest = job.locator('.dataops-run').first();
+    await expect(newest.locator('.dataops-run-arguments')).toHaveText(
+      'min_price=5',
+      { timeout: 30000 }
+    );
+    await expect(newest.locator('.dataops-run-badge')).toHaveAttribute(
+      'data-status',
+      'succeeded',
+      { timeout: 60000 }
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}/arguments-3-run.png` });
+  });
+});
+
 test.describe('Data Jobs sidebar: a failing job', () => {
   test('goes from the failed run to the failing cell', async ({ page }) => {
     const cell = (id: string, tags: string[], source: string) => ({

@@ -1,0 +1,79 @@
+import { Dialog } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
+
+import { Arguments } from '../types';
+
+/**
+ * The body of the "Run with arguments" dialog: one field per parameter of
+ * the job, filled with its default from the `parameters` cell.
+ *
+ * A field whose default is text is sent as typed; any other is read as JSON
+ * (`5`, `true`, `[1, 2]`) and sent as text if it is not JSON, so that the
+ * server can say which type it wants. Only changed fields are sent.
+ */
+export class ArgumentsForm
+  extends Widget
+  implements Dialog.IBodyWidget<Arguments>
+{
+  constructor(parameters: Arguments) {
+    super();
+    this.addClass('dataops-arguments-form');
+    const names = Object.keys(parameters);
+    if (names.length === 0) {
+      const empty = document.createElement('p');
+      empty.textContent = 'This job has no parameters cell: it runs as it is.';
+      this.node.appendChild(empty);
+    }
+    for (const name of names) {
+      const label = document.createElement('label');
+      const title = document.createElement('span');
+      title.textContent = name;
+      const input = document.createElement('input');
+      input.className = 'jp-mod-styled';
+      input.name = name;
+      input.setAttribute('aria-label', name);
+      input.value = showValue(parameters[name]);
+      label.append(title, input);
+      this.node.appendChild(label);
+      this._fields.push({
+        input,
+        initial: input.value,
+        default: parameters[name]
+      });
+    }
+  }
+
+  /** The arguments whose fields were changed. */
+  getValue(): Arguments {
+    const args: Arguments = {};
+    for (const field of this._fields) {
+      if (field.input.value !== field.initial) {
+        args[field.input.name] = readValue(field.input.value, field.default);
+      }
+    }
+    return args;
+  }
+
+  private _fields: {
+    input: HTMLInputElement;
+    initial: string;
+    default: unknown;
+  }[] = [];
+}
+
+/** A default as the user edits it: text as it is, anything else as JSON. */
+export function showValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** What the user typed, as the value to send (see {@link ArgumentsForm}). */
+export function readValue(text: string, defaultValue: unknown): unknown {
+  if (typeof defaultValue === 'string') {
+    return text;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
