@@ -262,6 +262,39 @@ describe('DeploymentList', () => {
     );
   });
 
+  it('executes with arguments from the button beside Execute, and shows them', async () => {
+    const onExecuteWithArguments = jest.fn(() => Promise.resolve());
+    render({
+      jobs: [
+        makeControlJob('orders', { active_version: 2 }),
+        makeControlJob('sales', { active_version: null })
+      ],
+      executions: job =>
+        job === 'orders'
+          ? [
+              makeExecution('orders', 'e1', 'succeeded', {
+                arguments: { day: '2024-05-01' }
+              })
+            ]
+          : [],
+      onExecuteWithArguments
+    });
+    const button = query(
+      'button[aria-label="Execute orders with arguments"]'
+    ) as HTMLButtonElement;
+    await act(async () => button.click());
+    expect(onExecuteWithArguments).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'orders' })
+    );
+    expect(query('.dataops-execution-arguments')!.textContent).toBe(
+      'day=2024-05-01'
+    );
+    // Nothing to execute before the first deploy.
+    expect(
+      query('button[aria-label="Execute sales with arguments"]')
+    ).toBeNull();
+  });
+
   it('opens the versions of a deployed job from its version', () => {
     const onPickVersion = jest.fn();
     render({

@@ -18,7 +18,9 @@ test.describe('Data Jobs sidebar', () => {
       items.map(item => item.getAttribute('data-run-id'))
     );
 
-    await job.getByRole('button', { name: 'Run products' }).click();
+    await job
+      .getByRole('button', { name: 'Run products', exact: true })
+      .click();
 
     // The run the click started is the newest one, shown first.
     const newest = runs.first();
@@ -131,7 +133,7 @@ test.describe('Data Jobs sidebar: a failing job', () => {
     await sidebar.locator('.dataops-refresh-button').first().click();
     const job = sidebar.locator('.dataops-job[data-job="shares"]');
     await expect(job).toBeVisible({ timeout: 30000 });
-    await job.getByRole('button', { name: 'Run shares' }).click();
+    await job.getByRole('button', { name: 'Run shares', exact: true }).click();
 
     const failed = job.locator('.dataops-run-failed-step').first();
     await expect(failed).toContainText(

@@ -84,7 +84,9 @@ test.describe('Data Jobs sidebar: deployments', () => {
     const known = await executions.evaluateAll(items =>
       items.map(item => item.getAttribute('data-execution-id'))
     );
-    await deployed.getByRole('button', { name: 'Execute products' }).click();
+    await deployed
+      .getByRole('button', { name: 'Execute products', exact: true })
+      .click();
     const newest = executions.first();
     await expect
       .poll(() => newest.getAttribute('data-execution-id'), { timeout: 30000 })
@@ -301,7 +303,9 @@ test.describe('Data Jobs sidebar: control service errors', () => {
       })
     ).toBeVisible();
 
-    await deployed.getByRole('button', { name: 'Execute products' }).click();
+    await deployed
+      .getByRole('button', { name: 'Execute products', exact: true })
+      .click();
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toBeVisible({ timeout: 30000 });
     await expect(dialog).toContainText('Cannot execute products');
