@@ -120,20 +120,11 @@ export function addCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot run ${name}`, async () => {
-          let chosen = args.arguments as Arguments | undefined;
-          if (args.ask === true) {
-            const job = model.jobs.find(candidate => candidate.name === name);
-            const asked = await askArguments(
-              `Run ${name}`,
-              job?.parameters ?? {},
-              'Run'
-            );
-            if (asked === null) {
-              return undefined;
-            }
-            chosen = asked;
-          }
-          return model.runJob(name, chosen);
+          const chosen = await argumentsFor(args, 'Run', async () => ({
+            title: `Run ${name}`,
+            parameters: model.jobs.find(job => job.name === name)?.parameters
+          }));
+          return chosen === null ? undefined : model.runJob(name, chosen);
         });
       }
     })
@@ -297,21 +288,15 @@ export function addDeploymentCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot execute ${name}`, async () => {
-          let chosen = args.arguments as Arguments | undefined;
-          if (args.ask === true) {
+          const chosen = await argumentsFor(args, 'Execute', async () => {
             const versions = await model.service.listDeployments(name);
             const active = versions.find(version => version.active);
-            const asked = await askArguments(
-              `Execute ${name}${active ? ` v${active.version}` : ''}`,
-              active?.parameters ?? {},
-              'Execute'
-            );
-            if (asked === null) {
-              return undefined;
-            }
-            chosen = asked;
-          }
-          return model.execute(name, chosen);
+            return {
+              title: `Execute ${name}${active ? ` v${active.version}` : ''}`,
+              parameters: active?.parameters
+            };
+          });
+          return chosen === null ? undefined : model.execute(name, chosen);
         });
       }
     })
@@ -453,17 +438,22 @@ async function orErrorDialog<T>(
 }
 
 /**
- * Ask for the arguments of a run or an execution, starting from the job's
- * parameter defaults; null if the user cancelled.
+ * The arguments a run or an execution starts with: the command's
+ * `arguments`, or, when its `ask` is true, what the user enters in a form
+ * that starts from the job's parameter defaults (null if cancelled).
  */
-async function askArguments(
-  title: string,
-  parameters: Arguments,
-  action: string
-): Promise<Arguments | null> {
+async function argumentsFor(
+  args: ReadonlyPartialJSONObject,
+  action: string,
+  form: () => Promise<{ title: string; parameters: Arguments | undefined }>
+): Promise<Arguments | undefined | null> {
+  if (args.ask !== true) {
+    return args.arguments as Arguments | undefined;
+  }
+  const { title, parameters } = await form();
   const result = await showDialog({
     title,
-    body: new ArgumentsForm(parameters),
+    body: new ArgumentsForm(parameters ?? {}),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: action })]
   });
   return result.button.accept ? result.value : null;

@@ -10,7 +10,12 @@ import { executionDuration, failingStep } from '../components/ExecutionList';
 import { JobList, JobListProps } from '../components/JobList';
 import { formatRelativeTime } from '../components/time';
 import { ControlJob, Execution, Job } from '../types';
-import { makeControlJob, makeExecution, makeJob } from './fixtures';
+import {
+  makeControlJob,
+  makeExecution,
+  makeJob,
+  makeStepError
+} from './fixtures';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -68,15 +73,13 @@ describe('DeploymentList', () => {
       products: [
         makeExecution('products', 'e4', 'running'),
         makeExecution('products', 'e3', 'user_error', {
-          error: {
-            step: 'all-products',
-            notebook: 'products.ipynb',
-            cell_index: 6,
-            cell_id: 'c6',
-            ename: 'CatalogException',
-            evalue: 'no table',
-            traceback: ''
-          }
+          error: makeStepError(
+            'all-products',
+            'products.ipynb',
+            6,
+            'CatalogException',
+            'no table'
+          )
         }),
         makeExecution('products', 'e2', 'platform_error', {
           trigger: 'retry',
@@ -223,15 +226,13 @@ describe('DeploymentList', () => {
   });
 
   it('goes to the cell of a failed step, and has no link without a cell', () => {
-    const error = {
-      step: 'all-products',
-      notebook: 'products.ipynb',
-      cell_index: 6,
-      cell_id: 'c6',
-      ename: 'CatalogException',
-      evalue: 'no table',
-      traceback: ''
-    };
+    const error = makeStepError(
+      'all-products',
+      'products.ipynb',
+      6,
+      'CatalogException',
+      'no table'
+    );
     const failed = makeExecution('products', 'e2', 'user_error', { error });
     const crashed = makeExecution('products', 'e1', 'user_error', {
       steps: [

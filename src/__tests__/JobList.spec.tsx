@@ -5,7 +5,7 @@ import { Root, createRoot } from 'react-dom/client';
 import { JobList, JobListProps } from '../components/JobList';
 import { formatDuration } from '../components/RunList';
 import { Job, Run } from '../types';
-import { makeJob, makeRun } from './fixtures';
+import { makeJob, makeRun, makeStepError } from './fixtures';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -47,15 +47,13 @@ describe('JobList', () => {
       orders: [
         makeRun('orders', 'r3', 'running'),
         makeRun('orders', 'r2', 'failed', {
-          error: {
-            step: 'transform',
-            notebook: 'orders.ipynb',
-            cell_index: 2,
-            cell_id: 'b2',
-            ename: 'KeyError',
-            evalue: "'price'",
-            traceback: ''
-          }
+          error: makeStepError(
+            'transform',
+            'orders.ipynb',
+            2,
+            'KeyError',
+            "'price'"
+          )
         }),
         makeRun('orders', 'r1', 'timed_out', {
           message: 'Timed out after 60 s'
@@ -161,15 +159,13 @@ describe('JobList', () => {
   });
 
   it('goes to the cell of a failed step from its link', () => {
-    const error = {
-      step: 'transform',
-      notebook: 'orders.ipynb',
-      cell_index: 2,
-      cell_id: 'b2',
-      ename: 'KeyError',
-      evalue: "'price'",
-      traceback: ''
-    };
+    const error = makeStepError(
+      'transform',
+      'orders.ipynb',
+      2,
+      'KeyError',
+      "'price'"
+    );
     const onGoToCell = jest.fn();
     const failed = makeRun('orders', 'r1', 'failed', { error });
     render({ jobs: [makeJob('orders')], runs: () => [failed], onGoToCell });

@@ -5,8 +5,28 @@ import {
   ExecutionStatus,
   Job,
   Run,
-  RunStatus
+  RunStatus,
+  StepError
 } from '../types';
+
+/** Where and why a step failed, as the runner reports it. */
+export function makeStepError(
+  step: string,
+  notebook: string,
+  cellIndex: number,
+  ename: string,
+  evalue: string
+): StepError {
+  return {
+    step,
+    notebook,
+    cell_index: cellIndex,
+    cell_id: `cell-${cellIndex}`,
+    ename,
+    evalue,
+    traceback: ''
+  };
+}
 
 /** A job as the server sends it. */
 export function makeJob(name: string, overrides: Partial<Job> = {}): Job {
