@@ -6,6 +6,7 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import {
+  editIcon,
   fileUploadIcon,
   historyIcon,
   listIcon,
@@ -21,6 +22,7 @@ import { Widget } from '@lumino/widgets';
 
 import { describeError } from './pollingModel';
 import { ArgumentsForm } from './dialogs/ArgumentsForm';
+import { JobSettingsForm, parseProperties } from './dialogs/JobSettingsForm';
 import { VersionPicker } from './dialogs/VersionPicker';
 import { revealCell } from './revealCell';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
@@ -55,6 +57,8 @@ export namespace CommandIDs {
    * forward); args `{name, version?}`: without a version, a dialog asks.
    */
   export const activateVersion = 'dataops:activate-version';
+  /** Edit the properties and secrets of a deployed job in a dialog; args `{name}`. */
+  export const editJobSettings = 'dataops:edit-job-settings';
 }
 
 /** The arguments of the go-to-cell command for where a step of `job` failed. */
@@ -348,6 +352,75 @@ export function addDeploymentCommands(
       }
     })
   );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.editJobSettings, {
+      label: args =>
+        args.name
+          ? `Properties and Secrets of ${args.name}…`
+          : 'Properties and Secrets…',
+      caption: 'Edit the properties and secrets a deployed job reads',
+      icon: editIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs(),
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return orErrorDialog(`Cannot change the settings of ${name}`, () =>
+          editSettings(name)
+        );
+      }
+    })
+  );
+
+  /**
+   * The settings dialog of a job, again with what the user typed while the
+   * properties are not a JSON object; true once something was saved.
+   */
+  const editSettings = async (name: string): Promise<boolean> => {
+    const service = model.service;
+    const [properties, secrets] = await Promise.all([
+      service.getProperties(name),
+      service.listSecrets(name)
+    ]);
+    const original = JSON.stringify(properties, null, 2);
+    let text = original;
+    for (;;) {
+      const result = await showDialog({
+        title: `Properties and secrets of ${name}`,
+        body: new JobSettingsForm({
+          properties: text,
+          secrets,
+          deleteSecret: async secret => {
+            await service.deleteSecret(name, secret);
+            secrets.splice(secrets.indexOf(secret), 1);
+          }
+        }),
+        buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Save' })]
+      });
+      if (!result.button.accept || result.value === null) {
+        return false;
+      }
+      text = result.value.properties;
+      let parsed: Arguments;
+      try {
+        parsed = parseProperties(text);
+      } catch (error) {
+        await showErrorMessage('Properties not saved', describeError(error));
+        continue;
+      }
+      if (text !== original) {
+        await service.setProperties(name, parsed);
+      }
+      const secret = result.value.secret;
+      if (secret) {
+        await service.setSecret(name, secret.name, secret.value);
+      }
+      Notification.success(`Saved the settings of ${name}.`, {
+        autoClose: 5000
+      });
+      return true;
+    }
+  };
 
   /** Ask which deployed version of a job should run; null if cancelled. */
   const pickVersion = async (name: string): Promise<number | null> => {

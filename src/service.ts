@@ -20,6 +20,8 @@ import {
   LogChunk,
   Run,
   RunList,
+  SecretNames,
+  SetSecretRequest,
   StartExecutionRequest,
   StartRunRequest,
   UpdateControlJobRequest
@@ -212,6 +214,43 @@ export class DataOpsService {
     );
   }
 
+  /** `GET /dataops/control/jobs/{job}/properties`: the deployed job's properties. */
+  getProperties(job: string): Promise<Arguments> {
+    return this._get<Arguments>(`${controlJobPath(job)}/properties`);
+  }
+
+  /** `PUT /dataops/control/jobs/{job}/properties`: replace all of them. */
+  setProperties(job: string, properties: Arguments): Promise<Arguments> {
+    return this._send<Arguments>(
+      'PUT',
+      `${controlJobPath(job)}/properties`,
+      properties
+    );
+  }
+
+  /** `GET /dataops/control/jobs/{job}/secrets`: the names (values never leave the service). */
+  async listSecrets(job: string): Promise<string[]> {
+    const answer = await this._get<SecretNames>(
+      `${controlJobPath(job)}/secrets`
+    );
+    return answer.names;
+  }
+
+  /** `PUT /dataops/control/jobs/{job}/secrets/{name}`: set one, encrypted at rest. */
+  async setSecret(job: string, name: string, value: string): Promise<void> {
+    const body: SetSecretRequest = { value };
+    await this._send<void>('PUT', secretPath(job, name), body);
+  }
+
+  /** `DELETE /dataops/control/jobs/{job}/secrets/{name}` */
+  async deleteSecret(job: string, name: string): Promise<void> {
+    await requestAPI<void>(
+      secretPath(job, name),
+      { method: 'DELETE' },
+      this.serverSettings
+    );
+  }
+
   private _get<T>(path: string): Promise<T> {
     return requestAPI<T>(path, { method: 'GET' }, this.serverSettings);
   }
@@ -257,6 +296,11 @@ export namespace DataOpsService {
 /** Route of a job on the control service. */
 function controlJobPath(job: string): string {
   return `control/jobs/${encodeURIComponent(job)}`;
+}
+
+/** Route of a secret of a job on the control service. */
+function secretPath(job: string, name: string): string {
+  return `${controlJobPath(job)}/secrets/${encodeURIComponent(name)}`;
 }
 
 /** Route of an execution of a job on the control service. */

@@ -302,6 +302,16 @@ export interface DeployRequest {
   reason?: string;
 }
 
+/** Answer of `GET /dataops/control/jobs/{job}/secrets` (names only). */
+export interface SecretNames {
+  names: string[];
+}
+
+/** Body of `PUT /dataops/control/jobs/{job}/secrets/{name}`. */
+export interface SetSecretRequest {
+  value: string;
+}
+
 /** Body of `PUT /dataops/control/jobs/{job}/active-deployment`. */
 export interface ActivateRequest {
   version: number;

@@ -317,6 +317,51 @@ describe('DataOpsService', () => {
       ]);
     });
 
+    it('reads and replaces the properties of a job', async () => {
+      answer = () => jsonResponse({ threshold: 5 });
+      await expect(service.getProperties('orders')).resolves.toEqual({
+        threshold: 5
+      });
+      await service.setProperties('orders', { threshold: 6, owner: 'ana' });
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/properties`,
+          method: 'GET',
+          body: undefined
+        },
+        {
+          url: `${CONTROL}/jobs/orders/properties`,
+          method: 'PUT',
+          body: { threshold: 6, owner: 'ana' }
+        }
+      ]);
+    });
+
+    it('lists, sets and deletes secrets, escaping their names', async () => {
+      answer = () => jsonResponse({ names: ['API_KEY'] });
+      await expect(service.listSecrets('orders')).resolves.toEqual(['API_KEY']);
+      answer = () => new Response(null, { status: 204 });
+      await service.setSecret('orders', 'db/pass', 's3cr3t');
+      await service.deleteSecret('orders', 'API_KEY');
+      expect(calls).toEqual([
+        {
+          url: `${CONTROL}/jobs/orders/secrets`,
+          method: 'GET',
+          body: undefined
+        },
+        {
+          url: `${CONTROL}/jobs/orders/secrets/db%2Fpass`,
+          method: 'PUT',
+          body: { value: 's3cr3t' }
+        },
+        {
+          url: `${CONTROL}/jobs/orders/secrets/API_KEY`,
+          method: 'DELETE',
+          body: undefined
+        }
+      ]);
+    });
+
     it('lists executions by page', async () => {
       const list = {
         executions: [makeExecution('orders', 'e2', 'running')],

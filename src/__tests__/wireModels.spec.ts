@@ -7,7 +7,13 @@
  * interfaces' fields.
  */
 import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
-import { ExecutionStep, ExecutionTrigger, LogChunk } from '../types';
+import {
+  ExecutionStep,
+  ExecutionTrigger,
+  LogChunk,
+  SecretNames,
+  SetSecretRequest
+} from '../types';
 import { makeControlJob, makeDeployment, makeExecution } from './fixtures';
 
 // Jest loads JSON modules; the document lies outside the compiled sources.
@@ -48,6 +54,13 @@ describe('control service wire models', () => {
   it('LogChunk has the fields of LogChunk', () => {
     const chunk: LogChunk = { text: '', offset: 0, complete: true };
     expect(keys(chunk)).toEqual(fields('LogChunk'));
+  });
+
+  it('the secret models have the fields of SecretNames and SecretValue', () => {
+    const names: SecretNames = { names: [] };
+    const value: SetSecretRequest = { value: 's3cr3t' };
+    expect(keys(names)).toEqual(fields('SecretNames'));
+    expect(keys(value)).toEqual(fields('SecretValue'));
   });
 
   it('knows every execution status and trigger', () => {

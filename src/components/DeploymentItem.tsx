@@ -1,4 +1,4 @@
-import { runIcon } from '@jupyterlab/ui-components';
+import { editIcon, runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ControlJob, Execution, StepError, isActiveExecution } from '../types';
@@ -24,6 +24,8 @@ export interface DeploymentItemProps {
   onGoToCell?: (job: ControlJob, error: StepError) => void;
   /** Choose which deployed version runs. */
   onPickVersion?: (job: ControlJob) => void;
+  /** Edit the job's properties and secrets. */
+  onEditSettings?: (job: ControlJob) => void;
 }
 
 /**
@@ -33,7 +35,8 @@ export interface DeploymentItemProps {
 export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
   const { job, executions, onExecute, onSetEnabled, onCancel, onOpenLog } =
     props;
-  const { onExecuteWithArguments, onGoToCell, onPickVersion } = props;
+  const { onExecuteWithArguments, onGoToCell, onPickVersion, onEditSettings } =
+    props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -100,6 +103,17 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
         <span className="dataops-deployment-schedule-text">
           {scheduleText(job)}
         </span>
+        {deployed && onEditSettings && (
+          <button
+            type="button"
+            className="dataops-settings-button jp-mod-styled"
+            aria-label={`Properties and secrets of ${job.name}`}
+            title="Properties and secrets of this job"
+            onClick={() => onEditSettings(job)}
+          >
+            <editIcon.react tag="span" className="dataops-button-icon" />
+          </button>
+        )}
       </div>
       <ExecutionList
         executions={executions}

@@ -26,6 +26,8 @@ export interface DeploymentListProps {
   onGoToCell?: (job: ControlJob, error: StepError) => void;
   /** Choose which deployed version of a job runs. */
   onPickVersion?: (job: ControlJob) => void;
+  /** Edit a job's properties and secrets. */
+  onEditSettings?: (job: ControlJob) => void;
 }
 
 /** The jobs deployed to the control service, or why none show. */
@@ -75,6 +77,7 @@ export function DeploymentList(props: DeploymentListProps): JSX.Element {
               onOpenLog={props.onOpenLog}
               onGoToCell={props.onGoToCell}
               onPickVersion={props.onPickVersion}
+              onEditSettings={props.onEditSettings}
             />
           ))}
         </ul>

@@ -39,6 +39,8 @@ export class DeploymentsSection extends ReactWidget {
         job: execution.job,
         executionId: execution.id
       });
+    const onEditSettings = (job: ControlJob) =>
+      void commands.execute(CommandIDs.editJobSettings, { name: job.name });
     const onPickVersion = (job: ControlJob) =>
       void commands.execute(CommandIDs.activateVersion, { name: job.name });
     const onGoToCell = (job: ControlJob, error: StepError) =>
@@ -60,6 +62,7 @@ export class DeploymentsSection extends ReactWidget {
             onOpenLog={onOpenLog}
             onGoToCell={onGoToCell}
             onPickVersion={onPickVersion}
+            onEditSettings={onEditSettings}
           />
         )}
       </UseSignal>

@@ -183,6 +183,73 @@ test.describe('Data Jobs sidebar: versions', () => {
   });
 });
 
+test.describe('Data Jobs sidebar: properties and secrets', () => {
+  test('edits the properties and secrets of a deployed job', async ({
+    page
+  }) => {
+    test.setTimeout(300 * 1000);
+    await page.sidebar.openTab('dataops-sidebar');
+    const sidebar = page.locator('#dataops-sidebar');
+    const job = sidebar.locator('.dataops-job[data-job="products"]');
+    const state = job.locator('.dataops-job-deployment');
+    await expect(state).toHaveAttribute(
+      'data-state',
+      /^(not-deployed|deployed)$/,
+      { timeout: 60000 }
+    );
+    if ((await state.getAttribute('data-state')) === 'not-deployed') {
+      await job.getByRole('button', { name: 'Deploy products' }).click();
+      await expect(state).toHaveAttribute('data-state', 'deployed', {
+        timeout: 120000
+      });
+    }
+    const settings = sidebar.getByRole('button', {
+      name: 'Properties and secrets of products'
+    });
+    const dialog = page.locator('.jp-Dialog');
+    const properties = dialog.getByLabel('Properties');
+
+    await settings.click();
+    await expect(dialog).toContainText('Properties and secrets of products');
+    await properties.fill('{"threshold": 5}');
+    await dialog.getByLabel('Secret name').fill('API_KEY');
+    await dialog.getByLabel('Secret value').fill('s3cr3t-value');
+    await page.screenshot({ path: `${SCREENSHOTS}/settings-1-edit.png` });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toHaveCount(0);
+
+    // Saved: the property is back, the secret is listed by name only.
+    await settings.click();
+    await expect(properties).toHaveValue(/"threshold": 5/);
+    await expect(dialog.locator('[data-secret="API_KEY"]')).toBeVisible();
+    await expect(dialog.getByLabel('Secret value')).toHaveValue('');
+    expect(await page.content()).not.toContain('s3cr3t-value');
+
+    // Text that is no JSON object is refused, and what was typed is kept.
+    await properties.fill('{"threshold": ');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const refused = page.locator('.jp-Dialog', {
+      hasText: 'Properties not saved'
+    });
+    await expect(refused).toContainText('not valid JSON');
+    await refused.getByRole('button', { name: 'Close' }).click();
+    await expect(properties).toHaveValue('{"threshold": ');
+
+    // A secret is deleted at once.
+    await dialog.getByRole('button', { name: 'Delete secret API_KEY' }).click();
+    await expect(dialog.getByRole('status')).toHaveText(
+      'Deleted the secret API_KEY.'
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}/settings-2-deleted.png` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    await settings.click();
+    await expect(properties).toHaveValue(/"threshold": 5/);
+    await expect(dialog.locator('[data-secret]')).toHaveCount(0);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+});
+
 test.describe('Data Jobs sidebar: control service errors', () => {
   test('says when no control service is configured', async ({ page }) => {
     await page.route(/\/dataops\/config(\?.*)?$/, async route => {
