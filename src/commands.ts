@@ -27,7 +27,12 @@ import { VersionPicker } from './dialogs/VersionPicker';
 import { revealCell } from './revealCell';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { Arguments, StepError } from './types';
-import { ExecutionLogViewer } from './widgets/ExecutionLogViewer';
+import {
+  ILogSource,
+  LogViewer,
+  executionLog,
+  runLog
+} from './widgets/LogViewer';
 
 /** Ids of the commands of the Data Jobs extension. */
 export namespace CommandIDs {
@@ -45,6 +50,8 @@ export namespace CommandIDs {
   export const cancelExecution = 'dataops:cancel-execution';
   /** Turn a deployed job's schedule on or off; args `{name, enabled}`. */
   export const setScheduleEnabled = 'dataops:set-schedule-enabled';
+  /** Open the log of a local run in the main area; args `{job, runId}`. */
+  export const openRunLog = 'dataops:open-run-log';
   /** Open the log of an execution in the main area; args `{job, executionId}`. */
   export const openExecutionLog = 'dataops:open-execution-log';
   /**
@@ -83,9 +90,42 @@ export function goToCellArgs(
 export function addCommands(
   commands: CommandRegistry,
   model: IDataJobsModel,
+  mainArea: IMainArea,
   deployments?: IDeploymentsModel
 ): IDisposable {
   const disposables = new DisposableSet();
+  const logs = new Map<string, MainAreaWidget<LogViewer>>();
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openRunLog, {
+      label: 'Open Data Job Run Log',
+      icon: listIcon,
+      isEnabled: args =>
+        typeof args.job === 'string' &&
+        typeof args.runId === 'string' &&
+        args.runId !== '',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            job: { type: 'string', description: 'The name of the job' },
+            runId: { type: 'string', description: 'The id of the run' }
+          },
+          required: ['job', 'runId']
+        }
+      },
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const job = args.job as string;
+        const runId = args.runId as string;
+        return openLog(mainArea, logs, {
+          key: `run-${runId}`,
+          label: `${job} · ${runId}`,
+          caption: `Log of run ${runId} of ${job}`,
+          source: runLog(model.service, job, runId)
+        });
+      }
+    })
+  );
 
   disposables.add(
     commands.addCommand(CommandIDs.refresh, {
@@ -211,10 +251,10 @@ export function addCommands(
 export function addDeploymentCommands(
   commands: CommandRegistry,
   model: IDeploymentsModel,
-  options: IDeploymentCommandsOptions
+  mainArea: IMainArea
 ): IDisposable {
   const disposables = new DisposableSet();
-  const logs = new Map<string, MainAreaWidget<ExecutionLogViewer>>();
+  const logs = new Map<string, MainAreaWidget<LogViewer>>();
 
   const jobArgs = (extra: { [name: string]: object } = {}) => ({
     args: {
@@ -466,27 +506,12 @@ export function addDeploymentCommands(
       execute: (args: ReadonlyPartialJSONObject) => {
         const job = args.job as string;
         const executionId = args.executionId as string;
-        const key = `${job}/${executionId}`;
-        let widget = logs.get(key);
-        if (!widget || widget.isDisposed) {
-          const content = new ExecutionLogViewer({
-            service: model.service,
-            job,
-            executionId
-          });
-          widget = new MainAreaWidget({ content });
-          widget.id = `dataops-execution-log-${encodeURIComponent(key).replace(/%/g, '_')}`;
-          widget.title.label = `${job} · ${executionId}`;
-          widget.title.caption = `Log of execution ${executionId} of ${job}`;
-          widget.title.icon = listIcon;
-          widget.title.closable = true;
-          widget.addClass('dataops-log-panel');
-          logs.set(key, widget);
-          widget.disposed.connect(() => logs.delete(key));
-          options.open(widget);
-        }
-        options.activate(widget);
-        return widget;
+        return openLog(mainArea, logs, {
+          key: `execution-${job}-${executionId}`,
+          label: `${job} · ${executionId}`,
+          caption: `Log of execution ${executionId} of ${job}`,
+          source: executionLog(model.service, job, executionId)
+        });
       }
     })
   );
@@ -532,10 +557,39 @@ async function argumentsFor(
   return result.button.accept ? result.value : null;
 }
 
-/** Where the deployment commands open their widgets. */
-export interface IDeploymentCommandsOptions {
+/** Where the commands open their widgets. */
+export interface IMainArea {
   /** Add a widget to the main area. */
   open: (widget: Widget) => void;
   /** Bring a widget of the main area to the front. */
   activate: (widget: Widget) => void;
+}
+
+/**
+ * Show a log in the main area: a new panel the first time, the same panel
+ * (brought to the front) while it is open.
+ */
+function openLog(
+  mainArea: IMainArea,
+  panels: Map<string, MainAreaWidget<LogViewer>>,
+  log: { key: string; label: string; caption: string; source: ILogSource }
+): MainAreaWidget<LogViewer> {
+  let widget = panels.get(log.key);
+  if (!widget || widget.isDisposed) {
+    widget = new MainAreaWidget({
+      content: new LogViewer({ source: log.source })
+    });
+    widget.id = `dataops-log-${encodeURIComponent(log.key).replace(/%/g, '_')}`;
+    widget.title.label = log.label;
+    widget.title.caption = log.caption;
+    widget.title.icon = listIcon;
+    widget.title.closable = true;
+    widget.addClass('dataops-log-panel');
+    panels.set(log.key, widget);
+    const key = log.key;
+    widget.disposed.connect(() => panels.delete(key));
+    mainArea.open(widget);
+  }
+  mainArea.activate(widget);
+  return widget;
 }

@@ -5,7 +5,12 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 
-import { CommandIDs, addCommands, addDeploymentCommands } from './commands';
+import {
+  CommandIDs,
+  IMainArea,
+  addCommands,
+  addDeploymentCommands
+} from './commands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
@@ -23,10 +28,7 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
   provides: IDeploymentsModel,
   activate: (app: JupyterFrontEnd): IDeploymentsModel => {
     const deployments = new DeploymentsModel();
-    addDeploymentCommands(app.commands, deployments, {
-      open: widget => app.shell.add(widget, 'main'),
-      activate: widget => app.shell.activateById(widget.id)
-    });
+    addDeploymentCommands(app.commands, deployments, mainArea(app));
     return deployments;
   }
 };
@@ -46,7 +48,7 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     deployments: IDeploymentsModel | null
   ): IDataJobsModel => {
     const model = new DataJobsModel();
-    addCommands(app.commands, model, deployments ?? undefined);
+    addCommands(app.commands, model, mainArea(app), deployments ?? undefined);
 
     const panel = new DataJobsPanel({
       model,
@@ -60,5 +62,13 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     return model;
   }
 };
+
+/** The main area of the application, where commands open logs. */
+function mainArea(app: JupyterFrontEnd): IMainArea {
+  return {
+    open: widget => app.shell.add(widget, 'main'),
+    activate: widget => app.shell.activateById(widget.id)
+  };
+}
 
 export default [deploymentsPlugin, plugin];

@@ -8,7 +8,7 @@ import { DataOpsRequestError } from '../request';
 import { DataOpsService } from '../service';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { DataJobsPanel } from '../widgets/DataJobsPanel';
-import { ExecutionLogViewer } from '../widgets/ExecutionLogViewer';
+import { LogViewer } from '../widgets/LogViewer';
 import {
   makeControlJob,
   makeDeployment,
@@ -144,7 +144,10 @@ describe('commands', () => {
   beforeEach(() => {
     commands = new CommandRegistry();
     model = fakeModel();
-    addCommands(commands, model);
+    addCommands(commands, model, {
+      open: () => undefined,
+      activate: () => undefined
+    });
     (showErrorMessage as jest.Mock).mockClear();
   });
 
@@ -218,7 +221,12 @@ describe('deployment commands', () => {
   it('refreshes both models', async () => {
     const jobs = fakeModel();
     const registry = new CommandRegistry();
-    addCommands(registry, jobs, model);
+    addCommands(
+      registry,
+      jobs,
+      { open: () => undefined, activate: () => undefined },
+      model
+    );
     await registry.execute(CommandIDs.refresh);
     expect(jobs.refresh).toHaveBeenCalledTimes(1);
     expect(model.refresh).toHaveBeenCalledTimes(1);
@@ -324,6 +332,26 @@ describe('deployment commands', () => {
     );
   });
 
+  it('opens the log of a local run in the main area', async () => {
+    const jobs = fakeModel();
+    const registry = new CommandRegistry();
+    addCommands(registry, jobs, {
+      open: widget => opened.push(widget),
+      activate: widget => activated.push(widget)
+    });
+    const panel = (await registry.execute(CommandIDs.openRunLog, {
+      job: 'orders',
+      runId: 'r1'
+    })) as any;
+    expect(panel.content).toBeInstanceOf(LogViewer);
+    expect(panel.content.source.title).toBe('orders · run r1');
+    expect(panel.title.label).toBe('orders · r1');
+    expect(opened).toEqual([panel]);
+    expect(registry.isEnabled(CommandIDs.openRunLog, { job: 'orders' })).toBe(
+      false
+    );
+  });
+
   it('opens the log of an execution once, then brings it to the front', async () => {
     const args = { job: 'orders', executionId: 'e1' };
     const first = (await commands.execute(
@@ -331,8 +359,8 @@ describe('deployment commands', () => {
       args
     )) as any;
     expect(opened).toHaveLength(1);
-    expect(first.content).toBeInstanceOf(ExecutionLogViewer);
-    expect(first.content.executionId).toBe('e1');
+    expect(first.content).toBeInstanceOf(LogViewer);
+    expect(first.content.source.title).toBe('orders · execution e1');
     expect(first.title.label).toBe('orders · e1');
     const again = await commands.execute(CommandIDs.openExecutionLog, args);
     expect(again).toBe(first);

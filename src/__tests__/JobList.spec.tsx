@@ -4,7 +4,7 @@ import { Root, createRoot } from 'react-dom/client';
 
 import { JobList, JobListProps } from '../components/JobList';
 import { formatDuration } from '../components/RunList';
-import { Job, Run } from '../types';
+import { Job, Run, StepStatus } from '../types';
 import { makeJob, makeRun, makeStepError } from './fixtures';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
@@ -148,6 +148,44 @@ describe('JobList', () => {
     expect(query('.dataops-run-arguments')!.textContent).toBe(
       'limit=5, region=eu'
     );
+  });
+
+  it('shows the step a run is in, and opens the log of a run', () => {
+    const step = (name: string, status: StepStatus, index: number) => ({
+      name,
+      notebook: 'orders.ipynb',
+      cell_index: index,
+      cell_id: `c${index}`,
+      status,
+      started_at: null,
+      duration: null,
+      error: null
+    });
+    const running = makeRun('orders', 'r2', 'running', {
+      steps: [
+        step('extract', 'succeeded', 1),
+        step('transform', 'running', 2),
+        step('load', 'pending', 3)
+      ]
+    });
+    const done = makeRun('orders', 'r1', 'succeeded');
+    const onOpenLog = jest.fn();
+    render({
+      jobs: [makeJob('orders')],
+      runs: () => [running, done],
+      onOpenLog
+    });
+    const steps = queryAll('.dataops-run-step');
+    expect(steps.map(node => node.textContent)).toEqual([
+      'step 2 of 3: transform'
+    ]);
+    const logs = queryAll('.dataops-log-button') as HTMLButtonElement[];
+    expect(logs.map(button => button.getAttribute('aria-label'))).toEqual([
+      'Open log of run r2',
+      'Open log of run r1'
+    ]);
+    act(() => logs[1].click());
+    expect(onOpenLog).toHaveBeenCalledWith(done);
   });
 
   it('cancels a run from its Cancel button', () => {

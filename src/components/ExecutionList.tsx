@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { Execution, StepError, isActiveExecution } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { CancelButton } from './CancelButton';
+import { CancelButton, LogButton } from './RowButtons';
 import { ExecutionBadge } from './ExecutionBadge';
 import { FailedStep } from './FailedStep';
 import { formatDuration } from './RunList';
@@ -85,15 +85,11 @@ function ExecutionItem(props: {
               onClick={() => onCancel(execution)}
             />
           )}
-          <button
-            type="button"
-            className="dataops-log-button jp-mod-styled"
-            aria-label={`Open log of execution ${execution.id}`}
+          <LogButton
+            label={`Open log of execution ${execution.id}`}
             title="Open the log of this execution"
             onClick={() => onOpenLog(execution)}
-          >
-            Log
-          </button>
+          />
         </span>
       </div>
       <ArgumentsLine

@@ -27,6 +27,8 @@ export interface JobItemProps {
   onRunWithArguments?: (job: Job) => Promise<unknown>;
   /** Ask to cancel a queued or running run. */
   onCancel: (run: Run) => void;
+  /** Open the log of a run. */
+  onOpenLog?: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: Job, error: StepError) => void;
   /** Deploying; absent when the server has no control service. */
@@ -39,7 +41,7 @@ export interface JobItemProps {
  */
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
-  const { onRunWithArguments } = props;
+  const { onRunWithArguments, onOpenLog } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -103,6 +105,7 @@ export function JobItem(props: JobItemProps): JSX.Element {
       <RunList
         runs={runs}
         onCancel={onCancel}
+        onOpenLog={onOpenLog}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
       />
     </li>

@@ -26,6 +26,8 @@ export interface JobListProps {
   /** Ask for arguments, then start a run. */
   onRunWithArguments?: (job: Job) => Promise<unknown>;
   onCancel: (run: Run) => void;
+  /** Open the log of a run. */
+  onOpenLog?: (run: Run) => void;
   /** Open the cell of a failed step. */
   onGoToCell?: (job: Job, error: StepError) => void;
   /** Deploying; absent when the server has no control service. */
@@ -35,7 +37,7 @@ export interface JobListProps {
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
   const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel } = props;
-  const { onRunWithArguments, onGoToCell, deploy } = props;
+  const { onRunWithArguments, onOpenLog, onGoToCell, deploy } = props;
   return (
     <div className="dataops-job-list">
       {error !== null && (
@@ -63,6 +65,7 @@ export function JobList(props: JobListProps): JSX.Element {
               onRun={onRun}
               onCancel={onCancel}
               onGoToCell={onGoToCell}
+              onOpenLog={onOpenLog}
               onRunWithArguments={onRunWithArguments}
               deployment={
                 deploy && {

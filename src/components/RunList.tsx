@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import { Run, StepError, isActiveRun } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { CancelButton } from './CancelButton';
+import { CancelButton, LogButton } from './RowButtons';
 import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
 
@@ -12,13 +12,15 @@ export interface RunListProps {
   runs: ReadonlyArray<Run>;
   /** Ask to cancel a queued or running run. */
   onCancel: (run: Run) => void;
+  /** Open the log of a run. */
+  onOpenLog?: (run: Run) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
 }
 
 /** The recent runs of one job. */
 export function RunList(props: RunListProps): JSX.Element {
-  const { runs, onCancel, onGoToCell } = props;
+  const { runs, onCancel, onOpenLog, onGoToCell } = props;
   if (runs.length === 0) {
     return <div className="dataops-run-list-empty">No runs yet.</div>;
   }
@@ -29,6 +31,7 @@ export function RunList(props: RunListProps): JSX.Element {
           key={run.run_id}
           run={run}
           onCancel={onCancel}
+          onOpenLog={onOpenLog}
           onGoToCell={onGoToCell}
         />
       ))}
@@ -39,10 +42,12 @@ export function RunList(props: RunListProps): JSX.Element {
 function RunItem(props: {
   run: Run;
   onCancel: (run: Run) => void;
+  onOpenLog?: (run: Run) => void;
   onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { run, onCancel, onGoToCell } = props;
+  const { run, onCancel, onOpenLog, onGoToCell } = props;
   const failedStep = run.status === 'failed' ? run.error?.step : undefined;
+  const current = runningStep(run);
   const created = new Date(run.created_at);
   return (
     <li
@@ -60,13 +65,28 @@ function RunItem(props: {
             {formatDuration(run.duration)}
           </span>
         )}
-        {isActiveRun(run) && (
-          <CancelButton
-            label={`Cancel run ${run.run_id}`}
-            title="Cancel this run"
-            onClick={() => onCancel(run)}
-          />
+        {current && (
+          <span className="dataops-run-step" title="The step running now">
+            step {current.index + 1} of {run.steps.length}:{' '}
+            <code>{current.name}</code>
+          </span>
         )}
+        <span className="dataops-run-actions">
+          {isActiveRun(run) && (
+            <CancelButton
+              label={`Cancel run ${run.run_id}`}
+              title="Cancel this run"
+              onClick={() => onCancel(run)}
+            />
+          )}
+          {onOpenLog && (
+            <LogButton
+              label={`Open log of run ${run.run_id}`}
+              title="Open the log of this run"
+              onClick={() => onOpenLog(run)}
+            />
+          )}
+        </span>
       </div>
       <ArgumentsLine args={run.arguments} className="dataops-run-arguments" />
       {failedStep !== undefined && (
@@ -82,6 +102,14 @@ function RunItem(props: {
       )}
     </li>
   );
+}
+
+/** The step a run is in now, with its place among the steps. */
+export function runningStep(
+  run: Run
+): { name: string; index: number } | undefined {
+  const index = run.steps.findIndex(step => step.status === 'running');
+  return index < 0 ? undefined : { name: run.steps[index].name, index };
 }
 
 /** Seconds as a short duration: `0.4 s`, `12 s`, `3 min 5 s`. */

@@ -25,6 +25,11 @@ export class JobsSection extends ReactWidget {
       this._commands.execute(CommandIDs.runJob, { name: job.name });
     const onRunWithArguments = (job: Job) =>
       this._commands.execute(CommandIDs.runJob, { name: job.name, ask: true });
+    const onOpenLog = (run: Run) =>
+      void this._commands.execute(CommandIDs.openRunLog, {
+        job: run.job,
+        runId: run.run_id
+      });
     const onCancel = (run: Run) =>
       void this._commands.execute(CommandIDs.cancelRun, { runId: run.run_id });
     const onGoToCell = (job: Job, error: StepError) =>
@@ -45,6 +50,7 @@ export class JobsSection extends ReactWidget {
         onCancel={onCancel}
         onGoToCell={onGoToCell}
         onRunWithArguments={onRunWithArguments}
+        onOpenLog={onOpenLog}
         deploy={
           deployments?.configured
             ? {

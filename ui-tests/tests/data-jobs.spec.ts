@@ -43,6 +43,23 @@ test.describe('Data Jobs sidebar', () => {
     await page.screenshot({
       path: `${SCREENSHOTS}/products-run-succeeded.png`
     });
+
+    // The run's log opens in the main area with every step's output.
+    const runId = await newest.getAttribute('data-run-id');
+    await newest
+      .getByRole('button', { name: `Open log of run ${runId}` })
+      .click();
+    const viewer = page.locator('#jp-main-dock-panel .dataops-log-viewer');
+    await expect(viewer.locator('.dataops-log-title')).toHaveText(
+      `products · run ${runId}`
+    );
+    const text = viewer.locator('.dataops-log-text');
+    await expect(text).toContainText('[ingest-current]');
+    await expect(text).toContainText('[report]');
+    await expect(viewer.locator('.dataops-log-state')).toHaveText(
+      'Ended: succeeded'
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}/products-run-log.png` });
   });
 });
 

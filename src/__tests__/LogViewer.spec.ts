@@ -1,8 +1,8 @@
 import { DataOpsRequestError } from '../request';
 import { DataOpsService } from '../service';
 import { LogChunk } from '../types';
-import { ExecutionLogViewer } from '../widgets/ExecutionLogViewer';
-import { makeExecution } from './fixtures';
+import { LogViewer, executionLog, runLog } from '../widgets/LogViewer';
+import { makeExecution, makeRun } from './fixtures';
 
 /** A service double whose log answers come from a queue. */
 function fakeService(answers: Array<LogChunk | Error>) {
@@ -27,8 +27,8 @@ function fakeService(answers: Array<LogChunk | Error>) {
   return { service, offsets };
 }
 
-describe('ExecutionLogViewer', () => {
-  let viewer: ExecutionLogViewer;
+describe('LogViewer', () => {
+  let viewer: LogViewer;
 
   beforeEach(() => {
     jest.useFakeTimers();
@@ -53,10 +53,8 @@ describe('ExecutionLogViewer', () => {
         complete: true
       }
     ]);
-    viewer = new ExecutionLogViewer({
-      service,
-      job: 'products',
-      executionId: 'e1',
+    viewer = new LogViewer({
+      source: executionLog(service, 'products', 'e1'),
       interval: 1000
     });
     expect(viewer.hasClass('dataops-log-viewer')).toBe(true);
@@ -93,10 +91,8 @@ describe('ExecutionLogViewer', () => {
       new DataOpsRequestError(503, 'The control service does not answer.'),
       { text: 'done\n', offset: 5, complete: true }
     ]);
-    viewer = new ExecutionLogViewer({
-      service,
-      job: 'products',
-      executionId: 'e1',
+    viewer = new LogViewer({
+      source: executionLog(service, 'products', 'e1'),
       interval: 1000
     });
     await advance(0);
@@ -124,10 +120,8 @@ describe('ExecutionLogViewer', () => {
     const { service, offsets } = fakeService([
       new DataOpsRequestError(404, 'No execution e9 of products.', 'not_found')
     ]);
-    viewer = new ExecutionLogViewer({
-      service,
-      job: 'products',
-      executionId: 'e9'
+    viewer = new LogViewer({
+      source: executionLog(service, 'products', 'e9')
     });
     await advance(0);
     expect(q('.dataops-log-error').textContent).toBe(
@@ -140,10 +134,8 @@ describe('ExecutionLogViewer', () => {
 
   it('says when the log of an ended execution is empty', async () => {
     const { service } = fakeService([{ text: '', offset: 0, complete: true }]);
-    viewer = new ExecutionLogViewer({
-      service,
-      job: 'products',
-      executionId: 'e1'
+    viewer = new LogViewer({
+      source: executionLog(service, 'products', 'e1')
     });
     await advance(0);
     expect(q('.dataops-log-text').textContent).toBe('(The log is empty.)');
@@ -154,14 +146,43 @@ describe('ExecutionLogViewer', () => {
       { text: 'a', offset: 1, complete: false },
       { text: 'b', offset: 2, complete: false }
     ]);
-    viewer = new ExecutionLogViewer({
-      service,
-      job: 'products',
-      executionId: 'e1'
+    viewer = new LogViewer({
+      source: executionLog(service, 'products', 'e1')
     });
     await advance(0);
     viewer.dispose();
     await advance(60000);
     expect(offsets).toEqual([0]);
+  });
+
+  it('follows the log of a local run and shows how it ended', async () => {
+    const service = new DataOpsService();
+    const offsets: number[] = [];
+    jest
+      .spyOn(service, 'getLog')
+      .mockImplementation(async (runId, offset = 0) => {
+        offsets.push(offset);
+        return offset === 0
+          ? { text: '[load] 3 rows\n', offset: 14, complete: false }
+          : { text: '[dataops] run timed out\n', offset: 38, complete: true };
+      });
+    jest
+      .spyOn(service, 'getRun')
+      .mockResolvedValue(makeRun('orders', 'r7', 'timed_out'));
+    viewer = new LogViewer({
+      source: runLog(service, 'orders', 'r7'),
+      interval: 1000
+    });
+    expect(q('.dataops-log-title').textContent).toBe('orders · run r7');
+    expect(q('.dataops-log-text').getAttribute('aria-label')).toBe(
+      'Log of orders · run r7'
+    );
+    await advance(0);
+    await advance(1000);
+    expect(offsets).toEqual([0, 14]);
+    expect(service.getLog).toHaveBeenCalledWith('r7', 14);
+    expect(viewer.text).toBe('[load] 3 rows\n[dataops] run timed out\n');
+    expect(viewer.status).toBe('timed_out');
+    expect(q('.dataops-log-state').textContent).toBe('Ended: timed out');
   });
 });

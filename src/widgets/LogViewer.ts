@@ -3,12 +3,55 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
+import { RUN_STATUS_LABELS } from '../components/RunBadge';
 import { describeError } from '../pollingModel';
 import { DataOpsRequestError } from '../request';
 import { DataOpsService } from '../service';
-import { ExecutionStatus } from '../types';
+import { LogChunk } from '../types';
 
-/** Wait between log requests while the execution runs (ms). */
+/** Where a log viewer reads: the log of a local run or of an execution. */
+export interface ILogSource {
+  /** Shown above the log, e.g. `products · execution e1`. */
+  readonly title: string;
+  /** The log text from `offset` (bytes). */
+  read(offset: number): Promise<LogChunk>;
+  /** How it ended, asked once the log is complete; null if unknown. */
+  outcome(): Promise<{ status: string; label: string } | null>;
+}
+
+/** The log of an execution on the control service. */
+export function executionLog(
+  service: DataOpsService,
+  job: string,
+  executionId: string
+): ILogSource {
+  return {
+    title: `${job} · execution ${executionId}`,
+    read: offset => service.getExecutionLog(job, executionId, offset),
+    outcome: async () => {
+      const { status } = await service.getExecution(job, executionId);
+      return { status, label: EXECUTION_STATUS_LABELS[status] ?? status };
+    }
+  };
+}
+
+/** The log of a local run of a job. */
+export function runLog(
+  service: DataOpsService,
+  job: string,
+  runId: string
+): ILogSource {
+  return {
+    title: `${job} · run ${runId}`,
+    read: offset => service.getLog(runId, offset),
+    outcome: async () => {
+      const { status } = await service.getRun(runId);
+      return { status, label: RUN_STATUS_LABELS[status] ?? status };
+    }
+  };
+}
+
+/** Wait between log requests while the run or execution goes on (ms). */
 export const LOG_POLL_INTERVAL = 1000;
 
 /** Longest wait between log requests while the server fails (ms). */
@@ -18,19 +61,17 @@ const MAX_LOG_POLL_INTERVAL = 30000;
 const FOLLOW_MARGIN = 24;
 
 /**
- * The log of one execution on the control service, in monospace text.
+ * The log of one run or execution, in monospace text.
  *
- * It asks for the log from the last offset until the service says it is
- * complete, appends new text and keeps the view at the end unless the user
+ * It asks its source for the log from the last offset until the source says
+ * it is complete, appends new text and keeps the view at the end unless the user
  * scrolled up. A failure shows its message and is retried with growing
- * waits; an unknown execution stops the viewer.
+ * waits; an unknown run or execution (404) stops the viewer.
  */
-export class ExecutionLogViewer extends Widget {
-  constructor(options: ExecutionLogViewer.IOptions) {
+export class LogViewer extends Widget {
+  constructor(options: LogViewer.IOptions) {
     super();
-    this.service = options.service;
-    this.job = options.job;
-    this.executionId = options.executionId;
+    this.source = options.source;
     this._interval = options.interval ?? LOG_POLL_INTERVAL;
     this._delay = this._interval;
     this.addClass('dataops-log-viewer');
@@ -39,7 +80,7 @@ export class ExecutionLogViewer extends Widget {
     header.className = 'dataops-log-header';
     const title = document.createElement('span');
     title.className = 'dataops-log-title';
-    title.textContent = `${this.job} · execution ${this.executionId}`;
+    title.textContent = this.source.title;
     this._stateNode = document.createElement('span');
     this._stateNode.className = 'dataops-log-state';
     header.append(title, this._stateNode);
@@ -52,7 +93,7 @@ export class ExecutionLogViewer extends Widget {
     this._textNode = document.createElement('pre');
     this._textNode.className = 'dataops-log-text';
     this._textNode.tabIndex = 0;
-    this._textNode.setAttribute('aria-label', 'Execution log');
+    this._textNode.setAttribute('aria-label', `Log of ${this.source.title}`);
     this._textNode.addEventListener('scroll', () => {
       const node = this._textNode;
       this._follow =
@@ -64,9 +105,8 @@ export class ExecutionLogViewer extends Widget {
     void this._fetch();
   }
 
-  readonly service: DataOpsService;
-  readonly job: string;
-  readonly executionId: string;
+  /** Where the log comes from. */
+  readonly source: ILogSource;
 
   /** Emitted when new text arrived, the state changed or an error showed. */
   get changed(): ISignal<this, void> {
@@ -78,13 +118,13 @@ export class ExecutionLogViewer extends Widget {
     return this._text;
   }
 
-  /** Whether all of the log was received (the execution ended). */
+  /** Whether all of the log was received (the run or execution ended). */
   get complete(): boolean {
     return this._complete;
   }
 
-  /** The final status of the execution, once the log is complete. */
-  get status(): ExecutionStatus | null {
+  /** The final status, once the log is complete. */
+  get status(): string | null {
     return this._status;
   }
 
@@ -116,11 +156,7 @@ export class ExecutionLogViewer extends Widget {
       return;
     }
     try {
-      const chunk = await this.service.getExecutionLog(
-        this.job,
-        this.executionId,
-        this._offset
-      );
+      const chunk = await this.source.read(this._offset);
       if (this.isDisposed) {
         return;
       }
@@ -149,26 +185,21 @@ export class ExecutionLogViewer extends Widget {
     this._timer = window.setTimeout(() => void this._fetch(), this._delay);
   }
 
-  /** Show how the execution ended. */
+  /** Show how the run or execution ended. */
   private async _finish(): Promise<void> {
+    let outcome: { status: string; label: string } | null = null;
     try {
-      const execution = await this.service.getExecution(
-        this.job,
-        this.executionId
-      );
-      this._status = execution.status;
+      outcome = await this.source.outcome();
     } catch {
-      this._status = null;
+      outcome = null;
     }
     if (this.isDisposed) {
       return;
     }
-    if (this._status) {
-      this._setState(
-        'complete',
-        `Ended: ${EXECUTION_STATUS_LABELS[this._status] ?? this._status}`
-      );
-      this._stateNode.dataset.status = this._status;
+    this._status = outcome?.status ?? null;
+    if (outcome) {
+      this._setState('complete', `Ended: ${outcome.label}`);
+      this._stateNode.dataset.status = outcome.status;
     } else {
       this._setState('complete', 'Ended');
     }
@@ -216,19 +247,16 @@ export class ExecutionLogViewer extends Widget {
   private _interval: number;
   private _offset = 0;
   private _stateNode: HTMLSpanElement;
-  private _status: ExecutionStatus | null = null;
+  private _status: string | null = null;
   private _text = '';
   private _textNode: HTMLPreElement;
   private _timer = 0;
 }
 
-export namespace ExecutionLogViewer {
+export namespace LogViewer {
   export interface IOptions {
-    service: DataOpsService;
-    /** The job of the execution. */
-    job: string;
-    executionId: string;
-    /** Wait between requests while the execution runs (ms). */
+    source: ILogSource;
+    /** Wait between requests while the run or execution goes on (ms). */
     interval?: number;
   }
 }

@@ -1,0 +1,37 @@
+import * as React from 'react';
+
+interface IRowButtonProps {
+  /** What the button acts on, for screen readers: "Cancel run r1". */
+  label: string;
+  /** The tooltip. */
+  title: string;
+  onClick: () => void;
+}
+
+/** The small Cancel button of a queued or running run or execution. */
+export function CancelButton(props: IRowButtonProps): JSX.Element {
+  return (
+    <RowButton {...props} className="dataops-cancel-button" text="Cancel" />
+  );
+}
+
+/** The small Log button of a run or execution. */
+export function LogButton(props: IRowButtonProps): JSX.Element {
+  return <RowButton {...props} className="dataops-log-button" text="Log" />;
+}
+
+function RowButton(
+  props: IRowButtonProps & { className: string; text: string }
+): JSX.Element {
+  return (
+    <button
+      type="button"
+      className={`${props.className} jp-mod-styled`}
+      aria-label={props.label}
+      title={props.title}
+      onClick={props.onClick}
+    >
+      {props.text}
+    </button>
+  );
+}
