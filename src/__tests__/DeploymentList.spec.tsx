@@ -296,6 +296,25 @@ describe('DeploymentList', () => {
     ).toBeNull();
   });
 
+  it('executes again like an ended execution', () => {
+    const onExecuteAgain = jest.fn();
+    const running = makeExecution('orders', 'e2', 'running');
+    const ended = makeExecution('orders', 'e1', 'succeeded', {
+      arguments: { day: '2024-05-01' }
+    });
+    render({
+      jobs: [makeControlJob('orders')],
+      executions: () => [running, ended],
+      onExecuteAgain
+    });
+    const again = queryAll('.dataops-again-button') as HTMLButtonElement[];
+    expect(again.map(button => button.getAttribute('aria-label'))).toEqual([
+      'Execute again like execution e1'
+    ]);
+    act(() => again[0].click());
+    expect(onExecuteAgain).toHaveBeenCalledWith(ended);
+  });
+
   it('opens the versions of a deployed job from its version', () => {
     const onPickVersion = jest.fn();
     render({

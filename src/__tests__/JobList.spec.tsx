@@ -188,6 +188,25 @@ describe('JobList', () => {
     expect(onOpenLog).toHaveBeenCalledWith(done);
   });
 
+  it('runs again like an ended run, not like one still running', () => {
+    const onRunAgain = jest.fn();
+    const running = makeRun('orders', 'r2', 'running');
+    const ended = makeRun('orders', 'r1', 'failed', {
+      arguments: { limit: 5 }
+    });
+    render({
+      jobs: [makeJob('orders')],
+      runs: () => [running, ended],
+      onRunAgain
+    });
+    const again = queryAll('.dataops-again-button') as HTMLButtonElement[];
+    expect(again.map(button => button.getAttribute('aria-label'))).toEqual([
+      'Run again like run r1'
+    ]);
+    act(() => again[0].click());
+    expect(onRunAgain).toHaveBeenCalledWith(ended);
+  });
+
   it('cancels a run from its Cancel button', () => {
     const onCancel = jest.fn();
     const run = makeRun('orders', 'r1', 'queued');

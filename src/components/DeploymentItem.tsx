@@ -22,6 +22,8 @@ export interface DeploymentItemProps {
   onOpenLog: (execution: Execution) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: ControlJob, error: StepError) => void;
+  /** Execute the job again with the arguments of an ended execution. */
+  onExecuteAgain?: (execution: Execution) => void;
   /** Choose which deployed version runs. */
   onPickVersion?: (job: ControlJob) => void;
   /** Edit the job's properties and secrets. */
@@ -37,6 +39,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
     props;
   const { onExecuteWithArguments, onGoToCell, onPickVersion, onEditSettings } =
     props;
+  const { onExecuteAgain } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -119,6 +122,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
         executions={executions}
         onCancel={onCancel}
         onOpenLog={onOpenLog}
+        onExecuteAgain={onExecuteAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
       />
     </li>

@@ -24,6 +24,8 @@ export interface DeploymentListProps {
   onOpenLog: (execution: Execution) => void;
   /** Open the cell of a failed step. */
   onGoToCell?: (job: ControlJob, error: StepError) => void;
+  /** Execute a job again with the arguments of an ended execution. */
+  onExecuteAgain?: (execution: Execution) => void;
   /** Choose which deployed version of a job runs. */
   onPickVersion?: (job: ControlJob) => void;
   /** Edit a job's properties and secrets. */
@@ -77,6 +79,7 @@ export function DeploymentList(props: DeploymentListProps): JSX.Element {
               onOpenLog={props.onOpenLog}
               onGoToCell={props.onGoToCell}
               onPickVersion={props.onPickVersion}
+              onExecuteAgain={props.onExecuteAgain}
               onEditSettings={props.onEditSettings}
             />
           ))}

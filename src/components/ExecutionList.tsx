@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { Execution, StepError, isActiveExecution } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { CancelButton, LogButton } from './RowButtons';
+import { AgainButton, CancelButton, LogButton } from './RowButtons';
 import { ExecutionBadge } from './ExecutionBadge';
 import { FailedStep } from './FailedStep';
 import { formatDuration } from './RunList';
@@ -15,13 +15,15 @@ export interface ExecutionListProps {
   onCancel: (execution: Execution) => void;
   /** Open the log of an execution. */
   onOpenLog: (execution: Execution) => void;
+  /** Execute the job again with the arguments of an ended execution. */
+  onExecuteAgain?: (execution: Execution) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
 }
 
 /** The recent executions of one deployed job. */
 export function ExecutionList(props: ExecutionListProps): JSX.Element {
-  const { executions, onCancel, onOpenLog, onGoToCell } = props;
+  const { executions, onCancel, onOpenLog, onExecuteAgain, onGoToCell } = props;
   if (executions.length === 0) {
     return (
       <div className="dataops-execution-list-empty">No executions yet.</div>
@@ -35,6 +37,7 @@ export function ExecutionList(props: ExecutionListProps): JSX.Element {
           execution={execution}
           onCancel={onCancel}
           onOpenLog={onOpenLog}
+          onExecuteAgain={onExecuteAgain}
           onGoToCell={onGoToCell}
         />
       ))}
@@ -46,9 +49,10 @@ function ExecutionItem(props: {
   execution: Execution;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
+  onExecuteAgain?: (execution: Execution) => void;
   onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { execution, onCancel, onOpenLog, onGoToCell } = props;
+  const { execution, onCancel, onOpenLog, onExecuteAgain, onGoToCell } = props;
   const active = isActiveExecution(execution);
   const failedStep = failingStep(execution);
   const created = new Date(execution.created_at);
@@ -83,6 +87,13 @@ function ExecutionItem(props: {
               label={`Cancel execution ${execution.id}`}
               title="Cancel this execution"
               onClick={() => onCancel(execution)}
+            />
+          )}
+          {onExecuteAgain && !active && (
+            <AgainButton
+              label={`Execute again like execution ${execution.id}`}
+              title="Execute the active version again with the same arguments"
+              onClick={() => onExecuteAgain(execution)}
             />
           )}
           <LogButton

@@ -29,6 +29,8 @@ export interface JobItemProps {
   onCancel: (run: Run) => void;
   /** Open the log of a run. */
   onOpenLog?: (run: Run) => void;
+  /** Run the job again with the arguments of an ended run. */
+  onRunAgain?: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: Job, error: StepError) => void;
   /** Deploying; absent when the server has no control service. */
@@ -41,7 +43,7 @@ export interface JobItemProps {
  */
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
-  const { onRunWithArguments, onOpenLog } = props;
+  const { onRunWithArguments, onOpenLog, onRunAgain } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -106,6 +108,7 @@ export function JobItem(props: JobItemProps): JSX.Element {
         runs={runs}
         onCancel={onCancel}
         onOpenLog={onOpenLog}
+        onRunAgain={onRunAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
       />
     </li>

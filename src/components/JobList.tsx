@@ -28,6 +28,8 @@ export interface JobListProps {
   onCancel: (run: Run) => void;
   /** Open the log of a run. */
   onOpenLog?: (run: Run) => void;
+  /** Run a job again with the arguments of an ended run. */
+  onRunAgain?: (run: Run) => void;
   /** Open the cell of a failed step. */
   onGoToCell?: (job: Job, error: StepError) => void;
   /** Deploying; absent when the server has no control service. */
@@ -37,7 +39,8 @@ export interface JobListProps {
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
   const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel } = props;
-  const { onRunWithArguments, onOpenLog, onGoToCell, deploy } = props;
+  const { onRunWithArguments, onOpenLog, onRunAgain, onGoToCell, deploy } =
+    props;
   return (
     <div className="dataops-job-list">
       {error !== null && (
@@ -66,6 +69,7 @@ export function JobList(props: JobListProps): JSX.Element {
               onCancel={onCancel}
               onGoToCell={onGoToCell}
               onOpenLog={onOpenLog}
+              onRunAgain={onRunAgain}
               onRunWithArguments={onRunWithArguments}
               deployment={
                 deploy && {

@@ -20,6 +20,11 @@ export function LogButton(props: IRowButtonProps): JSX.Element {
   return <RowButton {...props} className="dataops-log-button" text="Log" />;
 }
 
+/** The small Again button of an ended run or execution: start it anew. */
+export function AgainButton(props: IRowButtonProps): JSX.Element {
+  return <RowButton {...props} className="dataops-again-button" text="Again" />;
+}
+
 function RowButton(
   props: IRowButtonProps & { className: string; text: string }
 ): JSX.Element {

@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import { Run, StepError, isActiveRun } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { CancelButton, LogButton } from './RowButtons';
+import { AgainButton, CancelButton, LogButton } from './RowButtons';
 import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
 
@@ -14,13 +14,15 @@ export interface RunListProps {
   onCancel: (run: Run) => void;
   /** Open the log of a run. */
   onOpenLog?: (run: Run) => void;
+  /** Start the job again with the arguments of an ended run. */
+  onRunAgain?: (run: Run) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
 }
 
 /** The recent runs of one job. */
 export function RunList(props: RunListProps): JSX.Element {
-  const { runs, onCancel, onOpenLog, onGoToCell } = props;
+  const { runs, onCancel, onOpenLog, onRunAgain, onGoToCell } = props;
   if (runs.length === 0) {
     return <div className="dataops-run-list-empty">No runs yet.</div>;
   }
@@ -32,6 +34,7 @@ export function RunList(props: RunListProps): JSX.Element {
           run={run}
           onCancel={onCancel}
           onOpenLog={onOpenLog}
+          onRunAgain={onRunAgain}
           onGoToCell={onGoToCell}
         />
       ))}
@@ -43,9 +46,10 @@ function RunItem(props: {
   run: Run;
   onCancel: (run: Run) => void;
   onOpenLog?: (run: Run) => void;
+  onRunAgain?: (run: Run) => void;
   onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { run, onCancel, onOpenLog, onGoToCell } = props;
+  const { run, onCancel, onOpenLog, onRunAgain, onGoToCell } = props;
   const failedStep = run.status === 'failed' ? run.error?.step : undefined;
   const current = runningStep(run);
   const created = new Date(run.created_at);
@@ -77,6 +81,13 @@ function RunItem(props: {
               label={`Cancel run ${run.run_id}`}
               title="Cancel this run"
               onClick={() => onCancel(run)}
+            />
+          )}
+          {onRunAgain && !isActiveRun(run) && (
+            <AgainButton
+              label={`Run again like run ${run.run_id}`}
+              title="Run this job again with the same arguments"
+              onClick={() => onRunAgain(run)}
             />
           )}
           {onOpenLog && (

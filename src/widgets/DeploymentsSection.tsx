@@ -1,5 +1,6 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import { CommandIDs, goToCellArgs } from '../commands';
@@ -39,6 +40,11 @@ export class DeploymentsSection extends ReactWidget {
         job: execution.job,
         executionId: execution.id
       });
+    const onExecuteAgain = (execution: Execution) =>
+      void commands.execute(CommandIDs.executeJob, {
+        name: execution.job,
+        arguments: execution.arguments as ReadonlyPartialJSONObject
+      });
     const onEditSettings = (job: ControlJob) =>
       void commands.execute(CommandIDs.editJobSettings, { name: job.name });
     const onPickVersion = (job: ControlJob) =>
@@ -63,6 +69,7 @@ export class DeploymentsSection extends ReactWidget {
             onGoToCell={onGoToCell}
             onPickVersion={onPickVersion}
             onEditSettings={onEditSettings}
+            onExecuteAgain={onExecuteAgain}
           />
         )}
       </UseSignal>

@@ -1,5 +1,6 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import { CommandIDs, goToCellArgs } from '../commands';
@@ -30,6 +31,11 @@ export class JobsSection extends ReactWidget {
         job: run.job,
         runId: run.run_id
       });
+    const onRunAgain = (run: Run) =>
+      void this._commands.execute(CommandIDs.runJob, {
+        name: run.job,
+        arguments: run.arguments as ReadonlyPartialJSONObject
+      });
     const onCancel = (run: Run) =>
       void this._commands.execute(CommandIDs.cancelRun, { runId: run.run_id });
     const onGoToCell = (job: Job, error: StepError) =>
@@ -51,6 +57,7 @@ export class JobsSection extends ReactWidget {
         onGoToCell={onGoToCell}
         onRunWithArguments={onRunWithArguments}
         onOpenLog={onOpenLog}
+        onRunAgain={onRunAgain}
         deploy={
           deployments?.configured
             ? {

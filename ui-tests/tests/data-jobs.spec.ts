@@ -108,6 +108,23 @@ test.describe('Data Jobs sidebar: arguments', () => {
       { timeout: 60000 }
     );
     await page.screenshot({ path: `${SCREENSHOTS}/arguments-3-run.png` });
+
+    // Again: a new run with the same arguments.
+    const firstId = await newest.getAttribute('data-run-id');
+    await newest
+      .getByRole('button', { name: `Run again like run ${firstId}` })
+      .click();
+    await expect
+      .poll(() => newest.getAttribute('data-run-id'), { timeout: 30000 })
+      .not.toBe(firstId);
+    await expect(newest.locator('.dataops-run-arguments')).toHaveText(
+      'min_price=5'
+    );
+    await expect(newest.locator('.dataops-run-badge')).toHaveAttribute(
+      'data-status',
+      'succeeded',
+      { timeout: 60000 }
+    );
   });
 });
 
