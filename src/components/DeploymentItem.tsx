@@ -8,10 +8,8 @@ import { ScheduleToggle } from './ScheduleToggle';
 import { formatRelativeTime } from './time';
 import { useBusy } from './useBusy';
 
-export interface DeploymentItemProps {
-  job: ControlJob;
-  /** Recent executions of the job, newest first. */
-  executions: ReadonlyArray<Execution>;
+/** What a deployed job's row can do; the list hands the same handlers to every row. */
+export interface DeploymentActions {
   /** Start an execution; resolves once the service accepted it. */
   onExecute: (job: ControlJob) => Promise<unknown>;
   /** Ask for arguments, then start an execution. */
@@ -28,6 +26,12 @@ export interface DeploymentItemProps {
   onPickVersion?: (job: ControlJob) => void;
   /** Edit the job's properties and secrets. */
   onEditSettings?: (job: ControlJob) => void;
+}
+
+export interface DeploymentItemProps extends DeploymentActions {
+  job: ControlJob;
+  /** Recent executions of the job, newest first. */
+  executions: ReadonlyArray<Execution>;
 }
 
 /**

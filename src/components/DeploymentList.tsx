@@ -1,9 +1,9 @@
 import * as React from 'react';
 
-import { ControlJob, ControlStatus, Execution, StepError } from '../types';
-import { DeploymentItem } from './DeploymentItem';
+import { ControlJob, ControlStatus, Execution } from '../types';
+import { DeploymentActions, DeploymentItem } from './DeploymentItem';
 
-export interface DeploymentListProps {
+export interface DeploymentListProps extends DeploymentActions {
   /** Whether the server has a control service; null until known. */
   configured: boolean | null;
   /** Which control service the server uses, once known. */
@@ -16,25 +16,12 @@ export interface DeploymentListProps {
   hasLoaded: boolean;
   /** Why the last load failed, or null. */
   error: string | null;
-  onExecute: (job: ControlJob) => Promise<unknown>;
-  /** Ask for arguments, then start an execution. */
-  onExecuteWithArguments?: (job: ControlJob) => Promise<unknown>;
-  onSetEnabled: (job: ControlJob, enabled: boolean) => Promise<unknown>;
-  onCancel: (execution: Execution) => void;
-  onOpenLog: (execution: Execution) => void;
-  /** Open the cell of a failed step. */
-  onGoToCell?: (job: ControlJob, error: StepError) => void;
-  /** Execute a job again with the arguments of an ended execution. */
-  onExecuteAgain?: (execution: Execution) => void;
-  /** Choose which deployed version of a job runs. */
-  onPickVersion?: (job: ControlJob) => void;
-  /** Edit a job's properties and secrets. */
-  onEditSettings?: (job: ControlJob) => void;
 }
 
 /** The jobs deployed to the control service, or why none show. */
 export function DeploymentList(props: DeploymentListProps): JSX.Element {
-  const { configured, status, jobs, executions, hasLoaded, error } = props;
+  const { configured, status, jobs, executions, hasLoaded, error, ...actions } =
+    props;
   if (configured === false) {
     return (
       <div className="dataops-deployment-list">
@@ -72,15 +59,7 @@ export function DeploymentList(props: DeploymentListProps): JSX.Element {
               key={job.name}
               job={job}
               executions={executions(job.name)}
-              onExecute={props.onExecute}
-              onExecuteWithArguments={props.onExecuteWithArguments}
-              onSetEnabled={props.onSetEnabled}
-              onCancel={props.onCancel}
-              onOpenLog={props.onOpenLog}
-              onGoToCell={props.onGoToCell}
-              onPickVersion={props.onPickVersion}
-              onExecuteAgain={props.onExecuteAgain}
-              onEditSettings={props.onEditSettings}
+              {...actions}
             />
           ))}
         </ul>

@@ -17,10 +17,8 @@ export interface JobDeploymentProps {
   onDeploy: (job: Job) => Promise<unknown>;
 }
 
-export interface JobItemProps {
-  job: Job;
-  /** Recent runs of the job, newest first. */
-  runs: ReadonlyArray<Run>;
+/** What a job's row can do; the list hands the same handlers to every row. */
+export interface JobActions {
   /** Start a run of the job; resolves once the server accepted it. */
   onRun: (job: Job) => Promise<unknown>;
   /** Ask for arguments, then start a run; resolves once it started or not. */
@@ -33,6 +31,12 @@ export interface JobItemProps {
   onRunAgain?: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: Job, error: StepError) => void;
+}
+
+export interface JobItemProps extends JobActions {
+  job: Job;
+  /** Recent runs of the job, newest first. */
+  runs: ReadonlyArray<Run>;
   /** Deploying; absent when the server has no control service. */
   deployment?: JobDeploymentProps;
 }

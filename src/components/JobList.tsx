@@ -1,7 +1,7 @@
 import * as React from 'react';
 
-import { ControlJob, InvalidJob, Job, Run, StepError } from '../types';
-import { JobItem } from './JobItem';
+import { ControlJob, InvalidJob, Job, Run } from '../types';
+import { JobActions, JobItem } from './JobItem';
 
 /** What the job list needs to deploy jobs to the control service. */
 export interface JobListDeployProps {
@@ -13,7 +13,7 @@ export interface JobListDeployProps {
   onDeploy: (job: Job) => Promise<unknown>;
 }
 
-export interface JobListProps {
+export interface JobListProps extends JobActions {
   jobs: ReadonlyArray<Job>;
   invalid: ReadonlyArray<InvalidJob>;
   /** Recent runs of a job, newest first. */
@@ -22,25 +22,13 @@ export interface JobListProps {
   hasLoaded: boolean;
   /** Why the last load failed, or null. */
   error: string | null;
-  onRun: (job: Job) => Promise<unknown>;
-  /** Ask for arguments, then start a run. */
-  onRunWithArguments?: (job: Job) => Promise<unknown>;
-  onCancel: (run: Run) => void;
-  /** Open the log of a run. */
-  onOpenLog?: (run: Run) => void;
-  /** Run a job again with the arguments of an ended run. */
-  onRunAgain?: (run: Run) => void;
-  /** Open the cell of a failed step. */
-  onGoToCell?: (job: Job, error: StepError) => void;
   /** Deploying; absent when the server has no control service. */
   deploy?: JobListDeployProps;
 }
 
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
-  const { jobs, invalid, runs, hasLoaded, error, onRun, onCancel } = props;
-  const { onRunWithArguments, onOpenLog, onRunAgain, onGoToCell, deploy } =
-    props;
+  const { jobs, invalid, runs, hasLoaded, error, deploy, ...actions } = props;
   return (
     <div className="dataops-job-list">
       {error !== null && (
@@ -65,12 +53,7 @@ export function JobList(props: JobListProps): JSX.Element {
               key={job.name}
               job={job}
               runs={runs(job.name)}
-              onRun={onRun}
-              onCancel={onCancel}
-              onGoToCell={onGoToCell}
-              onOpenLog={onOpenLog}
-              onRunAgain={onRunAgain}
-              onRunWithArguments={onRunWithArguments}
+              {...actions}
               deployment={
                 deploy && {
                   deployed: deploy.deployed(job.name),
