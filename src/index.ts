@@ -5,12 +5,8 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 
-import {
-  CommandIDs,
-  IMainArea,
-  addCommands,
-  addDeploymentCommands
-} from './commands';
+import { CommandIDs, IMainArea, addCommands } from './commands';
+import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';

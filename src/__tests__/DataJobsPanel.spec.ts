@@ -3,7 +3,8 @@ import { CommandRegistry } from '@lumino/commands';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { CommandIDs, addCommands, addDeploymentCommands } from '../commands';
+import { CommandIDs, addCommands } from '../commands';
+import { addDeploymentCommands } from '../deploymentCommands';
 import { DataOpsRequestError } from '../request';
 import { DataOpsService } from '../service';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';

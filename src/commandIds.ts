@@ -1,0 +1,50 @@
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+
+import { StepError } from './types';
+
+/** Ids of the commands of the Data Jobs extension. */
+export namespace CommandIDs {
+  /** Reload jobs and runs. */
+  export const refresh = 'dataops:refresh';
+  /** Start a run of a job; args `{name, arguments?}`. */
+  export const runJob = 'dataops:run-job';
+  /** Cancel a run; args `{runId}`. */
+  export const cancelRun = 'dataops:cancel-run';
+  /** Deploy a job folder to the control service; args `{name, reason?}`. */
+  export const deployJob = 'dataops:deploy-job';
+  /** Start an execution of a deployed job; args `{name, arguments?}`. */
+  export const executeJob = 'dataops:execute-job';
+  /** Cancel an execution; args `{job, executionId}`. */
+  export const cancelExecution = 'dataops:cancel-execution';
+  /** Turn a deployed job's schedule on or off; args `{name, enabled}`. */
+  export const setScheduleEnabled = 'dataops:set-schedule-enabled';
+  /** Open the log of a local run in the main area; args `{job, runId}`. */
+  export const openRunLog = 'dataops:open-run-log';
+  /** Open the log of an execution in the main area; args `{job, executionId}`. */
+  export const openExecutionLog = 'dataops:open-execution-log';
+  /**
+   * Open a step's notebook at its cell (e.g. the one that failed); args
+   * `{job, notebook, cellId, cellIndex}`, the job being a folder of the workspace.
+   */
+  export const goToCell = 'dataops:go-to-cell';
+  /**
+   * Make a deployed version of a job the one that runs (roll back, or
+   * forward); args `{name, version?}`: without a version, a dialog asks.
+   */
+  export const activateVersion = 'dataops:activate-version';
+  /** Edit the properties and secrets of a deployed job in a dialog; args `{name}`. */
+  export const editJobSettings = 'dataops:edit-job-settings';
+}
+
+/** The arguments of the go-to-cell command for where a step of `job` failed. */
+export function goToCellArgs(
+  job: { name: string },
+  error: StepError
+): ReadonlyPartialJSONObject {
+  return {
+    job: job.name,
+    notebook: error.notebook,
+    cellId: error.cell_id,
+    cellIndex: error.cell_index
+  };
+}

@@ -1,0 +1,310 @@
+import {
+  Dialog,
+  MainAreaWidget,
+  Notification,
+  showDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
+import {
+  editIcon,
+  fileUploadIcon,
+  historyIcon,
+  listIcon,
+  runIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { DisposableSet, IDisposable } from '@lumino/disposable';
+
+import {
+  IMainArea,
+  argumentsFor,
+  openLog,
+  orErrorDialog
+} from './commandHelpers';
+import { CommandIDs } from './commandIds';
+import { JobSettingsForm, parseProperties } from './dialogs/JobSettingsForm';
+import { VersionPicker } from './dialogs/VersionPicker';
+import { describeError } from './pollingModel';
+import { IDeploymentsModel } from './tokens';
+import { Arguments } from './types';
+import { LogViewer, executionLog } from './widgets/LogViewer';
+
+/**
+ * Add the commands that act on the control service: deploy, execute,
+ * cancel, schedule on/off and the execution log viewer.
+ *
+ * Failures of the server calls are shown in an error dialog; the commands
+ * then resolve to `undefined`.
+ */
+export function addDeploymentCommands(
+  commands: CommandRegistry,
+  model: IDeploymentsModel,
+  mainArea: IMainArea
+): IDisposable {
+  const disposables = new DisposableSet();
+  const logs = new Map<string, MainAreaWidget<LogViewer>>();
+
+  const jobArgs = (extra: { [name: string]: object } = {}) => ({
+    args: {
+      type: 'object',
+      properties: {
+        name: { type: 'string', description: 'The name of the job' },
+        ...extra
+      },
+      required: ['name']
+    }
+  });
+  const executionArgs = {
+    args: {
+      type: 'object',
+      properties: {
+        job: { type: 'string', description: 'The name of the job' },
+        executionId: { type: 'string', description: 'The id of the execution' }
+      },
+      required: ['job', 'executionId']
+    }
+  };
+  const hasName = (args: ReadonlyPartialJSONObject) =>
+    typeof args.name === 'string' && args.name !== '';
+  const hasExecution = (args: ReadonlyPartialJSONObject) =>
+    typeof args.job === 'string' &&
+    args.job !== '' &&
+    typeof args.executionId === 'string' &&
+    args.executionId !== '';
+
+  disposables.add(
+    commands.addCommand(CommandIDs.deployJob, {
+      label: args =>
+        args.name ? `Deploy Data Job ${args.name}` : 'Deploy Data Job',
+      caption:
+        'Deploy a job folder to the control service and make it the active version',
+      icon: fileUploadIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs({
+        reason: { type: 'string', description: 'Why this version' }
+      }),
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return orErrorDialog(`Cannot deploy ${name}`, async () => {
+          const deployment = await model.deploy(
+            name,
+            args.reason as string | undefined
+          );
+          Notification.success(
+            `Deployed ${name} v${deployment.version} to the control service.`,
+            { autoClose: 5000 }
+          );
+          return deployment;
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.executeJob, {
+      label: args =>
+        args.name ? `Execute Data Job ${args.name}` : 'Execute Data Job',
+      caption: 'Run the deployed version of a job now on the control service',
+      icon: runIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs({
+        arguments: {
+          type: 'object',
+          description: 'Arguments of the execution, by name'
+        },
+        ask: {
+          type: 'boolean',
+          description: 'Ask for the arguments in a dialog first'
+        }
+      }),
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return orErrorDialog(`Cannot execute ${name}`, async () => {
+          const chosen = await argumentsFor(args, 'Execute', async () => {
+            const versions = await model.service.listDeployments(name);
+            const active = versions.find(version => version.active);
+            return {
+              title: `Execute ${name}${active ? ` v${active.version}` : ''}`,
+              parameters: active?.parameters
+            };
+          });
+          return chosen === null ? undefined : model.execute(name, chosen);
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.cancelExecution, {
+      label: 'Cancel Data Job Execution',
+      icon: stopIcon,
+      isEnabled: hasExecution,
+      describedBy: executionArgs,
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        return orErrorDialog('Cannot cancel the execution', () =>
+          model.cancelExecution(args.job as string, args.executionId as string)
+        );
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.activateVersion, {
+      label: args =>
+        args.name
+          ? `Change Deployed Version of ${args.name}…`
+          : 'Change Deployed Version…',
+      caption: 'Roll back to an earlier deployed version, or forward again',
+      icon: historyIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs({
+        version: { type: 'number', description: 'The version; asks if absent' }
+      }),
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return orErrorDialog(
+          `Cannot change the version of ${name}`,
+          async () => {
+            const version =
+              (args.version as number | undefined) ?? (await pickVersion(name));
+            if (version === null) {
+              return undefined;
+            }
+            const job = await model.activate(name, version);
+            Notification.success(`${name} now runs v${version}.`, {
+              autoClose: 5000
+            });
+            return job;
+          }
+        );
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.editJobSettings, {
+      label: args =>
+        args.name
+          ? `Properties and Secrets of ${args.name}…`
+          : 'Properties and Secrets…',
+      caption: 'Edit the properties and secrets a deployed job reads',
+      icon: editIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs(),
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return orErrorDialog(`Cannot change the settings of ${name}`, () =>
+          editSettings(name)
+        );
+      }
+    })
+  );
+
+  /**
+   * The settings dialog of a job, again with what the user typed while the
+   * properties are not a JSON object; true once something was saved.
+   */
+  const editSettings = async (name: string): Promise<boolean> => {
+    const service = model.service;
+    const [properties, secrets] = await Promise.all([
+      service.getProperties(name),
+      service.listSecrets(name)
+    ]);
+    const original = JSON.stringify(properties, null, 2);
+    let text = original;
+    for (;;) {
+      const result = await showDialog({
+        title: `Properties and secrets of ${name}`,
+        body: new JobSettingsForm({
+          properties: text,
+          secrets,
+          deleteSecret: async secret => {
+            await service.deleteSecret(name, secret);
+            secrets.splice(secrets.indexOf(secret), 1);
+          }
+        }),
+        buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Save' })]
+      });
+      if (!result.button.accept || result.value === null) {
+        return false;
+      }
+      text = result.value.properties;
+      let parsed: Arguments;
+      try {
+        parsed = parseProperties(text);
+      } catch (error) {
+        await showErrorMessage('Properties not saved', describeError(error));
+        continue;
+      }
+      if (text !== original) {
+        await service.setProperties(name, parsed);
+      }
+      const secret = result.value.secret;
+      if (secret) {
+        await service.setSecret(name, secret.name, secret.value);
+      }
+      Notification.success(`Saved the settings of ${name}.`, {
+        autoClose: 5000
+      });
+      return true;
+    }
+  };
+
+  /** Ask which deployed version of a job should run; null if cancelled. */
+  const pickVersion = async (name: string): Promise<number | null> => {
+    const deployments = await model.service.listDeployments(name);
+    if (deployments.length === 0) {
+      throw new Error(`${name} has no deployed version yet.`);
+    }
+    const result = await showDialog({
+      title: `Versions of ${name}`,
+      body: new VersionPicker(deployments),
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Activate' })]
+    });
+    return result.button.accept ? result.value : null;
+  };
+
+  disposables.add(
+    commands.addCommand(CommandIDs.setScheduleEnabled, {
+      label: args =>
+        args.enabled === false
+          ? 'Pause Data Job Schedule'
+          : 'Turn On Data Job Schedule',
+      isEnabled: args => hasName(args) && typeof args.enabled === 'boolean',
+      describedBy: jobArgs({
+        enabled: { type: 'boolean', description: 'On (true) or off (false)' }
+      }),
+      execute: async (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        const enabled = args.enabled as boolean;
+        return orErrorDialog(
+          `Cannot turn the schedule of ${name} ${enabled ? 'on' : 'off'}`,
+          () => model.setEnabled(name, enabled)
+        );
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openExecutionLog, {
+      label: 'Open Data Job Execution Log',
+      icon: listIcon,
+      isEnabled: hasExecution,
+      describedBy: executionArgs,
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const job = args.job as string;
+        const executionId = args.executionId as string;
+        return openLog(mainArea, logs, {
+          key: `execution-${job}-${executionId}`,
+          label: `${job} · ${executionId}`,
+          caption: `Log of execution ${executionId} of ${job}`,
+          source: executionLog(model.service, job, executionId)
+        });
+      }
+    })
+  );
+
+  return disposables;
+}
