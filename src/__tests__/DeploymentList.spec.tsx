@@ -12,6 +12,7 @@ import { formatRelativeTime } from '../components/time';
 import { ControlJob, Execution, Job } from '../types';
 import {
   makeControlJob,
+  makeControlStatus,
   makeExecution,
   makeJob,
   makeStepError
@@ -39,15 +40,7 @@ const queryAll = (selector: string) =>
 const button = (label: string) =>
   query(`button[aria-label="${label}"]`) as HTMLButtonElement;
 
-const STATUS = {
-  available: true,
-  embedded: true,
-  url: null,
-  team: 'analytics',
-  version: '0.1.0',
-  running: true,
-  message: null
-};
+const STATUS = makeControlStatus();
 
 describe('DeploymentList', () => {
   function render(props: Partial<DeploymentListProps>): void {

@@ -2,7 +2,12 @@ import { DeploymentsModel } from '../deploymentsModel';
 import { DataOpsRequestError, requestAPI } from '../request';
 import { DataOpsService } from '../service';
 import { ControlJob, Execution } from '../types';
-import { makeControlJob, makeDeployment, makeExecution } from './fixtures';
+import {
+  makeControlJob,
+  makeControlStatus,
+  makeDeployment,
+  makeExecution
+} from './fixtures';
 
 jest.mock('../request', () => ({
   ...jest.requireActual('../request'),
@@ -15,15 +20,7 @@ type Handler = (body: any) => unknown;
 
 const last = <T>(items: T[]): T => items[items.length - 1];
 
-const STATUS = {
-  available: true,
-  embedded: true,
-  url: null,
-  team: 'analytics',
-  version: '0.1.0',
-  running: true,
-  message: null
-};
+const STATUS = makeControlStatus();
 
 /**
  * A fake server extension relaying a control service: answers `requestAPI`

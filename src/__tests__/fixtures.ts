@@ -1,5 +1,6 @@
 import {
   ControlJob,
+  ControlStatus,
   Deployment,
   Execution,
   ExecutionStatus,
@@ -160,6 +161,22 @@ export function makeExecution(
     message: null,
     steps: [],
     error: null,
+    ...overrides
+  };
+}
+
+/** The status of an embedded control service that answers. */
+export function makeControlStatus(
+  overrides: Partial<ControlStatus> = {}
+): ControlStatus {
+  return {
+    available: true,
+    embedded: true,
+    url: null,
+    team: 'analytics',
+    version: '0.1.0',
+    running: true,
+    message: null,
     ...overrides
   };
 }

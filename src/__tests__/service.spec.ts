@@ -5,6 +5,7 @@ import { DataOpsService } from '../service';
 import {
   jsonResponse,
   makeControlJob,
+  makeControlStatus,
   makeDeployment,
   makeExecution,
   makeJob,
@@ -211,15 +212,7 @@ describe('DataOpsService', () => {
     const CONTROL = `${BASE_URL}dataops/control`;
 
     it('gets the control service status', async () => {
-      const status = {
-        available: true,
-        embedded: true,
-        url: null,
-        team: 'analytics',
-        version: '0.1.0',
-        running: true,
-        message: null
-      };
+      const status = makeControlStatus();
       answer = () => jsonResponse(status);
       await expect(service.getControlStatus()).resolves.toEqual(status);
       expect(calls).toEqual([
