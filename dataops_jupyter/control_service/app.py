@@ -18,7 +18,6 @@ from sqlalchemy.engine import Row
 from .. import __version__
 from ..errors import DataOpsError, InvalidInputError, NotFoundError
 from ..jobs import check_job_name
-from ..runner import read_log
 from . import models
 from .auth import Principal, authenticate
 from .metrics import Metrics
@@ -279,8 +278,7 @@ def create_app(service: ControlService) -> FastAPI:
         size = path.stat().st_size if path.exists() else 0
         if tail is not None:
             offset = max(size - tail, 0)
-        text, next_offset = read_log(folder, offset)
-        text = service.redact(text, service.secret_values(team, job))
+        text, next_offset = service.masked_log(row, offset)
         complete = service.is_final(row.status) and next_offset >= size
         return models.LogChunk(text=text, offset=next_offset, complete=complete)
 
@@ -338,12 +336,7 @@ def create_app(service: ControlService) -> FastAPI:
 
     @router.get("/jobs/{job}/executions/{execution}/notebook", tags=["executions"])
     def output_notebook(team: str, job: str, execution: str) -> JSONResponse:
-        service.store.execution(team, job, execution)
-        path = service.record_folder(execution) / "output.ipynb"
-        if not path.exists():
-            raise NotFoundError(f"execution {execution} has no output notebook (yet)")
-        text = service.redact(path.read_text(errors="replace"), service.secret_values(team, job))
-        return JSONResponse(json.loads(text))
+        return JSONResponse(service.masked_notebook(service.store.execution(team, job, execution)))
 
     # -- properties and secrets ---------------------------------------------------------------
 
