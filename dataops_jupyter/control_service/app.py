@@ -313,12 +313,19 @@ def create_app(service: ControlService) -> FastAPI:
         team: str, job: str, execution: str, offset: Annotated[int, Query(ge=0)] = 0
     ) -> StreamingResponse:
         await asyncio.to_thread(service.store.execution, team, job, execution)
+        await asyncio.to_thread(service.masker, team, job)  # withheld: a clear error, not a 200
 
         async def events() -> AsyncIterator[str]:
             position = offset
             last_sent = time.monotonic()
             while True:
-                chunk = await asyncio.to_thread(_log_chunk, team, job, execution, position, None)
+                try:
+                    chunk = await asyncio.to_thread(
+                        _log_chunk, team, job, execution, position, None
+                    )
+                except DataOpsError as exc:
+                    yield f"event: error\ndata: {json.dumps({'message': exc.message})}\n\n"
+                    return
                 if chunk.text:
                     yield f"data: {json.dumps({'text': chunk.text, 'offset': chunk.offset})}\n\n"
                     last_sent = time.monotonic()
