@@ -390,6 +390,8 @@ def test_job_code_run_as_another_user_cannot_read_the_services_files(
         user = run_as_users["iso-a"]
         assert f"[probe] uid {user.pw_uid} groups [] key False" in text
         assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+        record = service.record_folder(started["id"]).stat()
+        assert record.st_uid == user.pw_uid and stat.S_IMODE(record.st_mode) == 0o700
     finally:
         (shared / "stop").touch()
         running.stop()

@@ -8,9 +8,10 @@ never among them.
 
 With ``--run-as USER`` (``{team}`` in the name gives each team its own user) job code runs as
 that user, with its own primary group and no supplementary groups, while the service's files
-stay private to the service: the state database is ``0600``, artifact folders are ``0711``
-(passable, not listable), an execution's record folder and secrets file belong to its user,
-and a deployment is readable only by the group of its team's user.
+stay private to the service (it writes with a ``077`` umask): the state database is ``0600``,
+artifact folders are ``0711`` (passable, not listable), an execution's record folder and
+secrets file belong to its user, and a deployment is readable only by the group of its team's
+user.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class Sandbox:
     def __init__(self, run_as: str | None, artifacts: Path) -> None:
         self.run_as = run_as or None
         self.artifacts = artifacts
+        self._umask: int | None = None
 
     @property
     def per_team(self) -> bool:
@@ -100,11 +102,19 @@ class Sandbox:
             )
         if not self.per_team:
             self.account("")  # an unknown user is an error at start, not at the first run
+        if self._umask is None:  # what the service writes is its own until it is handed out
+            self._umask = os.umask(0o077)
         for folder in (self.artifacts, *(self.artifacts / n for n in ("deployments",
                        "executions", "secrets"))):  # fmt: skip
             folder.mkdir(parents=True, exist_ok=True)
             os.chown(folder, os.geteuid(), os.getegid())
             folder.chmod(0o711)
+
+    def close(self) -> None:
+        """Restore the process's umask (the service stops)."""
+        if self._umask is not None:
+            os.umask(self._umask)
+            self._umask = None
 
     def account(self, team: str) -> Account | None:
         """The user job code of ``team`` runs as (``None``: the service's own user)."""

@@ -120,6 +120,7 @@ class ControlService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         await self.executor.close()
+        self.sandbox.close()
         await asyncio.to_thread(self.notifications.close)
         self.engine.dispose()
 
@@ -460,13 +461,13 @@ class ControlService:
 
     def _run_tests(self, folder: Path, team: str) -> str:
         """The deploy gate: the bundle's ``tests/`` must pass, else the deploy is refused."""
+        account = self.sandbox.account(team)
+        self.sandbox.lend_deployment(folder, account)
         if not (folder / "tests").is_dir():
             return ""
         python = folder / ".venv" / "bin" / "python"
         command = [str(python if python.exists() else sys.executable), "-m", "pytest", "-q",
                    "-p", "no:cacheprovider", "tests"]  # fmt: skip
-        account = self.sandbox.account(team)
-        self.sandbox.lend_deployment(folder, account)
         declared = load_job_config(folder / JOB_FILE).env
         env = job_environment(
             os.environ, {"DATAOPS_JOB_DIR": str(folder), "DATAOPS_TEAM": team}, declared,
