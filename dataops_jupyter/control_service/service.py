@@ -288,13 +288,23 @@ class ControlService:
             )
         finally:
             self._end_access(execution_id)
-        row = self.store.finish(
-            execution_id,
-            outcome.status,
-            message=outcome.message,
-            steps=outcome.steps,
-            error=outcome.error,
-        )
+        try:
+            row = self.store.finish(
+                execution_id,
+                outcome.status,
+                message=outcome.message,
+                steps=outcome.steps,
+                error=outcome.error,
+            )
+        except Exception as exc:
+            log.exception("could not record how execution %s ended", execution_id)
+            row = self.store.finish(
+                execution_id,
+                "platform_error",
+                message=f"how the execution ended could not be recorded ({type(exc).__name__})",
+                steps=_bare_steps(outcome.steps),
+                error=None,
+            )
         if row is None:
             return None
         if row.started_at and row.finished_at:
