@@ -56,7 +56,10 @@ def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "dataops_jupyter.cli", "control-service", *args]
 
 
-def start_service_process(folder: Path, team: str = "analytics") -> ServiceProcess:
+def start_service_process(
+    folder: Path, team: str = "analytics", env: dict[str, str] | None = None
+) -> ServiceProcess:
+    """Start ``dataops control-service`` with ``DATAOPS_SECRET_KEY`` (and ``env``) set."""
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'control.db'}"
     engine = make_engine(db)
@@ -68,7 +71,7 @@ def start_service_process(folder: Path, team: str = "analytics") -> ServiceProce
     process = subprocess.Popen(
         _command("--port", str(port), "--db", db, "--artifacts", str(folder / "artifacts")),
         stdout=log, stderr=log, cwd=folder, start_new_session=True,
-        env={**os.environ, "DATAOPS_SECRET_KEY": SECRET_KEY},
+        env={**os.environ, "DATAOPS_SECRET_KEY": SECRET_KEY, **(env or {})},
     )  # fmt: skip
     log.close()
     url = f"http://127.0.0.1:{port}"

@@ -40,6 +40,8 @@ API = f"/api/v1/teams/{TEAM}/jobs/{JOB}"
 DASK_ENV = {
     "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
     "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
+    # A worker host's own settings, which job code must not inherit.
+    "DATAOPS_SECRET_KEY": "a-key-in-the-workers-environment",
 }
 
 
@@ -127,7 +129,9 @@ def control(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Itera
                  "while hold and os.path.exists(hold) and time.time() < deadline:\n"
                  "    time.sleep(0.1)\n"
                  "print('first step ran in', os.getpid())"),
-                (["step:second"], "print('second step:', 6 * 7)"),
+                (["step:second"],
+                 "print('second step:', 6 * 7)\n"
+                 "print('inherited', sorted(k for k in os.environ if k.startswith(('DASK_', 'DATAOPS_SECRET'))))"),
             ],
         )  # fmt: skip
         deploy(running.client(TEAM), TEAM, job)
@@ -198,6 +202,7 @@ def test_execution_runs_on_a_worker(
     assert all(s["duration"] is not None for s in final["steps"])
     log = api.get(f"{API}/executions/{execution_id}/logs").json()
     assert log["complete"] and "second step: 42" in log["text"]
+    assert "[second] inherited []" in log["text"], "the worker's environment is not job code's"
     [[_, _, worker_pid]] = pids_of(pid_dir, execution_id)
     worker = claim(control, execution_id)["worker"]
     assert cluster.workers[worker].pid == worker_pid  # run by a Dask worker, not the service

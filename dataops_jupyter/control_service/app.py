@@ -18,7 +18,6 @@ from sqlalchemy.engine import Row
 from .. import __version__
 from ..errors import DataOpsError, InvalidInputError, NotFoundError
 from ..jobs import check_job_name
-from ..runner import read_log
 from . import models
 from .auth import Principal, authenticate
 from .metrics import Metrics
@@ -279,8 +278,7 @@ def create_app(service: ControlService) -> FastAPI:
         size = path.stat().st_size if path.exists() else 0
         if tail is not None:
             offset = max(size - tail, 0)
-        text, next_offset = read_log(folder, offset)
-        text = service.redact(text, service.secret_values(team, job))
+        text, next_offset = service.masked_log(row, offset)
         complete = service.is_final(row.status) and next_offset >= size
         return models.LogChunk(text=text, offset=next_offset, complete=complete)
 
@@ -315,12 +313,19 @@ def create_app(service: ControlService) -> FastAPI:
         team: str, job: str, execution: str, offset: Annotated[int, Query(ge=0)] = 0
     ) -> StreamingResponse:
         await asyncio.to_thread(service.store.execution, team, job, execution)
+        await asyncio.to_thread(service.masker, team, job)  # withheld: a clear error, not a 200
 
         async def events() -> AsyncIterator[str]:
             position = offset
             last_sent = time.monotonic()
             while True:
-                chunk = await asyncio.to_thread(_log_chunk, team, job, execution, position, None)
+                try:
+                    chunk = await asyncio.to_thread(
+                        _log_chunk, team, job, execution, position, None
+                    )
+                except DataOpsError as exc:
+                    yield f"event: error\ndata: {json.dumps({'message': exc.message})}\n\n"
+                    return
                 if chunk.text:
                     yield f"data: {json.dumps({'text': chunk.text, 'offset': chunk.offset})}\n\n"
                     last_sent = time.monotonic()
@@ -338,12 +343,7 @@ def create_app(service: ControlService) -> FastAPI:
 
     @router.get("/jobs/{job}/executions/{execution}/notebook", tags=["executions"])
     def output_notebook(team: str, job: str, execution: str) -> JSONResponse:
-        service.store.execution(team, job, execution)
-        path = service.record_folder(execution) / "output.ipynb"
-        if not path.exists():
-            raise NotFoundError(f"execution {execution} has no output notebook (yet)")
-        text = service.redact(path.read_text(errors="replace"), service.secret_values(team, job))
-        return JSONResponse(json.loads(text))
+        return JSONResponse(service.masked_notebook(service.store.execution(team, job, execution)))
 
     # -- properties and secrets ---------------------------------------------------------------
 

@@ -17,6 +17,9 @@ class ServiceConfig:
     executor: str = "local"
     pool_size: int = 2
     dask_scheduler: str | None = None
+    #: OS user job code runs as with the local executor (``{team}`` in it: one user per
+    #: team); ``None``: the service's own user.
+    run_as: str | None = None
     secret_key: str | None = field(default_factory=lambda: os.environ.get("DATAOPS_SECRET_KEY"))
     #: Seconds between scheduler ticks.
     tick: float = 0.5

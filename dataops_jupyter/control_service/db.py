@@ -6,8 +6,10 @@ recorded in ``dataops_schema_version``; a database newer than this code is refus
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    make_url,
     text,
 )
 from sqlalchemy.engine import Connection
@@ -192,11 +195,25 @@ def migrate(engine: Engine) -> int:
         return len(MIGRATIONS)
 
 
+def _private_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner alone (SQLite gives its ``-wal`` and
+    ``-shm`` files the same mode), and close an existing one to others."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite reports the missing folder itself
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if path.stat().st_uid == os.geteuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``sqlite:///…`` or ``postgresql://…`` (psycopg 3)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):
+        _private_file(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

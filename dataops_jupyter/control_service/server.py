@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8181, help="port (default 8181)")
     parser.add_argument(
         "--db",
-        default="sqlite:///dataops-control.db",
-        help="state database: sqlite:///file.db or postgresql://… (default sqlite)",
+        default=os.environ.get("DATAOPS_DB_URL", "sqlite:///dataops-control.db"),
+        help="state database: sqlite:///file.db or postgresql://… (default $DATAOPS_DB_URL, "
+        "else sqlite:///dataops-control.db; keep a password out of the command line, which "
+        "every local user can see)",
     )
     parser.add_argument("--artifacts", default="dataops-artifacts",
                         help="folder for deployments and execution artifacts")  # fmt: skip
@@ -32,6 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pool-size", type=int, default=2, help="attempts running at once")
     parser.add_argument("--dask-scheduler", help="tcp://host:port of the Dask scheduler")
     parser.add_argument("--public-url", help="URL executions use to reach this service")
+    parser.add_argument(
+        "--run-as",
+        metavar="USER",
+        help="with the local executor, run job code (executions, deploy gates) as this OS user, "
+        "which cannot read the service's key, database or other teams' files; '{team}' in the "
+        "name gives each team its own user (e.g. dataops-{team}). Needs root",
+    )
     parser.add_argument(
         "--smtp-host",
         help="SMTP server for notification emails (default $DATAOPS_SMTP_HOST; none: no emails)",
@@ -64,6 +74,7 @@ def config_from(options: argparse.Namespace) -> ServiceConfig:
         executor=options.executor,
         pool_size=options.pool_size,
         dask_scheduler=options.dask_scheduler,
+        run_as=options.run_as,
         public_url=options.public_url or f"http://{options.host}:{options.port}",
     )
 
@@ -90,7 +101,14 @@ def main(options: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    service = ControlService(config_from(options))
+    config = config_from(options)
+    if config.run_as and config.executor != "local":
+        print(
+            "dataops control-service: --run-as works with --executor local; Dask workers run "
+            "job code as their own user (start them as an unprivileged user on other hosts)"
+        )
+        return 2
+    service = ControlService(config)
     service.prepare()
     uvicorn.run(create_app(service), host=options.host, port=options.port, log_level="info")
     return 0

@@ -15,19 +15,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, union
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import ConflictError, InvalidInputError
+from ..errors import ConflictError, DataOpsError, InvalidInputError, NotFoundError
 from ..jobs import check_arguments, load_job
-from ..runner import process_alive
+from ..jobs.config import JOB_FILE, load_job_config
+from ..runner import process_alive, read_log
 from .auth import create_token
 from .bundles import BundleError, unpack_bundle
-from .db import make_engine, migrate, tokens, utcnow
+from .db import jobs, make_engine, migrate, tokens, utcnow
 from .executors.base import Attempt, Executor, Outcome
 from .models import FINAL_STATUSES
 from .notify import Notifications
+from .redaction import Masker, complete_lines
+from .sandbox import Sandbox, job_environment
 from .schedule import due_and_next, next_run
 from .secrets import SecretBox, SecretKeyError
 from .store import Store
@@ -35,6 +38,16 @@ from .store import Store
 log = logging.getLogger("dataops.control_service")
 #: Seconds the deploy gate's tests may take.
 TEST_GATE_TIMEOUT = 600
+#: Files of an execution's record that are masked when it ends.
+RECORD_FILES = ("log.txt", "output.ipynb", "run.json", "runner.out")
+
+
+class SecretsUnreadable(DataOpsError):
+    """A job's secret values cannot be read, so its artifacts cannot be masked: they are
+    withheld instead of sent."""
+
+    status = 503
+    kind = "secrets-unreadable"
 
 
 class ControlService:
@@ -48,6 +61,7 @@ class ControlService:
         self.store = Store(self.engine)
         self.box = SecretBox(config.secret_key)
         self.artifacts = Path(config.artifacts).resolve()
+        self.sandbox = Sandbox(getattr(config, "run_as", None), self.artifacts)
         self.executor = executor or make_executor(config, self._on_finished)
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -66,6 +80,7 @@ class ControlService:
         migrate(self.engine)
         (self.artifacts / "deployments").mkdir(parents=True, exist_ok=True)
         (self.artifacts / "executions").mkdir(parents=True, exist_ok=True)
+        self.sandbox.prepare()
         if self.store.any_secrets() and not self.box.available:
             raise SecretKeyError(
                 "the database holds secrets: start the control service with DATAOPS_SECRET_KEY set"
@@ -74,9 +89,29 @@ class ControlService:
     async def start(self) -> None:
         self._event_loop = asyncio.get_running_loop()
         self.prepare()
+        await asyncio.to_thread(self._warn_about_isolation)
         await self.recover()
         if self.config.background:
             self._loop_task = asyncio.ensure_future(self._loop())
+
+    def _warn_about_isolation(self) -> None:
+        if self.config.executor != "local" or self.sandbox.per_team:
+            return
+        with self.engine.connect() as c:
+            query = union(
+                select(tokens.c.team).where(tokens.c.team.is_not(None)), select(jobs.c.team)
+            )
+            teams = sorted({str(team) for team in c.execute(query).scalars()})
+        if len(teams) < 2:
+            return
+        who = f"one user ({self.sandbox.run_as})" if self.sandbox.run_as else "the service's user"
+        log.warning(
+            "the control service serves %d teams (%s) and runs the job code of all of them as "
+            "%s, so each team's jobs can read the others' files and secrets%s: start it with "
+            "--run-as 'dataops-{team}' to keep teams apart",
+            len(teams), ", ".join(teams[:10]), who,
+            "" if self.sandbox.run_as else " and the service's key and database",
+        )  # fmt: skip
 
     async def stop(self) -> None:
         self._stopping = True
@@ -85,6 +120,7 @@ class ControlService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         await self.executor.close()
+        self.sandbox.close()
         await asyncio.to_thread(self.notifications.close)
         self.engine.dispose()
 
@@ -178,6 +214,10 @@ class ControlService:
         job = self.store.job(row.team, row.job)
         folder = self.record_folder(row.id)
         folder.mkdir(parents=True, exist_ok=True)
+        account = self.sandbox.account(row.team)
+        if account is not None:
+            self.sandbox.give(folder, account, 0o700)
+            self.sandbox.lend_deployment(Path(deployment.path), account)
         env: dict[str, str] = {"DATAOPS_TEAM": row.team}
         if self.config.public_url:
             token = create_token(self.engine, row.team, name=f"execution {row.id}")
@@ -189,6 +229,7 @@ class ControlService:
             values = {name: self.box.decrypt(value) for name, value in stored.items()}
             secrets_file.touch(mode=0o600)
             secrets_file.write_text(json.dumps(values), encoding="utf-8")
+            self.sandbox.give(secrets_file, account, 0o600)
             env["DATAOPS_SECRETS_FILE"] = str(secrets_file)
         python = Path(deployment.path) / ".venv" / "bin" / "python"
         return Attempt(
@@ -201,6 +242,9 @@ class ControlService:
             arguments=dict(row.arguments or {}),
             timeout=job.timeout,
             env=env,
+            pass_env=list((deployment.config or {}).get("env") or []),
+            home=self.sandbox.home(account, folder / "home"),
+            account=account,
         )
 
     async def handle_cancels(self) -> None:
@@ -222,28 +266,63 @@ class ControlService:
         self.wake()  # a slot came free: the next execution need not wait for the tick
         if row is not None:
             for listener in self.listeners:
-                with contextlib.suppress(Exception):
+                try:
                     await listener(row)
+                except Exception:
+                    log.exception("a listener failed on the end of execution %s", execution_id)
 
     def _finish_sync(self, execution_id: str, outcome: Outcome) -> Row[Any] | None:
-        self._redact(execution_id)
-        with self.engine.begin() as c:
-            c.execute(delete(tokens).where(tokens.c.name == f"execution {execution_id}"))
-        with contextlib.suppress(FileNotFoundError):
-            (self.artifacts / "secrets" / f"{execution_id}.json").unlink()
-        row = self.store.finish(
-            execution_id,
-            outcome.status,
-            message=outcome.message,
-            steps=outcome.steps,
-            error=outcome.error,
-        )
+        """Mask and record how an execution ended. It always ends (as a platform error when
+        masking or anything else here fails), and its token and secrets file always go."""
+        try:
+            outcome = self._masked(execution_id, outcome)
+        except SecretsUnreadable as exc:
+            outcome = Outcome("platform_error", exc.message, _bare_steps(outcome.steps))
+        except Exception as exc:
+            log.exception("finishing execution %s failed", execution_id)
+            outcome = Outcome(
+                "platform_error",
+                f"the execution's record could not be masked ({type(exc).__name__}); it ended "
+                f"{outcome.status}",
+                _bare_steps(outcome.steps),
+            )
+        finally:
+            self._end_access(execution_id)
+        try:
+            row = self.store.finish(
+                execution_id,
+                outcome.status,
+                message=outcome.message,
+                steps=outcome.steps,
+                error=outcome.error,
+            )
+        except Exception as exc:
+            log.exception("could not record how execution %s ended", execution_id)
+            row = self.store.finish(
+                execution_id,
+                "platform_error",
+                message=f"how the execution ended could not be recorded ({type(exc).__name__})",
+                steps=_bare_steps(outcome.steps),
+                error=None,
+            )
         if row is None:
             return None
         if row.started_at and row.finished_at:
             self.durations.append((row.status, (row.finished_at - row.started_at).total_seconds()))
         self._maybe_retry(row)
         return row
+
+    def _end_access(self, execution_id: str) -> None:
+        """Revoke the execution's API token and delete its clear-text secrets file."""
+        try:
+            with self.engine.begin() as c:
+                c.execute(delete(tokens).where(tokens.c.name == f"execution {execution_id}"))
+        except Exception:
+            log.exception("could not revoke the API token of execution %s", execution_id)
+        try:
+            (self.artifacts / "secrets" / f"{execution_id}.json").unlink(missing_ok=True)
+        except Exception:
+            log.exception("could not delete the secrets file of execution %s", execution_id)
 
     def _maybe_retry(self, row: Row[Any]) -> None:
         if row.status not in ("platform_error", "user_error") or row.cancel_requested:
@@ -264,31 +343,75 @@ class ControlService:
     # -- secrets in artifacts -----------------------------------------------------------------
 
     def secret_values(self, team: str, job: str) -> list[str]:
+        """The clear values of a job's secrets, longest first. Raises
+        :class:`SecretsUnreadable` when they cannot be read (no key, a changed key, a database
+        error): nothing may then go out unmasked."""
         try:
             stored = self.store.secrets(team, job)
-        except Exception:
-            return []
-        if not stored or not self.box.available:
-            return []
-        return sorted((self.box.decrypt(v) for v in stored.values()), key=len, reverse=True)
+            if not stored:
+                return []
+            return sorted((self.box.decrypt(v) for v in stored.values()), key=len, reverse=True)
+        except NotFoundError:
+            return []  # the job is gone, and its secrets with it
+        except Exception as exc:
+            log.exception("cannot read the secret values of %s/%s", team, job)
+            reason = exc.message if isinstance(exc, DataOpsError) else type(exc).__name__
+            raise SecretsUnreadable(
+                f"the secret values of job {job!r} cannot be read ({reason}), so its logs, "
+                "notebook and errors cannot be masked and are withheld"
+            ) from exc
+
+    def masker(self, team: str, job: str) -> Masker:
+        """Masks the secret values of ``team``'s ``job`` (raises if they cannot be read)."""
+        return Masker(self.secret_values(team, job))
 
     def redact(self, text: str, values: list[str]) -> str:
-        for value in values:
-            if len(value) >= 3:
-                text = text.replace(value, "***")
-        return text
+        return Masker(values).text(text)
 
-    def _redact(self, execution_id: str) -> None:
+    def _masked(self, execution_id: str, outcome: Outcome) -> Outcome:
+        """``outcome`` with every field masked, after masking the execution's record files."""
         row = self.store.execution_by_id(execution_id)
         if row is None:
-            return
-        values = self.secret_values(row.team, row.job)
-        if not values:
-            return
-        for name in ("log.txt", "output.ipynb", "run.json", "runner.out"):
-            path = self.record_folder(execution_id) / name
-            if path.exists():
-                path.write_text(self.redact(path.read_text(errors="replace"), values))
+            return outcome
+        masker = self.masker(row.team, row.job)
+        if not masker:
+            return outcome
+        masked = Outcome(
+            outcome.status,
+            masker.text(outcome.message) if outcome.message is not None else None,
+            masker.data(outcome.steps),
+            masker.data(outcome.error),
+        )
+        folder = self.record_folder(execution_id)
+        for name in RECORD_FILES:
+            path = folder / name
+            if not path.exists():
+                continue
+            text = path.read_text(errors="replace")
+            if name == "output.ipynb":
+                with contextlib.suppress(ValueError):
+                    text = json.dumps(masker.notebook(json.loads(text)), indent=1)
+            path.write_text(masker.text(text))
+        return masked
+
+    def masked_log(self, row: Row[Any], offset: int) -> tuple[str, int]:
+        """An execution's log from byte ``offset``, masked, and the offset that follows.
+        While the execution runs, only whole lines are served: a value written in pieces is
+        masked on its line once the line is complete."""
+        masker = self.masker(row.team, row.job)
+        text, next_offset = read_log(self.record_folder(row.id), offset)
+        if not self.is_final(row.status):
+            text = complete_lines(text)
+            next_offset = offset + len(text.encode("utf-8"))
+        return masker.text(text), next_offset
+
+    def masked_notebook(self, row: Row[Any]) -> dict[str, Any]:
+        """An execution's output notebook with its secret values masked, cell by cell."""
+        masker = self.masker(row.team, row.job)
+        path = self.record_folder(row.id) / "output.ipynb"
+        if not path.exists():
+            raise NotFoundError(f"execution {row.id} has no output notebook (yet)")
+        return masker.notebook(json.loads(path.read_text(errors="replace")))
 
     # -- deployments --------------------------------------------------------------------------
 
@@ -314,7 +437,7 @@ class ControlService:
                     f"that team or set team = {team!r}"
                 )
             self._install_requirements(folder)
-            test_output = self._run_tests(folder)
+            test_output = self._run_tests(folder, team)
             row = self.store.add_deployment(
                 team, job_name, version, content_hash=bundle.content_hash, created_at=utcnow(),
                 created_by=created_by, reason=reason,
@@ -346,19 +469,25 @@ class ControlService:
                     "installing requirements.txt failed:\n" + (done.stdout + done.stderr)[-4000:]
                 )
 
-    def _run_tests(self, folder: Path) -> str:
+    def _run_tests(self, folder: Path, team: str) -> str:
         """The deploy gate: the bundle's ``tests/`` must pass, else the deploy is refused."""
+        account = self.sandbox.account(team)
+        self.sandbox.lend_deployment(folder, account)
         if not (folder / "tests").is_dir():
             return ""
         python = folder / ".venv" / "bin" / "python"
         command = [str(python if python.exists() else sys.executable), "-m", "pytest", "-q",
                    "-p", "no:cacheprovider", "tests"]  # fmt: skip
-        env = {**os.environ, "DATAOPS_JOB_DIR": str(folder)}
+        declared = load_job_config(folder / JOB_FILE).env
+        env = job_environment(
+            os.environ, {"DATAOPS_JOB_DIR": str(folder), "DATAOPS_TEAM": team}, declared,
+            self.sandbox.home(account, None),
+        )  # fmt: skip
         started = time.monotonic()
         try:
             done = subprocess.run(
                 command, cwd=folder, capture_output=True, text=True, timeout=TEST_GATE_TIMEOUT,
-                env=env, check=False,
+                env=env, check=False, **(account.process_options() if account else {}),
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             raise BundleError(f"the job's tests ran longer than {TEST_GATE_TIMEOUT} s") from None
@@ -445,3 +574,8 @@ class ControlService:
 def check_deploy_input(data: bytes) -> None:
     if not data:
         raise InvalidInputError("the request has no bundle: send the zipped job folder as the body")
+
+
+def _bare_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Steps without their errors (which could not be masked)."""
+    return [{**step, "error": None} for step in steps]

@@ -25,6 +25,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 NAME_RULE = "lowercase letters, digits and dashes, starting and ending with a letter or digit"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -153,8 +154,27 @@ class JobConfig(BaseModel):
     timeout: float | None = None
     notify: Notify = Field(default_factory=Notify)
     warehouse: str | None = None
+    #: Names of environment variables of the host passed to the job's code; every other
+    #: variable of the control service (its key, database, SMTP settings) is withheld.
+    env: list[str] = Field(default_factory=list)
 
     _name = field_validator("name")(check_job_name)
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _ENV_NAME.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} is not an environment variable name: use letters, digits and "
+                    "'_', not starting with a digit"
+                )
+            if name.upper().startswith("DATAOPS_"):
+                raise ValueError(
+                    f"{name!r}: DATAOPS_* variables are set by dataops itself and cannot be "
+                    "passed through"
+                )
+        return value
 
     @field_validator("notify")
     @classmethod

@@ -72,7 +72,9 @@ class StepLog:
     """The run's ``log.txt``: every line prefixed with the step that printed it."""
 
     def __init__(self, path: Path, echo: Callable[[str], object] | None = None) -> None:
-        self._handle: IO[str] = path.open("a", encoding="utf-8")
+        # Readable by its owner alone: the log holds whatever the job printed.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._handle: IO[str] = open(fd, "a", encoding="utf-8")  # noqa: SIM115
         self._echo = echo
         self._lock = threading.Lock()
         self.step = _SETUP

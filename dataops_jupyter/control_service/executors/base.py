@@ -7,11 +7,14 @@ stops them on request and calls back once per attempt with an :class:`Outcome`.
 from __future__ import annotations
 
 import json
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..sandbox import Account, job_environment
 
 #: The runner's record statuses mapped to execution statuses.
 _STATUS = {"succeeded": "succeeded", "cancelled": "cancelled", "timed_out": "user_error"}
@@ -28,9 +31,25 @@ class Attempt:
     record_folder: Path
     arguments: dict[str, Any]
     timeout: float | None
+    #: Variables of this execution (``DATAOPS_TEAM``, its token, its secrets file…).
     env: dict[str, str] = field(default_factory=dict)
     #: The deployment's own Python (with its requirements), if it has one.
     python: str | None = None
+    #: Names of host variables the job's ``job.toml`` passes through (``env``).
+    pass_env: list[str] = field(default_factory=list)
+    #: ``HOME`` of the job code (``None``: the host's).
+    home: str | None = None
+    #: The OS user the job code runs as (``None``: the executor's own).
+    account: Account | None = None
+
+    def environment(self) -> dict[str, str]:
+        """The whole environment of the runner, built from the host it runs on: allow-listed
+        variables only (see :mod:`..sandbox`), never the service's own."""
+        return job_environment(os.environ, self.env, self.pass_env, self.home)
+
+    def process_options(self) -> dict[str, Any]:
+        """Extra ``subprocess`` arguments: the user to run as, if any."""
+        return self.account.process_options() if self.account is not None else {}
 
     def command(self, default_python: str) -> list[str]:
         """The ``dataops run`` command line of this attempt."""

@@ -100,7 +100,7 @@ def run_attempt(attempt: Attempt) -> dict[str, Any]:
                     stdin=subprocess.DEVNULL,
                     stdout=output,
                     stderr=output,
-                    env={**os.environ, **attempt.env},
+                    env=attempt.environment(),
                     start_new_session=True,
                     preexec_fn=die_with_parent,  # this thread waits for it until it ends
                 )

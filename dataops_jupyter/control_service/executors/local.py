@@ -58,9 +58,10 @@ class LocalExecutor(Executor):
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=output,
                 stderr=output,
-                env={**os.environ, **attempt.env},
+                env=attempt.environment(),
                 start_new_session=True,
                 preexec_fn=die_with_parent,
+                **attempt.process_options(),
             )
         finally:
             output.close()
