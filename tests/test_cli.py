@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import dataops_jupyter.cli
 
 from .conftest import MakeJob
 
@@ -86,3 +89,45 @@ def test_missing_job_folder_and_invalid_job_exit_2(tmp_path: Path, make_job: Mak
     assert result.returncode == 2 and "no step cells" in result.stderr
     result = dataops("new", "Bad Name", cwd=tmp_path)
     assert result.returncode == 2 and "not a valid job name" in result.stderr
+
+
+_LOADED_MODULES = """
+import atexit, runpy, sys
+
+def report():
+    for module in list(sys.modules.values()):
+        print(getattr(module, "__file__", None), file=sys.stderr)
+
+atexit.register(report)
+sys.argv = ["dataops", "--help"]
+runpy._run_module_as_main("dataops_jupyter.cli")  # what `python -m` does
+"""
+
+
+def test_python_m_loads_each_command_module_once() -> None:
+    """``python -m dataops_jupyter.cli`` runs no module twice (as ``__main__`` and by name)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED_MODULES], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: dataops" in result.stdout
+    files = [f for f in result.stderr.split() if "dataops_jupyter" in f]
+    package = Path(dataops_jupyter.cli.__file__).parent
+    loaded = sorted(Path(f).name for f in files if Path(f).parent == package)
+    assert loaded == ["__init__.py", "__main__.py", "common.py", "control.py", "job.py",
+                      "service.py"]  # fmt: skip
+    assert len(files) == len(set(files)), "a module was loaded twice"
+
+
+def test_command_modules_import_only_the_shared_helpers() -> None:
+    package = Path(dataops_jupyter.cli.__file__).parent
+    for path in package.glob("*.py"):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        siblings = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                siblings.add(node.module or "")
+            if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module == "cli":
+                siblings.add("cli")
+        assert siblings <= {"common"}, f"{path.name} imports {siblings}"

@@ -13,29 +13,24 @@ import functools
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .cli import add_job_arguments, add_key_values
-from .client import ControlClient, ControlServiceError, resolve_settings
-from .errors import InvalidInputError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-_MARK = {
-    "succeeded": "✓",
-    "user_error": "✗",
-    "platform_error": "✗",
-    "failed": "✗",
-    "cancelled": "■",
-    "skipped": "-",
-    "running": "▶",
-    "submitted": "…",
-    "pending": " ",
-}
-Handler = Callable[[argparse.Namespace], int]
-
+from ..client import ControlClient, ControlServiceError, resolve_settings
+from ..errors import InvalidInputError
+from .common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Commands,
+    Handler,
+    add_command,
+    add_job_arguments,
+    add_key_values,
+    mark,
+    table,
+)
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -66,12 +61,6 @@ def _seconds(start: str | None, end: str | None) -> float | None:
     return (ended - began).total_seconds()
 
 
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    for row in [header, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 def _value(text: str) -> Any:
     """A ``key=value`` value: JSON when it parses, else the text itself."""
     try:
@@ -95,14 +84,14 @@ def _print_execution(execution: dict[str, Any]) -> None:
     took = _seconds(execution.get("started_at"), execution.get("finished_at"))
     duration = f" in {took:.1f} s" if took is not None else ""
     print(
-        f"{_MARK.get(status, '?')} {execution['job']}: {status}{duration} "
+        f"{mark(status)} {execution['job']}: {status}{duration} "
         f"(execution {execution['id']}, version {execution['version']}, "
         f"attempt {execution['attempt']})"
     )
     for step in execution.get("steps") or []:
         took = step.get("duration")
         print(
-            f"  {_MARK.get(step['status'], '?')} {step['name']:<24} {step['status']:<10} "
+            f"  {mark(step['status'])} {step['name']:<24} {step['status']:<10} "
             + (f"{took:.2f} s" if took is not None else "")
         )
     error = execution.get("error")
@@ -160,8 +149,8 @@ def _command(handler: Handler) -> Handler:
 
 @_command
 def deploy(options: argparse.Namespace) -> int:
-    from .control_service.bundles import make_bundle
-    from .jobs import load_job
+    from ..control_service.bundles import make_bundle
+    from ..jobs import load_job
 
     job = load_job(Path(options.job_dir))
     client = _client(options)
@@ -211,13 +200,13 @@ def jobs(options: argparse.Namespace) -> int:
                 job.get("description") or "",
             ]
         )
-    _table(["NAME", "VERSION", "ENABLED", "SCHEDULE", "DESCRIPTION"], rows)
+    table(["NAME", "VERSION", "ENABLED", "SCHEDULE", "DESCRIPTION"], rows)
     return EXIT_OK
 
 
 @_command
 def execute(options: argparse.Namespace) -> int:
-    from .jobs import parse_cli_arguments
+    from ..jobs import parse_cli_arguments
 
     client = _client(options)
     arguments: dict[str, Any] = {}
@@ -258,14 +247,14 @@ def executions(options: argparse.Namespace) -> int:
         rows.append(
             [
                 e["id"],
-                f"{_MARK.get(e['status'], '?')} {e['status']}",
+                f"{mark(e['status'])} {e['status']}",
                 e["trigger"],
                 str(e["version"]),
                 _when(e["created_at"]),
                 f"{took:.1f} s" if took is not None else "-",
             ]
         )
-    _table(["EXECUTION", "STATUS", "TRIGGER", "VERSION", "CREATED (UTC)", "DURATION"], rows)
+    table(["EXECUTION", "STATUS", "TRIGGER", "VERSION", "CREATED (UTC)", "DURATION"], rows)
     return EXIT_OK
 
 
@@ -278,7 +267,7 @@ def logs(options: argparse.Namespace) -> int:
         sys.stdout.write(client.logs(job, options.execution)["text"])
         return EXIT_OK
     status = _follow(client, job, options.execution)
-    print(f"{_MARK.get(status, '?')} execution {options.execution} {status}", file=sys.stderr)
+    print(f"{mark(status)} execution {options.execution} {status}", file=sys.stderr)
     return EXIT_OK if status == "succeeded" else EXIT_FAILED
 
 
@@ -365,7 +354,7 @@ def secrets(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-HANDLERS: dict[str, Handler] = {
+_HANDLERS: dict[str, Handler] = {
     "deploy": deploy,
     "jobs": jobs,
     "execute": execute,
@@ -383,7 +372,7 @@ HANDLERS: dict[str, Handler] = {
 # -- argument parsing -------------------------------------------------------------------------
 
 
-def add_commands(commands: Any) -> None:
+def add_commands(commands: Commands) -> None:
     """Add the control service commands to the ``dataops`` sub-command parser."""
     connection = argparse.ArgumentParser(add_help=False)
     group = connection.add_argument_group("control service")
@@ -394,10 +383,10 @@ def add_commands(commands: Any) -> None:
     group.add_argument("--team", help="team (else $DATAOPS_TEAM, config file, the token's team)")
 
     def add(name: str, help: str, description: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = commands.add_parser(
-            name, help=help, description=description, parents=[connection]
-        )
-        return parser
+        return add_command(
+            commands, name, _HANDLERS[name], help=help, description=description,
+            parents=[connection],
+        )  # fmt: skip
 
     deploy = add(
         "deploy",

@@ -1,0 +1,76 @@
+"""What every ``dataops`` command module shares: exit codes, status marks, option helpers and
+the way a command registers itself. Command modules import this module only, never each other."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: One mark per run, step or execution status, in front of its name.
+MARK = {
+    "succeeded": "✓",
+    "failed": "✗",
+    "user_error": "✗",
+    "platform_error": "✗",
+    "cancelled": "■",
+    "skipped": "-",
+    "timed_out": "⏱",
+    "running": "▶",
+    "submitted": "…",
+    "pending": " ",
+}
+
+#: A command: its parsed options in, its exit code out.
+Handler = Callable[[argparse.Namespace], int]
+#: The ``add_subparsers()`` object the command modules add their commands to.
+Commands = Any
+
+
+def mark(status: str) -> str:
+    """The mark shown in front of ``status``."""
+    return MARK.get(status, "?")
+
+
+def add_command(
+    commands: Commands,
+    name: str,
+    handler: Handler,
+    *,
+    help: str,
+    description: str,
+    parents: list[argparse.ArgumentParser] | None = None,
+) -> argparse.ArgumentParser:
+    """Add command ``name``, run by ``handler``; the parser, to add its arguments to."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help, description=description, parents=parents or []
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_key_values(parser: argparse.ArgumentParser, flag: str, what: str) -> None:
+    """A repeatable ``FLAG KEY=VALUE`` option whose values are read as JSON, else as text."""
+    parser.add_argument(
+        flag,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"{what}; VALUE is read as JSON, else kept as text (repeatable)",
+    )
+
+
+def add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--arg KEY=VALUE`` and ``--args-json JSON``: the arguments of a run or an execution."""
+    add_key_values(parser, "--arg", "job argument")
+    parser.add_argument("--args-json", metavar="JSON", help="job arguments as one JSON object")
+
+
+def table(header: list[str], rows: list[list[str]], indent: str = "") -> None:
+    """Print ``rows`` under ``header`` in columns as wide as their widest cell."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in [header, *rows]:
+        line = "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        print(indent + line)
