@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -51,8 +52,13 @@ def test_failed_job_exits_1_and_names_the_step(make_job: MakeJob, tmp_path: Path
     folder = make_job("boom", [(["step:ok"], "1"), (["step:bad"], "1 / 0")])
     result = dataops("run", str(folder))
     assert result.returncode == 1
-    assert "step 'bad' failed main.ipynb cell 1" in result.stdout
-    assert "ZeroDivisionError" in result.stdout
+    cell_id = json.loads((folder / "main.ipynb").read_text())["cells"][1]["id"]
+    failed = f"Failed in step bad (main.ipynb, cell 2, id {cell_id}): ZeroDivisionError: division"
+    assert failed in result.stdout
+    summary = result.stdout.split("boom: failed")[1]
+    assert "1 / 0" not in summary  # the traceback only with --verbose
+    verbose = dataops("run", str(folder), "--verbose").stdout.split("boom: failed")[1]
+    assert failed in verbose and "1 / 0" in verbose
 
 
 def test_json_output_is_the_run_record(make_job: MakeJob) -> None:
@@ -67,13 +73,15 @@ def test_json_output_is_the_run_record(make_job: MakeJob) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--arg", "n=abc"], "'n' must be an integer"),
+        (["--arg", "n=abc"], "'n' must be an integer like its default 1, got \"abc\""),
+        (["--arg", "n=true"], "'n' must be an integer like its default 1, got true (a boolean)"),
+        (["--arg", "flag=3"], "'flag' must be a boolean like its default false, got 3"),
         (["--arg", "other=1"], "unknown argument 'other'"),
         (["--args-json", "[1]"], "must be a JSON object"),
     ],
 )
 def test_usage_errors_exit_2(make_job: MakeJob, args: list[str], message: str) -> None:
-    folder = make_job("strict", [(["parameters"], "n = 1"), (["step"], "pass")])
+    folder = make_job("strict", [(["parameters"], "n = 1\nflag = False"), (["step"], "pass")])
     result = dataops("run", str(folder), *args)
     assert result.returncode == 2
     assert message in result.stderr
@@ -131,3 +139,78 @@ def test_command_modules_import_only_the_shared_helpers() -> None:
             if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module == "cli":
                 siblings.add("cli")
         assert siblings <= {"common"}, f"{path.name} imports {siblings}"
+
+
+def test_a_failed_query_shows_its_message(make_job: MakeJob) -> None:
+    folder = make_job(
+        "mart",
+        [
+            "# Sales mart",
+            (["step:setup"], "%load_ext kernel_magics"),
+            (["step:sales-mart"], "%%sql\nSELECT * FROM all_products"),
+        ],
+    )
+    cell_id = json.loads((folder / "main.ipynb").read_text())["cells"][2]["id"]
+    result = dataops("run", str(folder))
+    assert result.returncode == 1
+    assert (
+        f"Failed in step sales-mart (main.ipynb, cell 3, id {cell_id}): UsageError: "
+        "Catalog Error: Table with name all_products does not exist!\n"
+    ) in result.stdout
+    record = json.loads(dataops("run", str(folder), "--json").stdout)
+    assert "all_products does not exist" in record["error"]["traceback"]
+    assert record["error"]["cell_index"] == 2
+
+
+def test_step_results_show_as_small_tables_unless_quiet(make_job: MakeJob) -> None:
+    folder = make_job(
+        "report",
+        [
+            (["step:setup"], "%load_ext kernel_magics"),
+            (
+                ["step:report"],
+                "%%sql\nSELECT 'tea' AS product, 3 AS sold UNION ALL SELECT 'jam', 5",
+            ),
+        ],
+    )
+    result = dataops("run", str(folder))
+    assert result.returncode == 0, result.stdout
+    summary = result.stdout.split("report: succeeded")[1]
+    lines = summary.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("  ✓ report"))
+    assert lines[row + 1].split() == ["product", "sold"]
+    assert lines[row + 2].split() == ["0", "tea", "3"]
+    quiet = dataops("run", str(folder), "--quiet")
+    assert quiet.returncode == 0 and "tea" not in quiet.stdout.split("report: succeeded")[1]
+
+
+def test_an_early_sys_exit_succeeds_and_says_why_steps_were_skipped(make_job: MakeJob) -> None:
+    folder = make_job(
+        "early",
+        [(["step:check"], "import sys\nsys.exit(0)"), (["step:load"], "print('loading')")],
+    )
+    result = dataops("run", str(folder))
+    assert result.returncode == 0, result.stdout
+    assert "early: succeeded" in result.stdout
+    assert "skipped" in result.stdout
+    assert "(the notebook ended with sys.exit(0) in step 'check')" in result.stdout
+
+
+def test_ctrl_c_reports_a_cancel_not_a_dead_kernel(make_job: MakeJob) -> None:
+    folder = make_job(
+        "slow",
+        [(["step:wait"], "import time\nprint('waiting', flush=True)\ntime.sleep(60)")],
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dataops_jupyter.cli", "run", str(folder)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "waiting" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "slow: cancelled" in out and "cancelled by the user" in out
+    assert "Kernel died" not in out + err

@@ -4,7 +4,7 @@ the way a command registers itself. Command modules import this module only, nev
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -74,3 +74,26 @@ def table(header: list[str], rows: list[list[str]], indent: str = "") -> None:
     for row in [header, *rows]:
         line = "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         print(indent + line)
+
+
+def failure(error: Mapping[str, Any], verbose: bool = False) -> str:
+    """``Failed in step X (main.ipynb, cell 5, id …): UsageError: first line``; cells are
+    counted from 1 as JupyterLab shows them. ``verbose`` adds the whole traceback."""
+    where = []
+    if error.get("notebook"):
+        where.append(str(error["notebook"]))
+        if isinstance(error.get("cell_index"), int):
+            where.append(f"cell {error['cell_index'] + 1}")
+        if error.get("cell_id"):
+            where.append(f"id {error['cell_id']}")
+    located = f" ({', '.join(where)})" if where else ""
+    ename, evalue = str(error.get("ename") or "Error"), str(error.get("evalue") or "").strip()
+    lines = evalue.splitlines()
+    headline = f"{ename}: {lines[0]}" if lines else ename
+    text = f"Failed in step {error.get('step')}{located}: {headline}"
+    detail = str(error.get("traceback") or "").strip() or evalue
+    if verbose and detail and detail != headline:
+        text += "\n" + detail
+    elif len(detail.splitlines()) > 1:
+        text += "\n  (--verbose shows the whole message and traceback)"
+    return text

@@ -28,6 +28,7 @@ from .common import (
     add_command,
     add_job_arguments,
     add_key_values,
+    failure,
     mark,
     table,
 )
@@ -79,7 +80,7 @@ def _pairs(pairs: list[str], flag: str) -> dict[str, Any]:
     return values
 
 
-def _print_execution(execution: dict[str, Any]) -> None:
+def _print_execution(execution: dict[str, Any], verbose: bool = False) -> None:
     status = execution["status"]
     took = _seconds(execution.get("started_at"), execution.get("finished_at"))
     duration = f" in {took:.1f} s" if took is not None else ""
@@ -96,13 +97,7 @@ def _print_execution(execution: dict[str, Any]) -> None:
         )
     error = execution.get("error")
     if error:
-        where = (
-            f" in {error.get('notebook')} cell {error.get('cell_index')}"
-            if error.get("notebook")
-            else ""
-        )
-        detail = error.get("traceback") or f"{error.get('ename')}: {error.get('evalue')}"
-        print(f"\nstep {error.get('step')!r} failed{where}:\n{detail}")
+        print("\n" + failure(error, verbose))
     if execution.get("message"):
         print(execution["message"])
 
@@ -228,7 +223,7 @@ def execute(options: argparse.Namespace) -> int:
     _follow(client, options.job, execution_id)
     final = client.execution(options.job, execution_id)
     print()
-    _print_execution(final)
+    _print_execution(final, options.verbose)
     return EXIT_OK if final["status"] == "succeeded" else EXIT_FAILED
 
 
@@ -409,6 +404,9 @@ def add_commands(commands: Commands) -> None:
     execute.add_argument("job", metavar="JOB")
     add_job_arguments(execute)
     execute.add_argument("--wait", action="store_true", help="follow the log until it ends")
+    execute.add_argument(
+        "--verbose", "-v", action="store_true", help="show a failed step's whole traceback"
+    )
 
     listing = add("executions", "list a job's executions", "JOB's executions, newest first.")
     listing.add_argument("job", metavar="JOB")

@@ -10,30 +10,39 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from .common import EXIT_FAILED, EXIT_OK, Commands, add_command, add_job_arguments, mark
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Commands,
+    add_command,
+    add_job_arguments,
+    failure,
+    mark,
+)
 
 if TYPE_CHECKING:
     from ..runner import RunRecord, StepResult
 
 
-def _print_step(step: StepResult) -> None:
+def _print_step(step: StepResult, previews: bool) -> None:
     duration = f"{step.duration:.2f} s" if step.duration is not None else ""
-    print(f"  {mark(step.status)} {step.name:<24} {step.status:<10} {duration}", flush=True)
+    line = f"  {mark(step.status)} {step.name:<24} {step.status:<10} {duration:>8}"
+    if step.reason:
+        line += f"  ({step.reason})"
+    print(line.rstrip(), flush=True)
+    if previews and step.preview:
+        print("      " + step.preview.replace("\n", "\n      "))
 
 
-def _print_summary(record: RunRecord) -> None:
+def _print_summary(record: RunRecord, previews: bool, verbose: bool) -> None:
     print(
         f"\n{mark(record.status)} {record.job}: {record.status} "
         f"in {record.duration or 0:.2f} s (run {record.run_id})"
     )
     for step in record.steps:
-        _print_step(step)
+        _print_step(step, previews)
     if record.error is not None:
-        err = record.error
-        where = f"{err.notebook} cell {err.cell_index} (id {err.cell_id})" if err.notebook else ""
-        print(
-            f"\nstep {err.step!r} failed {where}:\n{err.traceback or err.ename + ': ' + err.evalue}"
-        )
+        print("\n" + failure(record.error.model_dump(), verbose))
     if record.message:
         print(record.message)
     print(f"log and output notebook: {record.path}/.dataops/runs/{record.run_id}/")
@@ -92,7 +101,7 @@ def run(options: argparse.Namespace) -> int:
     if quiet:
         print(json.dumps(record.wire(), indent=2))
     else:
-        _print_summary(record)
+        _print_summary(record, previews=not options.quiet, verbose=options.verbose)
     return EXIT_OK if record.status == "succeeded" else EXIT_FAILED
 
 
@@ -119,12 +128,20 @@ def add_commands(commands: Commands) -> None:
         run,
         help="run a job locally, exactly as production runs it",
         description="Run the job's step cells in a fresh kernel with papermill. Prints each step "
-        "as it runs and a summary. Exit code 0: succeeded, 1: the job failed, was cancelled or "
-        "timed out, 2: usage error. The run record is kept in JOB_DIR/.dataops/runs/<run id>/.",
+        "as it runs and a summary with the table each step displayed last (--quiet: without). "
+        "A step ending the notebook with sys.exit(0) ends the run as succeeded. Exit code 0: "
+        "succeeded, 1: the job failed, was cancelled or timed out, 2: usage error. The run "
+        "record is kept in JOB_DIR/.dataops/runs/<run id>/.",
     )
     running.add_argument("job_dir", metavar="JOB_DIR", help="the job folder (holds job.toml)")
     add_job_arguments(running)
     running.add_argument("--timeout", type=float, help="seconds before the run is stopped")
     running.add_argument("--json", action="store_true", help="print only the run record as JSON")
+    running.add_argument(
+        "--quiet", "-q", action="store_true", help="do not show the result table of each step"
+    )
+    running.add_argument(
+        "--verbose", "-v", action="store_true", help="show a failed step's whole traceback"
+    )
     running.add_argument("--run-id", help=argparse.SUPPRESS)
     running.add_argument("--record-dir", help=argparse.SUPPRESS)
