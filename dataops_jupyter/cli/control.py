@@ -1,5 +1,5 @@
 """``dataops`` commands that talk to a control service: deploy, jobs, execute, executions, logs,
-cancel, rollback, enable, disable, properties and secrets.
+cancel, rollback, enable, disable, properties, secrets and delete.
 
 The service's URL, token and team come from ``--url``/``--token``/``--team``, else the
 ``DATAOPS_URL``/``DATAOPS_TOKEN``/``DATAOPS_TEAM`` environment variables, else
@@ -349,6 +349,33 @@ def secrets(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _confirmed(question: str) -> bool:
+    """Ask ``question`` on the terminal (or read the answer from standard input): yes or no."""
+    print(f"{question} [y/N] ", end="", flush=True)
+    answer = sys.stdin.readline()
+    if not sys.stdin.isatty():
+        print(answer.rstrip("\n"))
+    return answer.strip().lower() in ("y", "yes")
+
+
+@_command
+def delete(options: argparse.Namespace) -> int:
+    client = _client(options)
+    job = client.job(options.job)
+    versions = job["active_version"]
+    what = f"job {options.job} of team {client.team}"
+    if not options.yes and not _confirmed(
+        f"delete {what}"
+        + (f" with its deployed versions (active: {versions})" if versions is not None else "")
+        + ", executions, properties and secrets?"
+    ):
+        print(f"nothing deleted; {what} stays")
+        return EXIT_FAILED
+    client.delete_job(options.job)
+    print(f"deleted {what}")
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Handler] = {
     "deploy": deploy,
     "jobs": jobs,
@@ -361,6 +388,7 @@ _HANDLERS: dict[str, Handler] = {
     "disable": disable,
     "properties": properties,
     "secrets": secrets,
+    "delete": delete,
 }
 
 
@@ -455,3 +483,13 @@ def add_commands(commands: Commands) -> None:
     which = secret.add_mutually_exclusive_group()
     which.add_argument("--set", metavar="NAME", help="store a secret (value from prompt/stdin)")
     which.add_argument("--delete", metavar="NAME", help="delete a secret")
+
+    removed = add(
+        "delete",
+        "delete a job from the control service",
+        "Delete JOB with all its deployed versions, executions, properties and secrets, after "
+        "asking for confirmation (--yes: without asking). A job with an execution in progress "
+        "is refused: cancel it first.",
+    )
+    removed.add_argument("job", metavar="JOB")
+    removed.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
