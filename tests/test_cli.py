@@ -168,18 +168,23 @@ def test_step_results_show_as_small_tables_unless_quiet(make_job: MakeJob) -> No
         [
             (["step:setup"], "%load_ext kernel_magics"),
             (
-                ["step:report"],
-                "%%sql\nSELECT 'tea' AS product, 3 AS sold UNION ALL SELECT 'jam', 5",
+                ["step:build"],
+                "%%sql\nCREATE OR REPLACE TABLE sales (product TEXT, sold INTEGER);\n"
+                "INSERT INTO sales VALUES ('tea', 3), ('jam', 5)",
             ),
+            (["step:report"], "%%sql\nSELECT product, sold FROM sales ORDER BY sold"),
         ],
     )
     result = dataops("run", str(folder))
     assert result.returncode == 0, result.stdout
+    assert "[build] created table sales\n" in result.stdout
+    assert "[build] inserted 2 rows into sales\n" in result.stdout
     summary = result.stdout.split("report: succeeded")[1]
     lines = summary.splitlines()
-    row = next(i for i, line in enumerate(lines) if line.startswith("  ✓ report"))
-    assert lines[row + 1].split() == ["product", "sold"]
-    assert lines[row + 2].split() == ["0", "tea", "3"]
+    build = next(i for i, line in enumerate(lines) if line.startswith("  ✓ build"))
+    assert lines[build + 1].startswith("  ✓ report")  # no table under a step that shows none
+    assert lines[build + 2].split() == ["product", "sold"]
+    assert lines[build + 3].split() == ["0", "tea", "3"]
     quiet = dataops("run", str(folder), "--quiet")
     assert quiet.returncode == 0 and "tea" not in quiet.stdout.split("report: succeeded")[1]
 
