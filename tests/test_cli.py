@@ -95,6 +95,12 @@ def test_missing_job_folder_and_invalid_job_exit_2(tmp_path: Path, make_job: Mak
     bad = make_job("bad", [([], "1")])
     result = dataops("run", str(bad))
     assert result.returncode == 2 and "no step cells" in result.stderr
+    twice = make_job("twice", ["# Title", (["step:a"], "1"), (["step:a"], "2")])
+    result = dataops("run", str(twice))
+    assert result.returncode == 2
+    assert "main.ipynb: cell 3: step name 'a' is already used by main.ipynb cell 2" in (
+        result.stderr
+    )
     result = dataops("new", "Bad Name", cwd=tmp_path)
     assert result.returncode == 2 and "not a valid job name" in result.stderr
 
