@@ -133,6 +133,14 @@ def test_python_m_loads_each_command_module_once() -> None:
     assert len(files) == len(set(files)), "a module was loaded twice"
 
 
+def test_the_dataops_entry_point_is_the_package_main() -> None:
+    from importlib.metadata import entry_points
+
+    [script] = [e for e in entry_points(group="console_scripts") if e.name == "dataops"]
+    assert script.value == "dataops_jupyter.cli:main"
+    assert script.load() is dataops_jupyter.cli.main
+
+
 def test_command_modules_import_only_the_shared_helpers() -> None:
     package = Path(dataops_jupyter.cli.__file__).parent
     for path in package.glob("*.py"):

@@ -284,7 +284,6 @@ def test_a_usage_error_keeps_its_message_and_a_traceback(make_job: MakeJob) -> N
     assert error is not None and error.ename == "UsageError"
     assert error.evalue.startswith("Catalog Error: Table with name all_products does not exist!")
     assert error.traceback.startswith("UsageError: Catalog Error: Table with name all_products")
-    assert error.summary.startswith("UsageError: Catalog Error: Table with name all_products")
     stored = json.loads((run_folder(folder, record.run_id) / "run.json").read_text())
     assert stored["error"]["traceback"] == error.traceback
     assert stored["steps"][1]["error"]["evalue"] == error.evalue

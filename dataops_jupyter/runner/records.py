@@ -56,12 +56,6 @@ class StepError(BaseModel):
     evalue: str
     traceback: str
 
-    @property
-    def summary(self) -> str:
-        """``ename: first line of the message``, e.g. ``UsageError: Catalog Error: …``."""
-        first = self.evalue.strip().splitlines()[0] if self.evalue.strip() else ""
-        return f"{self.ename}: {first}" if first else self.ename
-
 
 class StepResult(BaseModel):
     """One step of a run."""
