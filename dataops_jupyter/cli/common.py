@@ -76,6 +76,20 @@ def table(header: list[str], rows: list[list[str]], indent: str = "") -> None:
         print(indent + line)
 
 
+def print_step(step: Mapping[str, Any], preview: bool = True) -> None:
+    """One step's line (mark, name, status, duration, why it was skipped), and under it the
+    first rows of the last table it showed when ``preview``."""
+    took = step.get("duration")
+    duration = f"{took:.2f} s" if took is not None else ""
+    status = str(step.get("status"))
+    line = f"  {mark(status)} {step.get('name', ''):<24} {status:<10} {duration:>8}"
+    if step.get("reason"):
+        line += f"  ({step['reason']})"
+    print(line.rstrip(), flush=True)
+    if preview and step.get("preview"):
+        print("      " + str(step["preview"]).replace("\n", "\n      "))
+
+
 def failure(error: Mapping[str, Any], verbose: bool = False) -> str:
     """``Failed in step X (main.ipynb, cell 5, id …): UsageError: first line``; cells are
     counted from 1 as JupyterLab shows them. ``verbose`` adds the whole traceback."""

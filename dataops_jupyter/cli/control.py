@@ -30,6 +30,7 @@ from .common import (
     add_key_values,
     failure,
     mark,
+    print_step,
     table,
 )
 
@@ -90,11 +91,7 @@ def _print_execution(execution: dict[str, Any], verbose: bool = False) -> None:
         f"attempt {execution['attempt']})"
     )
     for step in execution.get("steps") or []:
-        took = step.get("duration")
-        print(
-            f"  {mark(step['status'])} {step['name']:<24} {step['status']:<10} "
-            + (f"{took:.2f} s" if took is not None else "")
-        )
+        print_step(step)
     error = execution.get("error")
     if error:
         print("\n" + failure(error, verbose))

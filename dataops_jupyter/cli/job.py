@@ -18,20 +18,11 @@ from .common import (
     add_job_arguments,
     failure,
     mark,
+    print_step,
 )
 
 if TYPE_CHECKING:
     from ..runner import RunRecord, StepResult
-
-
-def _print_step(step: StepResult, previews: bool) -> None:
-    duration = f"{step.duration:.2f} s" if step.duration is not None else ""
-    line = f"  {mark(step.status)} {step.name:<24} {step.status:<10} {duration:>8}"
-    if step.reason:
-        line += f"  ({step.reason})"
-    print(line.rstrip(), flush=True)
-    if previews and step.preview:
-        print("      " + step.preview.replace("\n", "\n      "))
 
 
 def _print_summary(record: RunRecord, previews: bool, verbose: bool) -> None:
@@ -40,7 +31,7 @@ def _print_summary(record: RunRecord, previews: bool, verbose: bool) -> None:
         f"in {record.duration or 0:.2f} s (run {record.run_id})"
     )
     for step in record.steps:
-        _print_step(step, previews)
+        print_step(step.model_dump(), previews)
     if record.error is not None:
         print("\n" + failure(record.error.model_dump(), verbose))
     if record.message:
