@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from IPython.core.error import UsageError
 
@@ -43,13 +43,21 @@ def connection_for(job: JobContext, conn: str | None) -> Warehouse:
         raise _user_error(exc) from None
 
 
+class SQLOutcome(NamedTuple):
+    """What ``%%sql`` ran: the last query's rows, and what each other statement did."""
+
+    frame: pd.DataFrame | None
+    done: list[str]
+
+
 def run_sql(
     job: JobContext,
     sql: str,
     values: Mapping[str, Any],
     conn: str | None = None,
-) -> pd.DataFrame | None:
-    """Run the statements of ``sql`` in one transaction; the last result as a DataFrame."""
+) -> SQLOutcome:
+    """Run the statements of ``sql`` in one transaction: the last query's rows as a DataFrame
+    and a line per statement that is not a query (``created table t``, ``deleted 3 rows``)."""
     from dataops_jupyter.errors import DataOpsError
     from dataops_jupyter.warehouse import prepare
 
@@ -58,12 +66,11 @@ def run_sql(
         statements = prepare(sql, values, job.identifiers(), warehouse.dialect, job.comment())
         if not statements:
             raise UsageError("no SQL statement to run")
-        result = warehouse.run(statements)
+        result = warehouse.execute(statements)
     except DataOpsError as exc:
         raise _user_error(exc) from None
-    if result is None:
-        return None
-    return result.to_pandas()
+    frame = result.table.to_pandas() if result.table is not None else None
+    return SQLOutcome(frame, result.done)
 
 
 def _known_total(data: Any) -> int | None:

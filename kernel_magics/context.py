@@ -155,10 +155,10 @@ class JobContext:
         """Run SQL on the job's warehouse; ``:name`` values from ``params`` then ``job.args``."""
         from .commands import run_sql
 
-        result = run_sql(self, query, {**self.args, **params})
+        frame = run_sql(self, query, {**self.args, **params}).frame
         import pandas as pd
 
-        return result if result is not None else pd.DataFrame()
+        return frame if frame is not None else pd.DataFrame()
 
     def ingest(
         self,

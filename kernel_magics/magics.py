@@ -44,10 +44,11 @@ class DataOpsMagics(Magics):
     def sql(self, line: str, cell: str | None = None) -> None:
         """Run SQL on the job's warehouse.
 
-        Several statements separated by ``;`` run in one transaction; the last result is shown
-        as a DataFrame. ``:name`` takes the value of the job argument or Python variable
-        ``name`` as a bind parameter (never pasted into the SQL); ``{name}`` is replaced by the
-        job argument or property ``name``, checked and quoted as an identifier.
+        Several statements separated by ``;`` run in one transaction; the last query's result
+        is shown as a DataFrame, and each other statement says what it did (``created table
+        t``, ``inserted 3 rows into t``). ``:name`` takes the value of the job argument or
+        Python variable ``name`` as a bind parameter (never pasted into the SQL); ``{name}`` is
+        replaced by the job argument or property ``name``, checked and quoted as an identifier.
         """
         options = _parse(self.sql, line)
         text = cell if cell is not None else " ".join(options.query)
@@ -60,7 +61,9 @@ class DataOpsMagics(Magics):
             raise UsageError("--limit must be zero or more")
         namespace = self.shell.user_ns if self.shell is not None else {}
         values = {**namespace, **self.job.args}
-        result = run_sql(self.job, text, values, options.conn)
+        result, done = run_sql(self.job, text, values, options.conn)
+        for line in done:
+            print(line)
         if options.out:
             if not options.out.isidentifier():
                 raise UsageError(f"-o {options.out!r}: give a Python variable name")

@@ -298,3 +298,29 @@ def test_client_retries_idempotent_calls_and_reports_errors(
     with pytest.raises(ControlServiceUnreachable) as down:
         ControlClient(f"http://127.0.0.1:{port}", "dop_x", "t", backoff=0.01).jobs()
     assert f"http://127.0.0.1:{port}" in down.value.message and down.value.status == 503
+
+
+def test_delete_asks_first_then_removes_the_job(
+    env: dict[str, str], make_job: MakeJob, client: ControlClient
+) -> None:
+    folder = make_job("to-remove", ORDERS, 'team = "analytics"')
+    assert dataops("deploy", str(folder), env=env).returncode == 0
+    kept = dataops("delete", "to-remove", env=env, stdin="n\n")
+    assert kept.returncode == 1
+    assert "delete job to-remove of team analytics with its deployed versions" in kept.stdout
+    assert "nothing deleted" in kept.stdout
+    assert client.job("to-remove")["active_version"] == 1
+    asked = dataops("delete", "to-remove", env=env, stdin="")
+    assert asked.returncode == 1 and client.job("to-remove")
+    gone = dataops("delete", "to-remove", env=env, stdin="yes\n")
+    assert gone.returncode == 0 and "deleted job to-remove of team analytics" in gone.stdout
+    with pytest.raises(ControlServiceError) as missing:
+        client.job("to-remove")
+    assert missing.value.status == 404
+    assert "to-remove" not in dataops("jobs", env=env).stdout
+    again = dataops("delete", "to-remove", "--yes", env=env)
+    assert again.returncode == 2 and "not found" in again.stderr
+    make_job("to-remove", ORDERS, 'team = "analytics"')
+    assert dataops("deploy", str(folder), env=env).returncode == 0
+    quick = dataops("delete", "to-remove", "--yes", env=env)
+    assert quick.returncode == 0 and "[y/N]" not in quick.stdout

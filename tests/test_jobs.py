@@ -96,7 +96,7 @@ def test_job_without_step_cells_is_refused(make_job: MakeJob) -> None:
 def test_duplicate_step_names_are_refused(make_job: MakeJob) -> None:
     folder = make_job("dup", [(["step:a"], "1"), (["step:a"], "2")])
     with pytest.raises(
-        JobDefinitionError, match=r"step name 'a' is already used by main\.ipynb cell 0"
+        JobDefinitionError, match=r"step name 'a' is already used by main\.ipynb cell 1"
     ):
         load_job(folder)
 

@@ -46,7 +46,8 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def query(shell: Any, sql: str) -> list[tuple[Any, ...]]:
     shell.run_cell_magic("sql", "-o _r --no-display", sql)
-    return [tuple(row) for row in shell.user_ns["_r"].itertuples(index=False)]
+    result = shell.user_ns["_r"]  # None for a statement that is not a query
+    return [] if result is None else [tuple(row) for row in result.itertuples(index=False)]
 
 
 def test_job_context_names_the_job_and_its_warehouse(shell: Any, tmp_path: Path) -> None:
@@ -286,3 +287,35 @@ def test_long_load_prints_progress_lines_in_a_run(make_job: MakeJob, tmp_path: P
     log = (run_folder(folder, record.run_id) / "log.txt").read_text()
     assert "[load] ingest events: 30 rows" in log or "[load] ingest events: 20 rows" in log, log
     assert "[load] append: 40 rows into events" in log
+
+
+def test_statements_that_are_not_queries_say_what_they_did(
+    shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_cell_magic(
+        "sql",
+        "",
+        "CREATE TABLE all_products (id INTEGER, price DOUBLE);\n"
+        "INSERT INTO all_products VALUES (1, 2.5), (2, 3.0), (3, 9.9)",
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "created table all_products",
+        "inserted 3 rows into all_products",
+    ]
+    shell.run_cell_magic("sql", "", "UPDATE all_products SET price = price * 2 WHERE id < 3")
+    shell.run_cell_magic("sql", "", "DELETE FROM all_products WHERE id = 1")
+    shell.run_cell_magic("sql", "", "DROP TABLE IF EXISTS nothing_here")
+    assert capsys.readouterr().out.splitlines() == [
+        "updated 2 rows in all_products",
+        "deleted 1 row from all_products",
+        "dropped table nothing_here",
+    ]
+    shell.run_cell_magic(
+        "sql", "", "INSERT INTO all_products VALUES (7, 1.0) RETURNING id;\nSELECT 1 AS one"
+    )
+    assert capsys.readouterr().out.splitlines()[-1] == "1 row"
+    shell.run_cell_magic("sql", "-o back", "INSERT INTO all_products VALUES (8, 1.0) RETURNING id")
+    assert list(shell.user_ns["back"]["id"]) == [8]
+    assert "1 row" in capsys.readouterr().out
+    empty = shell.user_ns["job"].sql("DELETE FROM all_products")
+    assert empty.empty

@@ -180,3 +180,129 @@ def test_several_notebooks_share_one_kernel_in_order(make_job: MakeJob) -> None:
     assert json.loads((run_folder(folder, record.run_id) / "run.json").read_text())[
         "arguments"
     ] == {"n": 2}
+
+
+@pytest.mark.parametrize(
+    ("ending", "call"),
+    [
+        ("import sys\nsys.exit(0)", "sys.exit(0)"),
+        ("import sys\nsys.exit()", "sys.exit()"),
+        ("raise SystemExit", "sys.exit()"),
+        ("raise SystemExit(0)", "sys.exit(0)"),
+    ],
+)
+def test_sys_exit_zero_ends_the_run_as_papermill_does(
+    make_job: MakeJob, ending: str, call: str
+) -> None:
+    """papermill ends such a run as succeeded with the remaining cells not run."""
+    folder = make_job(
+        "early",
+        [
+            (["step:check"], f"print('nothing new')\n{ending}"),
+            (["step:load"], "print('loading')"),
+            (["step:report"], "print('report')"),
+        ],
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", record
+    assert record.error is None
+    assert [s.status for s in record.steps] == ["succeeded", "skipped", "skipped"]
+    reason = f"the notebook ended with {call} in step 'check'"
+    assert [s.reason for s in record.steps[1:]] == [reason, reason]
+    assert record.message == f"{reason}; the steps after it were skipped"
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert "[check] nothing new" in log and "loading" not in log
+
+
+@pytest.mark.parametrize("ending", ["import sys\nsys.exit(1)", "import sys\nsys.exit('no data')"])
+def test_sys_exit_with_an_error_code_fails_the_step(make_job: MakeJob, ending: str) -> None:
+    folder = make_job("bad-exit", [(["step:check"], ending), (["step:load"], "print('loading')")])
+    record = run_job(load_job(folder))
+    assert record.status == "failed"
+    assert [s.status for s in record.steps] == ["failed", "skipped"]
+    assert record.error is not None and record.error.ename == "SystemExit"
+    assert record.steps[1].reason == "step 'check' failed"
+
+
+def test_empty_step_cells_are_skipped_saying_why(make_job: MakeJob) -> None:
+    folder = make_job(
+        "drafts",
+        [
+            (["step:first"], "print('one')"),
+            (["step:blank"], "   \n\t\n"),
+            (["step:after"], "print('two')"),
+            (["step:todo"], ""),
+        ],
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", record
+    assert [(s.status, s.reason) for s in record.steps] == [
+        ("succeeded", None),
+        ("skipped", "its cell is empty"),
+        ("succeeded", None),
+        ("skipped", "its cell is empty"),
+    ]
+    assert load_record(run_folder(folder, record.run_id)) == record
+
+
+def test_a_blank_notebook_saved_by_another_editor_runs(tmp_path: Path) -> None:
+    """nbformat 4.4: no cell ids, no notebook metadata, sources as lists, an empty one."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "job.toml").write_text('name = "elsewhere"\n')
+    cell = {"cell_type": "code", "execution_count": None, "outputs": []}
+    notebook = {
+        "cells": [
+            {**cell, "metadata": {"tags": ["step:first"]}, "source": ["x = 1\n", "print(x)"]},
+            {**cell, "metadata": {"tags": ["step:todo"]}, "source": []},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 4,
+    }
+    (folder / "main.ipynb").write_text(json.dumps(notebook))
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", record
+    assert [(s.name, s.status) for s in record.steps] == [
+        ("first", "succeeded"),
+        ("todo", "skipped"),
+    ]
+    assert "[first] 1" in (run_folder(folder, record.run_id) / "log.txt").read_text()
+
+
+def test_a_usage_error_keeps_its_message_and_a_traceback(make_job: MakeJob) -> None:
+    folder = make_job(
+        "mart",
+        [
+            (["step:setup"], "%load_ext kernel_magics"),
+            (["step:sales-mart"], "%%sql\nSELECT * FROM all_products"),
+        ],
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "failed"
+    error = record.error
+    assert error is not None and error.ename == "UsageError"
+    assert error.evalue.startswith("Catalog Error: Table with name all_products does not exist!")
+    assert error.traceback.startswith("UsageError: Catalog Error: Table with name all_products")
+    stored = json.loads((run_folder(folder, record.run_id) / "run.json").read_text())
+    assert stored["error"]["traceback"] == error.traceback
+    assert stored["steps"][1]["error"]["evalue"] == error.evalue
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert log.count("Table with name all_products does not exist") == 1
+
+
+def test_a_step_keeps_a_preview_of_its_last_result(make_job: MakeJob) -> None:
+    folder = make_job(
+        "shown",
+        [
+            (["step:table"], "import pandas as pd\npd.DataFrame({'n': range(30)})"),
+            (["step:text"], "print('no result')"),
+        ],
+    )
+    record = run_job(load_job(folder))
+    preview = record.steps[0].preview
+    assert preview is not None
+    lines = preview.splitlines()
+    assert lines[0].split() == ["n"] and lines[1].split() == ["0", "0"]
+    assert len(lines) <= 9 and "more lines in output.ipynb" in lines[-1]
+    assert record.steps[1].preview is None

@@ -258,3 +258,30 @@ def test_an_error_at_commit_is_reported_like_any_other(postgres_url: str) -> Non
     with pytest.raises(WarehouseError, match=r"(?s)violates foreign key constraint.*in: COMMIT"):
         run(warehouse, "INSERT INTO children VALUES (:p)", p=7)
     assert run(warehouse, "SELECT count(*) AS n FROM children") == [{"n": 0}]
+
+
+def test_statements_that_are_not_queries_report_what_they_did(warehouse: Warehouse) -> None:
+    result = warehouse.execute(
+        prepare(
+            "CREATE TABLE stock (item TEXT, n INTEGER);"
+            "INSERT INTO stock VALUES ('tea', 1), ('jam', 2), ('oil', 3);"
+            "UPDATE stock SET n = n + 1 WHERE n < 3;"
+            "DELETE FROM stock WHERE item = :gone",
+            {"gone": "oil"},
+            {},
+            warehouse.dialect,
+            "/* dataops job=x */ ",
+        )
+    )
+    assert result.table is None
+    assert result.done == [
+        "created table stock",
+        "inserted 3 rows into stock",
+        "updated 2 rows in stock",
+        "deleted 1 row from stock",
+    ]
+    queried = warehouse.execute(
+        prepare("DROP TABLE stock; SELECT 1 AS one", {}, {}, warehouse.dialect)
+    )
+    assert queried.done == ["dropped table stock"]
+    assert queried.table is not None and queried.table.to_pylist() == [{"one": 1}]

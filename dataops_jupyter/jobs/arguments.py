@@ -21,6 +21,14 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def _json(value: Any) -> str:
+    """A value as JSON spells it (``true``, ``null``), as the user typed it."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def _matches(default: Any, value: Any) -> bool:
     if default is None or value is None:
         return True
@@ -51,7 +59,7 @@ def check_arguments(arguments: Mapping[str, Any], defaults: Mapping[str, Any]) -
         elif not _matches(defaults[name], value):
             problems.append(
                 f"argument {name!r} must be {_type_name(defaults[name])} like its default "
-                f"{defaults[name]!r}, got {value!r} ({_type_name(value)})"
+                f"{_json(defaults[name])}, got {_json(value)} ({_type_name(value)})"
             )
     if problems:
         raise ArgumentError("; ".join(problems))

@@ -65,8 +65,9 @@ def load_job(folder: Path | str) -> Job:
         if named.name in seen:
             first = seen[named.name]
             raise JobDefinitionError(
-                f"{named.notebook}: cell {named.cell_index}: step name {named.name!r} is already "
-                f"used by {first.notebook} cell {first.cell_index}; step names must be unique"
+                f"{named.notebook}: cell {named.cell_index + 1}: step name {named.name!r} is "
+                f"already used by {first.notebook} cell {first.cell_index + 1}; step names must "
+                "be unique (cells counted from 1, as JupyterLab shows them)"
             )
         seen[named.name] = named
         steps.append(named)

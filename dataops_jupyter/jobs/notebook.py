@@ -98,11 +98,13 @@ def _step_name(tags: list[str], label: str, index: int) -> str | None:
     if not names:
         return None
     if len(names) > 1:
-        raise JobDefinitionError(f"{label}: cell {index} has several step tags {names}; keep one")
+        raise JobDefinitionError(
+            f"{label}: cell {index + 1} has several step tags {names}; keep one"
+        )
     name = names[0].partition(":")[2].strip()
     if names[0] != STEP_TAG and not _STEP_NAME.match(name):
         raise JobDefinitionError(
-            f"{label}: cell {index}: {names[0]!r} is not a valid step tag; use 'step' or "
+            f"{label}: cell {index + 1}: {names[0]!r} is not a valid step tag; use 'step' or "
             "'step:<name>' with letters, digits, '_', '-' or '.'"
         )
     return name
@@ -125,13 +127,13 @@ def notebook_steps(path: Path, label: str) -> NotebookSteps:
         is_parameters = PARAMETERS_TAG in tags
         if name is not None and is_parameters:
             raise JobDefinitionError(
-                f"{label}: cell {index} is tagged both 'parameters' and a step; "
+                f"{label}: cell {index + 1} is tagged both 'parameters' and a step; "
                 "keep argument defaults in their own cell"
             )
         if cell.cell_type != "code":
             if name is not None or is_parameters:
                 raise JobDefinitionError(
-                    f"{label}: cell {index} is a {cell.cell_type} cell; only code cells can be "
+                    f"{label}: cell {index + 1} is a {cell.cell_type} cell; only code cells can be "
                     "steps or parameters"
                 )
             continue
@@ -144,7 +146,7 @@ def notebook_steps(path: Path, label: str) -> NotebookSteps:
             try:
                 result.parameters = parameter_defaults(source)
             except JobDefinitionError as exc:
-                raise JobDefinitionError(f"{label}: cell {index}: {exc.message}") from None
+                raise JobDefinitionError(f"{label}: cell {index + 1}: {exc.message}") from None
             result.parameters_source = source
         elif name is not None:
             cell_id = str(cell.get("id") or f"cell-{index}")

@@ -109,6 +109,19 @@ class StepLog:
             self._handle.close()
 
 
+class _QuietWhenStopped(logging.Filter):
+    """Drops the executor's "Kernel died" message when the run stopped its kernel on purpose
+    (cancel, timeout): the run then reports the cancel, not a crash."""
+
+    def __init__(self, run: JobRun) -> None:
+        super().__init__()
+        self.run = run
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        stopped = self.run.stop_reason is not None
+        return not (stopped and record.getMessage().startswith("Kernel died"))
+
+
 class JobRun:
     """One run of a job. ``run()`` blocks until it ends; ``cancel()`` may be called from any
     thread (or a signal handler) and stops the kernel's whole process group."""
@@ -141,12 +154,19 @@ class JobRun:
         self._step_clock = 0.0
         self._log: StepLog | None = None
         self._sockets: Path | None = None
+        #: The step that ended the notebook early (``sys.exit(0)``) and the call it made.
+        self._ended: tuple[str, str] | None = None
 
     # -- control -----------------------------------------------------------------------------
 
     def cancel(self) -> None:
         """Stop the run; it ends as ``cancelled``."""
         self._stop("cancelled")
+
+    @property
+    def stop_reason(self) -> str | None:
+        """``cancelled`` or ``timed_out`` once the run was told to stop, else ``None``."""
+        return self._stop_reason
 
     def _stop(self, reason: str) -> None:
         with self._lock:
@@ -179,6 +199,12 @@ class JobRun:
         if not info or self._log is None:
             return
         step = self._steps[info["step"]]
+        if not str(cell.get("source", "")).strip():
+            # The kernel is never asked to run an empty cell, so no reply will come.
+            step.status, step.reason = "skipped", "its cell is empty"
+            self._log.line(f"step {step.name!r} skipped: its cell is empty")
+            self._emit("step_finished", step)
+            return
         step.status, step.started_at = "running", utcnow()
         self._current, self._step_clock = step, time.monotonic()
         self._log.step = step.name
@@ -188,13 +214,17 @@ class JobRun:
     def _on_cell_executed(self, cell: Any, cell_index: int, execute_reply: Any, **_: Any) -> None:
         content = (execute_reply or {}).get("content", {})
         ok = content.get("status") == "ok"
+        ending = None if ok else ending_call(content)
         step = self._current
+        if ending is not None:
+            self._ended = (step.name if step is not None else _SETUP, ending)
         if step is None:
-            if not ok:
+            if not ok and ending is None:
                 self.record.error = self._error(_SETUP, "", cell_index, cell.get("id", ""), content)
             return
         step.duration = round(time.monotonic() - self._step_clock, 4)
-        if ok:
+        step.preview = result_preview(cell.get("outputs") or [])
+        if ok or ending is not None:
             step.status = "succeeded"
         else:
             step.status = "failed"
@@ -203,8 +233,11 @@ class JobRun:
             )
             self.record.error = step.error
         if self._log is not None:
-            if step.error is not None:
+            # A traceback is not in the cell's output stream; a UsageError's message already is.
+            if step.error is not None and content.get("traceback"):
                 self._log.write(step.error.traceback.rstrip("\n") + "\n")
+            if ending is not None:
+                self._log.line(f"step {step.name!r} ended the notebook with {ending}")
             self._log.line(f"step {step.name!r} {step.status} in {step.duration:.2f} s")
             self._log.step = _SETUP
         self._current = None
@@ -214,15 +247,17 @@ class JobRun:
     def _error(
         step: str, notebook: str, index: int, cell_id: str, content: Mapping[str, Any]
     ) -> StepError:
+        ename = str(content.get("ename", "Error"))
+        evalue = strip_ansi(str(content.get("evalue", "")))
         traceback = strip_ansi("\n".join(content.get("traceback") or []))
         return StepError(
             step=step,
             notebook=notebook,
             cell_index=index,
             cell_id=cell_id,
-            ename=str(content.get("ename", "Error")),
-            evalue=strip_ansi(str(content.get("evalue", ""))),
-            traceback=traceback,
+            ename=ename,
+            evalue=evalue,
+            traceback=traceback or (f"{ename}: {evalue}" if evalue else ename),
         )
 
     # -- running -----------------------------------------------------------------------------
@@ -283,6 +318,9 @@ class JobRun:
             timer.daemon = True
             timer.start()
         failure: BaseException | None = None
+        quiet = _QuietWhenStopped(self)
+        papermill_log = logging.getLogger("papermill")
+        papermill_log.addFilter(quiet)
         try:
             papermill.execute_notebook(
                 build_execution_notebook(self.job),
@@ -302,6 +340,7 @@ class JobRun:
         except Exception as exc:  # kernel died, could not start, or was stopped
             failure = exc
         finally:
+            papermill_log.removeFilter(quiet)
             if timer is not None:
                 timer.cancel()
             if self._sockets is not None:
@@ -312,6 +351,15 @@ class JobRun:
     def _finish(self, failure: BaseException | None) -> None:
         record = self.record
         reason = self._stop_reason
+        skipped_because = self._skip_reason(failure)
+        for step in record.steps:
+            if step.status == "running":
+                step.status = "cancelled" if reason else "failed"
+                if step.started_at is not None:
+                    step.duration = round((utcnow() - step.started_at).total_seconds(), 4)
+            elif step.status == "pending":
+                step.status, step.reason = "skipped", skipped_because
+        # The run's status follows from its steps': it never succeeds with a failed step.
         if reason is not None:
             record.status = "timed_out" if reason == "timed_out" else "cancelled"
             record.message = (
@@ -322,17 +370,15 @@ class JobRun:
         elif failure is not None:
             record.status = "failed"
             record.message = f"{type(failure).__name__}: {strip_ansi(str(failure)).strip()}"
-        elif record.error is not None or any(s.status == "failed" for s in record.steps):
+        elif record.error is not None:
             record.status = "failed"
+        elif unended := [s.name for s in record.steps if s.status == "failed"]:
+            record.status = "failed"
+            record.message = f"step {unended[0]!r} did not report its end"
         else:
             record.status = "succeeded"
-        for step in record.steps:
-            if step.status == "running":
-                step.status = "cancelled" if reason else "failed"
-                if step.started_at is not None:
-                    step.duration = round((utcnow() - step.started_at).total_seconds(), 4)
-            elif step.status == "pending":
-                step.status = "skipped"
+            if self._ended is not None and any(s.reason == skipped_because for s in record.steps):
+                record.message = f"{skipped_because}; the steps after it were skipped"
         record.finished_at = utcnow()
         record.duration = round(time.monotonic() - self._started_at, 4)
         if self._log is not None:
@@ -341,6 +387,54 @@ class JobRun:
             self._log.line(f"run {record.status} in {record.duration:.2f} s")
             self._log.close()
         self._emit("run_finished")
+
+    def _skip_reason(self, failure: BaseException | None) -> str:
+        """Why the steps that never started did not run."""
+        if self._stop_reason == "timed_out":
+            return "the run timed out"
+        if self._stop_reason is not None:
+            return "the run was cancelled"
+        if self.record.error is not None:
+            return f"step {self.record.error.step!r} failed"
+        if failure is not None:
+            return "the run failed"
+        if self._ended is not None:
+            step, call = self._ended
+            return f"the notebook ended with {call} in step {step!r}"
+        return "the run ended before it"
+
+
+def ending_call(content: Mapping[str, Any]) -> str | None:
+    """``sys.exit(0)`` or ``sys.exit()`` when a reply says the cell ended the notebook with
+    success, as papermill reads it (``SystemExit`` with no code or code 0); else ``None``."""
+    if content.get("ename") != "SystemExit":
+        return None
+    code = str(content.get("evalue", ""))
+    return f"sys.exit({code})" if code in ("", "0") else None
+
+
+#: A step's preview keeps at most this many lines of this many characters.
+PREVIEW_LINES, PREVIEW_WIDTH = 8, 120
+
+
+def result_preview(outputs: list[Any]) -> str | None:
+    """The first lines of the last rich result among a cell's outputs (a query's table)."""
+    for output in reversed(outputs):
+        if output.get("output_type") not in ("execute_result", "display_data"):
+            continue
+        text = output.get("data", {}).get("text/plain")
+        if not text:
+            continue
+        text = "".join(text) if isinstance(text, list) else str(text)
+        lines = strip_ansi(text).rstrip("\n").splitlines()
+        kept = [
+            line if len(line) <= PREVIEW_WIDTH else line[: PREVIEW_WIDTH - 1] + "…"
+            for line in lines[:PREVIEW_LINES]
+        ]
+        if len(lines) > PREVIEW_LINES:
+            kept.append(f"… ({len(lines) - PREVIEW_LINES} more lines in output.ipynb)")
+        return "\n".join(kept)
+    return None
 
 
 def run_job(

@@ -44,7 +44,9 @@ def new_run_id() -> str:
 
 
 class StepError(BaseModel):
-    """Where and why a step failed, located in the original notebook."""
+    """Where and why a step failed, located in the original notebook. ``cell_index`` counts
+    the notebook's cells from 0 (JupyterLab shows it plus one); ``evalue`` is the whole message
+    and ``traceback`` the kernel's traceback, or ``ename: evalue`` when it sent none."""
 
     step: str
     notebook: str
@@ -66,6 +68,10 @@ class StepResult(BaseModel):
     started_at: datetime | None = None
     duration: float | None = None
     error: StepError | None = None
+    #: Why the step was skipped (its cell is empty, or an earlier step ended the notebook).
+    reason: str | None = None
+    #: The first lines of the last result the step displayed (a query's table), as text.
+    preview: str | None = None
 
 
 _INTERNAL = {"runner_pid", "kernel_pgid"}

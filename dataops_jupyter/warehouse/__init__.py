@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import RetryPolicy, Warehouse, WarehouseError, WarehouseUnavailableError
+from .base import RetryPolicy, SQLResult, Warehouse, WarehouseError, WarehouseUnavailableError
 from .ingest import IngestError, LoadContext, LoadSummary, ingest
 from .resolve import (
     DEFAULT_FILE,
@@ -20,6 +20,7 @@ __all__ = [
     "LoadContext",
     "LoadSummary",
     "RetryPolicy",
+    "SQLResult",
     "SQLTemplateError",
     "Statement",
     "Warehouse",

@@ -9,13 +9,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 import pyarrow as pa
 
 from ..errors import DataOpsError, InvalidInputError
-from .sqltext import Dialect, Statement, quote_identifier, quote_name
+from .sqltext import Dialect, Statement, quote_identifier, quote_name, statement_action
 from .types import sql_type
 
 T = TypeVar("T")
@@ -195,7 +195,8 @@ class Warehouse(TableWriter, ABC):
 
     @abstractmethod
     def fetch_arrow(self, connection: Any, statement: Statement) -> pa.Table | None:
-        """Execute one statement; its rows as Arrow, or ``None`` when it returns none."""
+        """Execute one statement; its rows as Arrow, or ``None`` when it returns none. A
+        statement that changes rows answers a one-column ``Count`` table (the rows changed)."""
 
     @abstractmethod
     def columns(self, connection: Any, table: str) -> dict[str, str] | None:
@@ -275,19 +276,22 @@ class Warehouse(TableWriter, ABC):
         """Start a transaction on ``connection`` (drivers that begin implicitly do nothing)."""
 
     def run(self, statements: Sequence[Statement]) -> pa.Table | None:
-        """Run statements in one transaction; the last result that has rows, as Arrow."""
+        """Run statements in one transaction; the last query's rows, as Arrow."""
+        return self.execute(statements).table
 
-        def work() -> pa.Table | None:
-            result = None
+    def execute(self, statements: Sequence[Statement]) -> SQLResult:
+        """Run statements in one transaction: the last query's rows, and what each statement
+        that is not a query did (``created table t``, ``inserted 3 rows into t``)."""
+
+        def work() -> SQLResult:
+            result = SQLResult()
             # What was running when an error came: a statement, or the commit at the end.
             running = "COMMIT"
             try:
                 with self.transaction() as connection:
                     for statement in statements:
                         running = statement.text
-                        table = self.fetch_arrow(connection, statement)
-                        if table is not None:
-                            result = table
+                        result.add(statement, self.fetch_arrow(connection, statement))
                     running = "COMMIT"
             except Exception as exc:
                 if self.is_database_error(exc) and not self.is_transient(exc):
@@ -300,6 +304,32 @@ class Warehouse(TableWriter, ABC):
     def query(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table | None:
         """One statement already written with this database's placeholders."""
         return self.run([Statement(sql, params or {})])
+
+
+#: The one-column answers a database gives to a statement that returns no rows.
+_STATUS_COLUMNS = (["Count"], ["Success"])
+
+
+@dataclass
+class SQLResult:
+    """What a transaction of statements gave: the rows of its last query (``None`` without
+    one) and one line per other statement saying what it did."""
+
+    table: pa.Table | None = None
+    done: list[str] = field(default_factory=list)
+
+    def add(self, statement: Statement, table: pa.Table | None) -> None:
+        """Take in the answer to ``statement``: rows (also ``RETURNING`` rows) or a status."""
+        action = statement_action(statement.text)
+        status = table is None or (table.column_names in _STATUS_COLUMNS and table.num_rows <= 1)
+        if action is None or not status:
+            if table is not None:
+                self.table = table
+            return
+        rows = None
+        if table is not None and table.column_names == ["Count"] and table.num_rows == 1:
+            rows = int(table.column(0)[0].as_py())
+        self.done.append(action.describe(rows if action.counts_rows else None))
 
 
 def first_line(error: BaseException) -> str:

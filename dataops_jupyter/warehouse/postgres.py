@@ -106,7 +106,9 @@ class PostgresWarehouse(Warehouse):
         with connection.cursor() as cursor:
             cursor.execute(statement.text, statement.params or None)
             if cursor.description is None:
-                return None
+                # As DuckDB answers: the rows a statement changed, as a one-column table.
+                changed = cursor.rowcount
+                return pa.table({"Count": [changed]}) if changed >= 0 else None
             description = [(c.name, c.type_code) for c in cursor.description]
             rows = cursor.fetchall()
         arrays: dict[str, pa.Array] = {}

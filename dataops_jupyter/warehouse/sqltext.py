@@ -140,3 +140,59 @@ def _render(
         parts.append(token.replace("%", "%%") if escape and kind != "bind" else token)
     head, body = parts[0], "".join(parts[1:]).strip()
     return head + body
+
+
+_LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+_NAME = r'(?:"(?:[^"]|"")*"|[^\s"(),;.]+)'
+_QUALIFIED = rf"({_NAME}(?:\.{_NAME})*)"
+_DEFINES = re.compile(
+    r"(CREATE|DROP|ALTER|TRUNCATE)\s+(?:OR\s+REPLACE\s+)?"
+    r"(?:(?:TEMP|TEMPORARY|UNLOGGED|MATERIALIZED|UNIQUE)\s+)*"
+    r"(TABLE|VIEW|SCHEMA|INDEX|SEQUENCE|MACRO|FUNCTION|TYPE|DATABASE)?\s*"
+    rf"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?{_QUALIFIED}",
+    re.IGNORECASE,
+)
+_CHANGES = re.compile(
+    rf"(INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE|MERGE\s+INTO)\s+{_QUALIFIED}",
+    re.IGNORECASE,
+)
+_DONE = {"CREATE": "created", "DROP": "dropped", "ALTER": "altered", "TRUNCATE": "emptied"}
+_CHANGED = {"INSERT": "inserted {} into", "DELETE": "deleted {} from", "UPDATE": "updated {} in",
+            "MERGE": "merged {} into"}  # fmt: skip
+#: First words of statements that answer with rows.
+QUERY_WORDS = frozenset(
+    {"SELECT", "WITH", "VALUES", "TABLE", "FROM", "SHOW", "DESCRIBE", "EXPLAIN", "PRAGMA"}
+    | {"SUMMARIZE", "CALL", "("}
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a statement that is not a query does, to report it in words."""
+
+    verb: str
+    target: str
+    counts_rows: bool = False
+
+    def describe(self, rows: int | None = None) -> str:
+        """``created table all_products``, ``inserted 3 rows into orders``."""
+        if self.counts_rows:
+            count = f"{rows:,} row{'' if rows == 1 else 's'}" if rows is not None else "rows"
+            return f"{self.verb.format(count)} {self.target}"
+        return f"{self.verb} {self.target}".strip()
+
+
+def statement_action(text: str) -> Action | None:
+    """What ``text`` does when it is not a query (``None`` for one): its verb and target."""
+    body = _LEADING_NOISE.sub("", text, count=1)
+    first = body.split(None, 1)[0].upper() if body.split() else ""
+    if not first or first in QUERY_WORDS or first.startswith("("):
+        return None
+    if changed := _CHANGES.match(body):
+        verb = _CHANGED[changed.group(1).split()[0].upper()]
+        return Action(verb, changed.group(2), counts_rows=True)
+    if defined := _DEFINES.match(body):
+        word, kind, name = defined.group(1).upper(), defined.group(2), defined.group(3)
+        kind = (kind or ("table" if word == "TRUNCATE" else "")).lower()
+        return Action(_DONE[word], f"{kind} {name}".strip())
+    return Action("ran", first)

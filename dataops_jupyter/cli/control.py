@@ -1,5 +1,5 @@
 """``dataops`` commands that talk to a control service: deploy, jobs, execute, executions, logs,
-cancel, rollback, enable, disable, properties and secrets.
+cancel, rollback, enable, disable, properties, secrets and delete.
 
 The service's URL, token and team come from ``--url``/``--token``/``--team``, else the
 ``DATAOPS_URL``/``DATAOPS_TOKEN``/``DATAOPS_TEAM`` environment variables, else
@@ -13,29 +13,26 @@ import functools
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .cli import add_job_arguments, add_key_values
-from .client import ControlClient, ControlServiceError, resolve_settings
-from .errors import InvalidInputError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-_MARK = {
-    "succeeded": "✓",
-    "user_error": "✗",
-    "platform_error": "✗",
-    "failed": "✗",
-    "cancelled": "■",
-    "skipped": "-",
-    "running": "▶",
-    "submitted": "…",
-    "pending": " ",
-}
-Handler = Callable[[argparse.Namespace], int]
-
+from ..client import ControlClient, ControlServiceError, resolve_settings
+from ..errors import InvalidInputError
+from .common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Commands,
+    Handler,
+    add_command,
+    add_job_arguments,
+    add_key_values,
+    failure,
+    mark,
+    print_step,
+    table,
+)
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -66,12 +63,6 @@ def _seconds(start: str | None, end: str | None) -> float | None:
     return (ended - began).total_seconds()
 
 
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    for row in [header, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 def _value(text: str) -> Any:
     """A ``key=value`` value: JSON when it parses, else the text itself."""
     try:
@@ -90,30 +81,20 @@ def _pairs(pairs: list[str], flag: str) -> dict[str, Any]:
     return values
 
 
-def _print_execution(execution: dict[str, Any]) -> None:
+def _print_execution(execution: dict[str, Any], verbose: bool = False) -> None:
     status = execution["status"]
     took = _seconds(execution.get("started_at"), execution.get("finished_at"))
     duration = f" in {took:.1f} s" if took is not None else ""
     print(
-        f"{_MARK.get(status, '?')} {execution['job']}: {status}{duration} "
+        f"{mark(status)} {execution['job']}: {status}{duration} "
         f"(execution {execution['id']}, version {execution['version']}, "
         f"attempt {execution['attempt']})"
     )
     for step in execution.get("steps") or []:
-        took = step.get("duration")
-        print(
-            f"  {_MARK.get(step['status'], '?')} {step['name']:<24} {step['status']:<10} "
-            + (f"{took:.2f} s" if took is not None else "")
-        )
+        print_step(step)
     error = execution.get("error")
     if error:
-        where = (
-            f" in {error.get('notebook')} cell {error.get('cell_index')}"
-            if error.get("notebook")
-            else ""
-        )
-        detail = error.get("traceback") or f"{error.get('ename')}: {error.get('evalue')}"
-        print(f"\nstep {error.get('step')!r} failed{where}:\n{detail}")
+        print("\n" + failure(error, verbose))
     if execution.get("message"):
         print(execution["message"])
 
@@ -160,8 +141,8 @@ def _command(handler: Handler) -> Handler:
 
 @_command
 def deploy(options: argparse.Namespace) -> int:
-    from .control_service.bundles import make_bundle
-    from .jobs import load_job
+    from ..control_service.bundles import make_bundle
+    from ..jobs import load_job
 
     job = load_job(Path(options.job_dir))
     client = _client(options)
@@ -211,13 +192,13 @@ def jobs(options: argparse.Namespace) -> int:
                 job.get("description") or "",
             ]
         )
-    _table(["NAME", "VERSION", "ENABLED", "SCHEDULE", "DESCRIPTION"], rows)
+    table(["NAME", "VERSION", "ENABLED", "SCHEDULE", "DESCRIPTION"], rows)
     return EXIT_OK
 
 
 @_command
 def execute(options: argparse.Namespace) -> int:
-    from .jobs import parse_cli_arguments
+    from ..jobs import parse_cli_arguments
 
     client = _client(options)
     arguments: dict[str, Any] = {}
@@ -239,7 +220,7 @@ def execute(options: argparse.Namespace) -> int:
     _follow(client, options.job, execution_id)
     final = client.execution(options.job, execution_id)
     print()
-    _print_execution(final)
+    _print_execution(final, options.verbose)
     return EXIT_OK if final["status"] == "succeeded" else EXIT_FAILED
 
 
@@ -258,14 +239,14 @@ def executions(options: argparse.Namespace) -> int:
         rows.append(
             [
                 e["id"],
-                f"{_MARK.get(e['status'], '?')} {e['status']}",
+                f"{mark(e['status'])} {e['status']}",
                 e["trigger"],
                 str(e["version"]),
                 _when(e["created_at"]),
                 f"{took:.1f} s" if took is not None else "-",
             ]
         )
-    _table(["EXECUTION", "STATUS", "TRIGGER", "VERSION", "CREATED (UTC)", "DURATION"], rows)
+    table(["EXECUTION", "STATUS", "TRIGGER", "VERSION", "CREATED (UTC)", "DURATION"], rows)
     return EXIT_OK
 
 
@@ -278,7 +259,7 @@ def logs(options: argparse.Namespace) -> int:
         sys.stdout.write(client.logs(job, options.execution)["text"])
         return EXIT_OK
     status = _follow(client, job, options.execution)
-    print(f"{_MARK.get(status, '?')} execution {options.execution} {status}", file=sys.stderr)
+    print(f"{mark(status)} execution {options.execution} {status}", file=sys.stderr)
     return EXIT_OK if status == "succeeded" else EXIT_FAILED
 
 
@@ -365,7 +346,34 @@ def secrets(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-HANDLERS: dict[str, Handler] = {
+def _confirmed(question: str) -> bool:
+    """Ask ``question`` on the terminal (or read the answer from standard input): yes or no."""
+    print(f"{question} [y/N] ", end="", flush=True)
+    answer = sys.stdin.readline()
+    if not sys.stdin.isatty():
+        print(answer.rstrip("\n"))
+    return answer.strip().lower() in ("y", "yes")
+
+
+@_command
+def delete(options: argparse.Namespace) -> int:
+    client = _client(options)
+    job = client.job(options.job)
+    versions = job["active_version"]
+    what = f"job {options.job} of team {client.team}"
+    if not options.yes and not _confirmed(
+        f"delete {what}"
+        + (f" with its deployed versions (active: {versions})" if versions is not None else "")
+        + ", executions, properties and secrets?"
+    ):
+        print(f"nothing deleted; {what} stays")
+        return EXIT_FAILED
+    client.delete_job(options.job)
+    print(f"deleted {what}")
+    return EXIT_OK
+
+
+_HANDLERS: dict[str, Handler] = {
     "deploy": deploy,
     "jobs": jobs,
     "execute": execute,
@@ -377,13 +385,14 @@ HANDLERS: dict[str, Handler] = {
     "disable": disable,
     "properties": properties,
     "secrets": secrets,
+    "delete": delete,
 }
 
 
 # -- argument parsing -------------------------------------------------------------------------
 
 
-def add_commands(commands: Any) -> None:
+def add_commands(commands: Commands) -> None:
     """Add the control service commands to the ``dataops`` sub-command parser."""
     connection = argparse.ArgumentParser(add_help=False)
     group = connection.add_argument_group("control service")
@@ -394,10 +403,10 @@ def add_commands(commands: Any) -> None:
     group.add_argument("--team", help="team (else $DATAOPS_TEAM, config file, the token's team)")
 
     def add(name: str, help: str, description: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = commands.add_parser(
-            name, help=help, description=description, parents=[connection]
-        )
-        return parser
+        return add_command(
+            commands, name, _HANDLERS[name], help=help, description=description,
+            parents=[connection],
+        )  # fmt: skip
 
     deploy = add(
         "deploy",
@@ -420,6 +429,9 @@ def add_commands(commands: Any) -> None:
     execute.add_argument("job", metavar="JOB")
     add_job_arguments(execute)
     execute.add_argument("--wait", action="store_true", help="follow the log until it ends")
+    execute.add_argument(
+        "--verbose", "-v", action="store_true", help="show a failed step's whole traceback"
+    )
 
     listing = add("executions", "list a job's executions", "JOB's executions, newest first.")
     listing.add_argument("job", metavar="JOB")
@@ -468,3 +480,13 @@ def add_commands(commands: Any) -> None:
     which = secret.add_mutually_exclusive_group()
     which.add_argument("--set", metavar="NAME", help="store a secret (value from prompt/stdin)")
     which.add_argument("--delete", metavar="NAME", help="delete a secret")
+
+    removed = add(
+        "delete",
+        "delete a job from the control service",
+        "Delete JOB with all its deployed versions, executions, properties and secrets, after "
+        "asking for confirmation (--yes: without asking). A job with an execution in progress "
+        "is refused: cancel it first.",
+    )
+    removed.add_argument("job", metavar="JOB")
+    removed.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
