@@ -33,8 +33,9 @@ class DataOpsExtension(ExtensionApp):
     )
     control_team = Unicode(
         config=True,
-        help="Team on the control service (default: $DATAOPS_TEAM, else the token's team; "
-        "for the embedded service the team named by the jobs under the root, else 'default').",
+        help="Team on the control service (default: $DATAOPS_TEAM, else the token's team). "
+        "The embedded service serves every team of the jobs under the root and of its "
+        "database unless this names one.",
     )
     embedded_control_service = Bool(
         True,
@@ -74,6 +75,7 @@ class DataOpsExtension(ExtensionApp):
             team=self.control_team,
             embedded=self.embedded_control_service,
             log=self.log,
+            jobs=lambda: self.run_manager.jobs()[0],
         )
         self.settings["dataops_control"] = self.control
         self.log.info("dataops-jupyter: jobs under %s", root)
