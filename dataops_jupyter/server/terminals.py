@@ -67,7 +67,8 @@ class WorkspaceTerminalManager(TerminalManager):
     def _shell(self, command: list[str]) -> list[str]:
         shell, login = command[0], "-l" in command[1:]
         if os.path.basename(shell) == "bash":
-            startup = (_LOGIN_FILES if login else "") + _BASHRC + self.prepend
+            # What bash reads as a login shell or else as an interactive one, then the PATH.
+            startup = (_LOGIN_FILES if login else _BASHRC) + self.prepend
             return [shell, "--rcfile", _write_rc_file(startup), "-i"]
         return command
 
