@@ -47,9 +47,7 @@ async def _restart(jp_serverapp: Any) -> None:
 def _workspace(root: Path, make_job: MakeJob) -> None:
     (root / "dataops.toml").write_text('warehouse = "duckdb://lake.duckdb"\n')
     make_job("shop-orders", [(["step:hello"], "print('orders')")], 'team = "shop"', parent=root)
-    make_job(
-        "stats", [(["step:hello"], "print('stats')")], 'team = "analytics"', parent=root / "a"
-    )
+    make_job("stats", [(["step:hello"], "print('stats')")], 'team = "analytics"', parent=root / "a")
 
 
 async def test_deploy_and_execute_jobs_of_several_teams(
