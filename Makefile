@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make run    install, build and start JupyterLab on the examples/ workspace
+#   make run    install, build and start JupyterLab on workspace/, a working copy of examples/
 #   make test   install and run every test: lint, Jest, Galata (Chromium) and pytest
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -10,6 +10,9 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 STAMP := $(VENV)/.installed
+# The folder `make run` serves: a copy of the demo in examples/, made on the first run and kept
+# between runs (git ignores it), so that the tracked notebooks stay as they are.
+WORKSPACE ?= workspace
 
 .PHONY: install system-deps run test test-python test-js test-ui lint bench clean
 
@@ -31,11 +34,15 @@ $(STAMP): pyproject.toml package.json yarn.lock
 
 install: $(STAMP)
 
-run: install
+$(WORKSPACE):
+	$(PYTHON) -c 'import shutil, sys; shutil.copytree("examples", sys.argv[1], \
+	  ignore=shutil.ignore_patterns(".*", "*.duckdb", "*.duckdb.wal"))' $@
+
+run: install | $(WORKSPACE)
 	@TOKEN=$${DATAOPS_LAB_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}; \
-	echo ""; echo "JupyterLab with dataops-jupyter on the examples/ workspace:"; \
+	echo ""; echo "JupyterLab with dataops-jupyter on $(WORKSPACE)/ (a working copy of examples/):"; \
 	echo "    http://127.0.0.1:$(PORT)/lab?token=$$TOKEN"; echo ""; \
-	exec $(BIN)/jupyter lab --no-browser --port $(PORT) --ServerApp.root_dir=examples \
+	exec $(BIN)/jupyter lab --no-browser --port $(PORT) --ServerApp.root_dir=$(WORKSPACE) \
 	  --IdentityProvider.token=$$TOKEN $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 lint: install

@@ -53,18 +53,15 @@ export class DataJobsModel extends PollingModel implements IDataJobsModel {
     return this.hasActiveRuns;
   }
 
-  /** Jobs and the recent runs of each job. */
+  /** Jobs and the recent runs of each job, in one request. */
   protected async fetch(): Promise<() => void> {
-    const { jobs, invalid } = await this.service.listJobs();
-    const runs = await Promise.all(
-      jobs.map(job =>
-        this.service.listRuns({ job: job.name, limit: this._runsPerJob })
-      )
+    const { jobs, invalid, runs } = await this.service.listJobsWithRuns(
+      this._runsPerJob
     );
     return () => {
       this._jobs = jobs;
       this._invalid = invalid;
-      this._runs = new Map(jobs.map((job, i) => [job.name, runs[i]]));
+      this._runs = new Map(jobs.map(job => [job.name, runs[job.name] ?? []]));
     };
   }
 

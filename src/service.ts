@@ -17,6 +17,7 @@ import {
   ExecutionList,
   Job,
   JobList,
+  JobListWithRuns,
   LogChunk,
   Run,
   RunList,
@@ -48,6 +49,16 @@ export class DataOpsService {
   /** `GET /dataops/jobs`: valid jobs and job folders that do not load. */
   listJobs(): Promise<JobList> {
     return this._get<JobList>('jobs');
+  }
+
+  /**
+   * `GET /dataops/jobs?runs=N`: the jobs and the newest `runs` runs of each,
+   * in one request.
+   */
+  listJobsWithRuns(runs: number): Promise<JobListWithRuns> {
+    return this._get<JobListWithRuns>(
+      `jobs${URLExt.objectToQueryString({ runs: String(runs) })}`
+    );
   }
 
   /** `GET /dataops/jobs/{name}` */

@@ -130,6 +130,12 @@ export interface JobList {
   invalid: InvalidJob[];
 }
 
+/** Answer of `GET /dataops/jobs?runs=N`: also the newest runs of each job. */
+export interface JobListWithRuns extends JobList {
+  /** Job name → its newest runs, newest first. */
+  runs: { [job: string]: Run[] };
+}
+
 /** Answer of `GET /dataops/runs`. */
 export interface RunList {
   runs: Run[];

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,13 +95,17 @@ def iter_job_folders(root: Path, depth: int = SEARCH_DEPTH) -> Iterator[Path]:
             yield here
 
 
-def discover_jobs(root: Path) -> tuple[list[Job], list[tuple[Path, str]]]:
-    """Every job under ``root``, plus the folders that failed to load with their message."""
+def discover_jobs(
+    root: Path, load: Callable[[Path], Job] = load_job
+) -> tuple[list[Job], list[tuple[Path, str]]]:
+    """Every job under ``root``, plus the folders that failed to load with their message.
+
+    ``load`` loads one job folder (:func:`load_job`, or a cached form of it)."""
     jobs: list[Job] = []
     invalid: list[tuple[Path, str]] = []
     for folder in iter_job_folders(root):
         try:
-            jobs.append(load_job(folder))
+            jobs.append(load(folder))
         except (JobDefinitionError, NotFoundError) as exc:
             invalid.append((folder, exc.message))
     by_name: dict[str, Job] = {}

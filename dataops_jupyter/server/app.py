@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Unicode, default
@@ -12,10 +13,12 @@ from traitlets import Bool, Unicode, default
 from .control import ControlConnection
 from .handlers import ROUTES
 from .runs import LocalRunManager
+from .terminals import MANAGER_CLASS as TERMINAL_MANAGER
 
 
 class DataOpsExtension(ExtensionApp):
-    """Serves the Data Jobs API for the jobs found under the server's root folder."""
+    """Serves the Data Jobs API for the jobs found under the server's root folder, and makes
+    JupyterLab's terminals start there with the product's commands on their PATH."""
 
     name = "dataops_jupyter"
 
@@ -30,8 +33,9 @@ class DataOpsExtension(ExtensionApp):
     )
     control_team = Unicode(
         config=True,
-        help="Team on the control service (default: $DATAOPS_TEAM, else the token's team; "
-        "for the embedded service the team named by the jobs under the root, else 'default').",
+        help="Team on the control service (default: $DATAOPS_TEAM, else the token's team). "
+        "The embedded service serves every team of the jobs under the root and of its "
+        "database unless this names one.",
     )
     embedded_control_service = Bool(
         True,
@@ -52,6 +56,13 @@ class DataOpsExtension(ExtensionApp):
     def _control_team_default(self) -> str:
         return os.environ.get("DATAOPS_TEAM", "")
 
+    def _link_jupyter_server_extension(self, serverapp: Any) -> None:
+        super()._link_jupyter_server_extension(serverapp)
+        # Extensions are linked in name order: the terminals extension reads this after us.
+        terminals = serverapp.config.TerminalsExtensionApp
+        if "terminal_manager_class" not in terminals:
+            terminals.terminal_manager_class = TERMINAL_MANAGER
+
     def initialize_settings(self) -> None:
         assert self.serverapp is not None
         root = Path(self.serverapp.root_dir).expanduser()
@@ -64,6 +75,7 @@ class DataOpsExtension(ExtensionApp):
             team=self.control_team,
             embedded=self.embedded_control_service,
             log=self.log,
+            jobs=lambda: self.run_manager.jobs()[0],
         )
         self.settings["dataops_control"] = self.control
         self.log.info("dataops-jupyter: jobs under %s", root)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..client import ControlClient, ControlServiceError, ControlServiceUnreachable
+from ..jobs import Job
 from .embedded import ControlServiceUnavailable, EmbeddedControlService
 
 T = TypeVar("T")
@@ -28,13 +29,16 @@ class ControlConnection:
         team: str = "",
         embedded: bool = True,
         log: logging.Logger | None = None,
+        jobs: Callable[[], list[Job]] | None = None,
     ) -> None:
         self.log = log or logging.getLogger(__name__)
         self.url = url.rstrip("/")
         self.token = token
         self.team = team or None
         self.embedded = (
-            EmbeddedControlService(root, self.team, self.log) if embedded and not url else None
+            EmbeddedControlService(root, self.team, self.log, jobs)
+            if embedded and not url
+            else None
         )
         self._task: asyncio.Task[None] | None = None
 
@@ -55,11 +59,15 @@ class ControlConnection:
 
         self._task = asyncio.ensure_future(start())
 
-    async def client(self) -> ControlClient:
-        """A client for one call or stream (close it after use)."""
+    async def client(self, job: str | None = None, team: str | None = None) -> ControlClient:
+        """A client for one call or stream about ``job`` (close it after use).
+
+        The embedded service serves several teams: the client is for ``team``, else for the
+        team of ``job``."""
         if self.embedded is not None:
             endpoint = await self.embedded.ensure_running()
-            return ControlClient(endpoint.url, endpoint.token, endpoint.team, retries=2)
+            team = team or await asyncio.to_thread(self.embedded.team_of, job)
+            return ControlClient(endpoint.url, endpoint.token, team, retries=2)
         if not self.url:
             raise ControlServiceUnavailable(
                 "no control service: set DataOpsExtension.control_url (or DATAOPS_URL), or "
@@ -98,15 +106,39 @@ class ControlConnection:
             exc.message += " (set DataOpsExtension.control_team)"
         return exc
 
-    async def call(self, call: Callable[[ControlClient], T]) -> T:
+    async def call(
+        self, call: Callable[[ControlClient], T], job: str | None = None, team: str | None = None
+    ) -> T:
         """Run ``call(client)`` in a worker thread; errors become the handler's answer."""
-        client = await self.client()
+        client = await self.client(job, team)
         try:
             return await asyncio.to_thread(call, client)
         except ControlServiceError as exc:
             raise self.translate(exc) from None
         finally:
             client.close()
+
+    async def teams(self) -> list[str | None]:
+        """The teams this server works for: every team of the embedded service, else the
+        configured one (``None``: the token's own)."""
+        if self.embedded is not None:
+            return list(await asyncio.to_thread(self.embedded.teams))
+        return [self.team]
+
+    async def call_each_team(self, call: Callable[[ControlClient], T]) -> list[T]:
+        """``call(client)`` once for each team, in team order."""
+        return [await self.call(call, team=team) for team in await self.teams()]
+
+    async def call_first_team(self, call: Callable[[ControlClient], T]) -> T:
+        """``call(client)`` for each team in turn until one does not answer 404."""
+        teams = await self.teams()
+        for team in teams[:-1]:
+            try:
+                return await self.call(call, team=team)
+            except ControlServiceError as exc:
+                if exc.status != 404:
+                    raise
+        return await self.call(call, team=teams[-1])
 
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():

@@ -1,6 +1,10 @@
 """The embedded control service: started by the server extension when no control service URL
 is configured, as a separate ``dataops control-service`` process on a free loopback port.
 
+It serves every team: that of each job folder under the root and each team with jobs in its
+database (so a job whose folder moved or whose team changed stays listed). This server holds
+an admin token of the service; a call about a job is made for the job's team.
+
 Its state lives in ``<server root>/.dataops/control/``: the SQLite database, deployments and
 execution artifacts, the key that encrypts secrets, the API token of this server and the
 service's own log. Deployed jobs use the workspace's warehouse, so a table written by a
@@ -21,13 +25,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..control_service import db
 from ..errors import DataOpsError, InvalidInputError
-from ..jobs import discover_jobs
+from ..jobs import Job, discover_jobs
 from ..warehouse.resolve import ENV_URL, resolve_warehouse_url
 
 #: Seconds the service gets to answer ``/healthz`` after it was started.
@@ -46,11 +54,14 @@ class ControlServiceUnavailable(DataOpsError):
     kind = "control-service-unavailable"
 
 
+#: The team of calls that concern no job, and of jobs no folder or database row names.
+DEFAULT_TEAM = "default"
+
+
 @dataclass
 class Endpoint:
     url: str
     token: str
-    team: str
 
 
 def _exit_with_parent() -> None:  # runs in the child between fork and exec
@@ -75,42 +86,39 @@ def _tail(path: Path, size: int = 1500) -> str:
         return ""
 
 
-def workspace_team_and_warehouse(
-    root: Path, log: logging.Logger | None = None
-) -> tuple[str, str | None]:
-    """The team of the jobs under ``root`` (``default`` unless they all name one other team)
-    and the warehouse URL they resolve to (that of a job right in ``root`` if they differ)."""
-    log = log or logging.getLogger(__name__)
-    jobs, _ = discover_jobs(root)
-    teams = sorted({job.config.team for job in jobs} - {"default"})
-    team = teams[0] if len(teams) == 1 else "default"
-    if len(teams) > 1:
-        log.warning(
-            "dataops-jupyter: jobs of several teams (%s); the embedded control service serves "
-            "team 'default': set DataOpsExtension.control_team to choose one",
-            ", ".join(teams),
-        )
+def workspace_warehouse(jobs: list[Job], root: Path, log: logging.Logger) -> str | None:
+    """The warehouse URL the jobs resolve to (that of a job right in ``root`` if they differ)."""
     urls = set()
     for job in jobs:
         with contextlib.suppress(InvalidInputError):
             urls.add(resolve_warehouse_url(job.folder))
     if len(urls) == 1:
-        return team, urls.pop()
+        return urls.pop()
     try:
-        return team, resolve_warehouse_url(root / "job")
+        return resolve_warehouse_url(root / "job")
     except InvalidInputError as exc:
         log.warning("dataops-jupyter: no workspace warehouse for the control service: %s", exc)
-        return team, None
+        return None
 
 
 class EmbeddedControlService:
-    """Starts (on first need), watches and stops the control service process of one root."""
+    """Starts (on first need), watches and stops the control service process of one root.
 
-    def __init__(self, root: Path, team: str | None = None, log: logging.Logger | None = None):
+    ``team``: serve only this team; ``jobs``: the jobs under the root (default: found anew)."""
+
+    def __init__(
+        self,
+        root: Path,
+        team: str | None = None,
+        log: logging.Logger | None = None,
+        jobs: Callable[[], list[Job]] | None = None,
+    ):
         self.root = Path(root).resolve()
         self.folder = self.root / ".dataops" / "control"
         self.requested_team = team or None
         self.log = log or logging.getLogger(__name__)
+        self.jobs = jobs or (lambda: discover_jobs(self.root)[0])
+        self._engine: Engine | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.endpoint: Endpoint | None = None
         self._lock = asyncio.Lock()
@@ -123,6 +131,45 @@ class EmbeddedControlService:
     @property
     def db_url(self) -> str:
         return f"sqlite:///{self.folder / 'control.db'}"
+
+    # -- teams (blocking: call them from a worker thread) ---------------------------------------
+
+    def _stored_jobs(self) -> list[tuple[str, str]]:
+        """``(team, job)`` of every job in the service's database (none before its first start)."""
+        if not (self.folder / "control.db").is_file():
+            return []
+        if self._engine is None:
+            self._engine = create_engine(self.db_url)
+        try:
+            with self._engine.connect() as connection:
+                rows = connection.execute(select(db.jobs.c.team, db.jobs.c.name)).all()
+        except SQLAlchemyError as exc:
+            self.log.warning("dataops-jupyter: cannot read the control service's jobs: %s", exc)
+            return []
+        return [(str(team), str(name)) for team, name in rows]
+
+    def teams(self) -> list[str]:
+        """The teams served: those of the job folders and those with jobs in the database."""
+        if self.requested_team:
+            return [self.requested_team]
+        found = {job.config.team for job in self.jobs()}
+        found.update(team for team, _ in self._stored_jobs())
+        return sorted(found) or [DEFAULT_TEAM]
+
+    def team_of(self, job: str | None) -> str:
+        """The team a call about ``job`` is made for: that of its folder under the root, else
+        that of the job in the database, else the default team."""
+        if self.requested_team:
+            return self.requested_team
+        if job is not None:
+            for local in self.jobs():
+                if local.name == job:
+                    return local.config.team
+            stored = sorted(team for team, name in self._stored_jobs() if name == job)
+            if stored:
+                return stored[0]
+        teams = self.teams()
+        return DEFAULT_TEAM if DEFAULT_TEAM in teams or len(teams) != 1 else teams[0]
 
     async def ensure_running(self) -> Endpoint:
         """The service's endpoint; starts it (again, if it died) and waits until it answers."""
@@ -166,18 +213,18 @@ class EmbeddedControlService:
     def _command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "dataops_jupyter.cli", "control-service", *args]
 
-    def _saved_token(self, team: str) -> str | None:
+    def _saved_token(self) -> str | None:
         try:
             saved = json.loads((self.folder / "token.json").read_text())
         except (OSError, ValueError):
             return None
-        if isinstance(saved, dict) and saved.get("team") == team:
+        if isinstance(saved, dict) and saved.get("admin") is True:
             return str(saved.get("token") or "") or None
-        return None
+        return None  # a team token of an earlier version: replaced by an admin token
 
-    def _create_token(self, team: str, env: dict[str, str]) -> str:
+    def _create_token(self, env: dict[str, str]) -> str:
         done = subprocess.run(
-            self._command("create-token", "--db", self.db_url, "--team", team,
+            self._command("create-token", "--db", self.db_url, "--admin",
                           "--name", "jupyter server"),
             capture_output=True, text=True, env=env, cwd=self.folder, timeout=120, check=False,
         )  # fmt: skip
@@ -190,19 +237,18 @@ class EmbeddedControlService:
         token = lines[-1].strip()
         path = self.folder / "token.json"
         path.touch(mode=0o600)
-        path.write_text(json.dumps({"team": team, "token": token}))
+        path.write_text(json.dumps({"admin": True, "token": token}))
         return token
 
-    def _prepare(self) -> tuple[str, str, dict[str, str]]:
+    def _prepare(self) -> tuple[str, dict[str, str]]:
         self.folder.mkdir(parents=True, exist_ok=True)
-        team, warehouse = workspace_team_and_warehouse(self.root, self.log)
-        team = self.requested_team or team
-        env = self._env(warehouse)
-        token = self._saved_token(team) or self._create_token(team, env)
-        return team, token, env
+        jobs = self.jobs()
+        env = self._env(workspace_warehouse(jobs, self.root, self.log))
+        token = self._saved_token() or self._create_token(env)
+        return token, env
 
     def _wait_until_healthy(
-        self, process: subprocess.Popen[bytes], url: str, token: str, team: str, env: dict[str, str]
+        self, process: subprocess.Popen[bytes], url: str, token: str, env: dict[str, str]
     ) -> str:
         """Wait for ``/healthz``; check the token (a new one if the database was replaced)."""
         deadline = time.monotonic() + START_TIMEOUT
@@ -226,11 +272,11 @@ class EmbeddedControlService:
             f"{url}/api/v1/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
         if who.status_code == 401:
-            token = self._create_token(team, env)
+            token = self._create_token(env)
         return token
 
     async def _start(self) -> Endpoint:
-        team, token, env = await asyncio.to_thread(self._prepare)
+        token, env = await asyncio.to_thread(self._prepare)
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         command = self._command(
@@ -250,18 +296,16 @@ class EmbeddedControlService:
                 preexec_fn=_exit_with_parent,
             )
         self.log.info(
-            "dataops-jupyter: embedded control service (pid %s) for team %r at %s, state in %s",
-            self.process.pid, team, url, self.folder,
+            "dataops-jupyter: embedded control service (pid %s) at %s, state in %s",
+            self.process.pid, url, self.folder,
         )  # fmt: skip
         try:
-            token = await asyncio.to_thread(
-                self._wait_until_healthy, self.process, url, token, team, env
-            )
+            token = await asyncio.to_thread(self._wait_until_healthy, self.process, url, token, env)
         except requests.RequestException as exc:
             raise ControlServiceUnavailable(
                 f"the embedded control service at {url} failed its first call: {exc}"
             ) from None
-        return Endpoint(url, token, team)
+        return Endpoint(url, token)
 
     # -- stop ---------------------------------------------------------------------------------
 
@@ -285,3 +329,6 @@ class EmbeddedControlService:
                 self.log.info("dataops-jupyter: stopping the embedded control service")
             await self._terminate()
             self.endpoint = None
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None

@@ -12,11 +12,12 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError, InvalidInputError, NotFoundError
-from ..jobs import Job, check_arguments, discover_jobs
+from ..jobs import Job, JobCatalog, check_arguments
 from ..runner import (
     RunRecord,
     kill_process_group,
@@ -32,6 +33,8 @@ from ..runner import (
 _RUN_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
 #: Seconds a cancelled run gets to stop by itself before its processes are killed.
 CANCEL_GRACE = 10.0
+#: Seconds the watchers of stopped runs get to record how they ended when the server stops.
+WATCH_GRACE = 10.0
 RUNNER_OUTPUT = "runner.out"
 
 
@@ -44,11 +47,13 @@ class LocalRunManager:
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._folders: dict[str, Path] = {}
         self._watchers: set[asyncio.Task[None]] = set()
+        self.catalog = JobCatalog(self.root)
 
-    # -- jobs --------------------------------------------------------------------------------
+    # -- jobs (blocking: call them from a worker thread) ---------------------------------------
 
     def jobs(self) -> tuple[list[Job], list[tuple[Path, str]]]:
-        return discover_jobs(self.root)
+        """The jobs under the root and the folders that do not load (cached by file times)."""
+        return self.catalog.discover()
 
     def job(self, name: str) -> Job:
         jobs, invalid = self.jobs()
@@ -64,7 +69,7 @@ class LocalRunManager:
 
     async def start(self, name: str, arguments: dict[str, Any]) -> RunRecord:
         """Check the arguments, write the queued record and start the runner process."""
-        job = self.job(name)
+        job = await asyncio.to_thread(self.job, name)
         arguments = check_arguments(arguments, job.parameters)
         record = planned_record(job, arguments)
         run_id = record.run_id
@@ -133,9 +138,12 @@ class LocalRunManager:
     def get(self, run_id: str) -> RunRecord:
         return self._read(self._folder(run_id))
 
-    def list(self, job: str | None = None, limit: int = 50) -> list[RunRecord]:
+    def list(self, job: str | None = None, limit: int = 50) -> Sequence[RunRecord]:
         """Runs newest first, of one job or of all jobs."""
-        jobs = [self.job(job)] if job else self.jobs()[0]
+        return self.runs_of([self.job(job)] if job else self.jobs()[0], limit)
+
+    def runs_of(self, jobs: Sequence[Job], limit: int) -> Sequence[RunRecord]:
+        """The newest ``limit`` runs of these jobs together, newest first."""
         folders = [f for j in jobs for f in list_run_folders(j.folder)]
         folders.sort(key=lambda f: f.name, reverse=True)
         records = []
@@ -159,7 +167,7 @@ class LocalRunManager:
 
     async def cancel(self, run_id: str) -> RunRecord:
         """Ask the runner to stop; kill it and its kernel if it has not within the grace time."""
-        folder = self._folder(run_id)
+        folder = await asyncio.to_thread(self._folder, run_id)
         record = self._read(folder)
         if record.finished:
             raise ConflictError(f"run {run_id!r} already ended ({record.status})")
@@ -181,7 +189,15 @@ class LocalRunManager:
         return record
 
     async def shutdown(self) -> None:
-        """Cancel every run still going (the server is stopping)."""
+        """Cancel every run still going and stop watching them (the server is stopping)."""
         for run_id in list(self._processes):
             with contextlib.suppress(ConflictError, NotFoundError):
                 await self.cancel(run_id)
+        watchers = list(self._watchers)
+        if not watchers:
+            return
+        # The runs have ended: their watchers record the outcome, then end by themselves.
+        _, pending = await asyncio.wait(watchers, timeout=WATCH_GRACE)
+        for watcher in pending:
+            watcher.cancel()
+        await asyncio.gather(*watchers, return_exceptions=True)

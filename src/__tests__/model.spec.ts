@@ -47,21 +47,22 @@ class FakeServer {
 
   /** Number of job list requests, i.e. of loads. */
   get loads(): number {
-    return this.calls.filter(call => call === 'GET jobs').length;
+    return this.calls.filter(call => call.startsWith('GET jobs?runs=')).length;
   }
 
   private _default(route: string): Handler | undefined {
-    if (route === 'GET jobs') {
-      return () => ({ jobs: this.jobs, invalid: this.invalid });
-    }
-    const match = /^GET runs\?job=([^&]+)&limit=(\d+)$/.exec(route);
+    const match = /^GET jobs\?runs=(\d+)$/.exec(route);
     if (match) {
-      const job = decodeURIComponent(match[1]);
-      return () => ({
-        runs: this.runs
-          .filter(run => run.job === job)
-          .slice(0, Number(match[2]))
-      });
+      const limit = Number(match[1]);
+      return () => {
+        const runs: { [job: string]: Run[] } = {};
+        for (const job of this.jobs) {
+          runs[job.name] = this.runs
+            .filter(run => run.job === job.name)
+            .slice(0, limit);
+        }
+        return { jobs: this.jobs, invalid: this.invalid, runs };
+      };
     }
     return undefined;
   }
@@ -108,11 +109,8 @@ describe('DataJobsModel', () => {
       expect(model.runs('orders').map(run => run.run_id)).toEqual(['o2', 'o1']);
       expect(model.runs('products').map(run => run.run_id)).toEqual(['p1']);
       expect(model.runs('unknown')).toEqual([]);
-      expect(server.calls).toEqual([
-        'GET jobs',
-        'GET runs?job=orders&limit=5',
-        'GET runs?job=products&limit=5'
-      ]);
+      // One request per load, however many jobs there are.
+      expect(server.calls).toEqual(['GET jobs?runs=5']);
     });
 
     it('keeps at most the configured number of runs per job', async () => {
@@ -122,7 +120,7 @@ describe('DataJobsModel', () => {
         makeRun('orders', id, 'succeeded')
       );
       await model.refresh();
-      expect(server.calls).toContain('GET runs?job=orders&limit=2');
+      expect(server.calls).toEqual(['GET jobs?runs=2']);
       expect(model.runs('orders')).toHaveLength(2);
     });
 

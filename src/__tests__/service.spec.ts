@@ -71,6 +71,19 @@ describe('DataOpsService', () => {
     ]);
   });
 
+  it('lists jobs with the newest runs of each in one request', async () => {
+    const list = {
+      jobs: [makeJob('orders')],
+      invalid: [],
+      runs: { orders: [makeRun('orders', 'r1', 'succeeded')] }
+    };
+    answer = () => jsonResponse(list);
+    await expect(service.listJobsWithRuns(5)).resolves.toEqual(list);
+    expect(calls).toEqual([
+      { url: `${BASE_URL}dataops/jobs?runs=5`, method: 'GET', body: undefined }
+    ]);
+  });
+
   it('gets one job, escaping its name', async () => {
     answer = () => jsonResponse(makeJob('a b'));
     const job = await service.getJob('a b');

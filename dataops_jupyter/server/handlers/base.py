@@ -31,8 +31,9 @@ class DataOpsHandler(APIHandler):
         return connection
 
     async def upstream(self, call: Callable[[ControlClient], T]) -> T:
-        """``call(client)`` against the control service, off the event loop."""
-        return await self.control.call(call)
+        """``call(client)`` against the control service, off the event loop, for the team of
+        the route's ``job`` (the embedded service serves several teams)."""
+        return await self.control.call(call, job=self.path_kwargs.get("job"))
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or a 400 saying what is wrong with it."""

@@ -32,7 +32,7 @@ class ControlExecutionHandler(DataOpsHandler):
 class ControlExecutionByIdHandler(DataOpsHandler):
     @web.authenticated
     async def get(self, execution: str) -> None:
-        self.reply(await self.upstream(lambda client: client.find_execution(execution)))
+        self.reply(await self.control.call_first_team(lambda c: c.find_execution(execution)))
 
 
 class ControlExecutionCancelHandler(DataOpsHandler):

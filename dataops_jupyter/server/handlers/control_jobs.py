@@ -13,7 +13,9 @@ from .base import DataOpsHandler
 class ControlJobsHandler(DataOpsHandler):
     @web.authenticated
     async def get(self) -> None:
-        self.reply({"jobs": await self.upstream(lambda client: client.jobs())})
+        teams = await self.control.call_each_team(lambda client: client.jobs())
+        jobs = sorted((job for team in teams for job in team), key=lambda j: (j["name"], j["team"]))
+        self.reply({"jobs": jobs})
 
 
 class ControlJobHandler(DataOpsHandler):

@@ -42,7 +42,7 @@ class ControlLogStreamHandler(DataOpsHandler):
     @web.authenticated
     async def get(self, job: str, execution: str) -> None:
         offset = int_argument(self, "offset", 0)
-        client = self._client = await self.control.client()
+        client = self._client = await self.control.client(job)
         events = client.follow_logs(job, execution, offset)
         started = False
         try:

@@ -26,8 +26,12 @@ class ControlStatusHandler(DataOpsHandler):
         }
         if control.available:
             try:
-                health = await self.upstream(lambda client: (client.team, client.health()))
-                status.update(team=health[0], version=health[1].get("version"), running=True)
+                health = await self.upstream(lambda client: client.health())
+                teams = await self.control.teams()
+                if teams == [None]:  # the token's own team
+                    teams = [await self.upstream(lambda client: client.team)]
+                team = ", ".join(str(t) for t in teams)
+                status.update(team=team, version=health.get("version"), running=True)
             except DataOpsError as exc:
                 status["message"] = exc.message
         self.reply(status)

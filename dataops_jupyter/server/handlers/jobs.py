@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from tornado import web
 
 from ...errors import InvalidInputError
 from ...jobs import create_job, describe_job
-from .base import DataOpsHandler
+from ..runs import LocalRunManager
+from .base import DataOpsHandler, int_argument
+
+
+def _listing(runs: LocalRunManager, recent: int | None) -> dict[str, Any]:
+    jobs, invalid = runs.jobs()
+    root = runs.root
+    listing: dict[str, Any] = {
+        "jobs": [describe_job(job, root) for job in jobs],
+        "invalid": [
+            {"path": str(folder.relative_to(root)), "message": message}
+            for folder, message in invalid
+        ],
+    }
+    if recent is not None:
+        listing["runs"] = {
+            job.name: [record.wire(root) for record in runs.runs_of([job], recent)] for job in jobs
+        }
+    return listing
 
 
 class JobsHandler(DataOpsHandler):
     @web.authenticated
     async def get(self) -> None:
-        jobs, invalid = await asyncio.to_thread(self.runs.jobs)
-        root = self.runs.root
-        self.reply(
-            {
-                "jobs": [describe_job(job, root) for job in jobs],
-                "invalid": [
-                    {"path": str(folder.relative_to(root)), "message": message}
-                    for folder, message in invalid
-                ],
-            }
-        )
+        """The jobs; with ``?runs=N`` also the newest N runs of each, by job name."""
+        recent = int_argument(self, "runs", 0) if self.get_query_argument("runs", "") else None
+        self.reply(await asyncio.to_thread(_listing, self.runs, recent))
 
     @web.authenticated
-    def post(self) -> None:
+    async def post(self) -> None:
         body = self.json_body()
         name, team, description = (
             body.get("name"),
@@ -38,14 +49,16 @@ class JobsHandler(DataOpsHandler):
             raise InvalidInputError("'name' is required: the new job's name, e.g. 'orders'")
         if not isinstance(team, str) or not isinstance(description, str):
             raise InvalidInputError("'team' and 'description' must be strings")
-        job = create_job(self.runs.root, name, team or "default", description)
+        job = await asyncio.to_thread(
+            create_job, self.runs.root, name, team or "default", description
+        )
         self.reply(describe_job(job, self.runs.root), status=201)
 
 
 class JobHandler(DataOpsHandler):
     @web.authenticated
-    def get(self, name: str) -> None:
-        self.reply(describe_job(self.runs.job(name), self.runs.root))
+    async def get(self, name: str) -> None:
+        self.reply(describe_job(await asyncio.to_thread(self.runs.job, name), self.runs.root))
 
 
 class JobRunsHandler(DataOpsHandler):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tornado import web
 
 from .base import DataOpsHandler, int_argument
@@ -9,22 +11,25 @@ from .base import DataOpsHandler, int_argument
 
 class RunsHandler(DataOpsHandler):
     @web.authenticated
-    def get(self) -> None:
+    async def get(self) -> None:
         job = self.get_query_argument("job", None) or None
         limit = int_argument(self, "limit", 50)
-        self.reply({"runs": [r.wire(self.runs.root) for r in self.runs.list(job, limit)]})
+        records = await asyncio.to_thread(self.runs.list, job, limit)
+        self.reply({"runs": [r.wire(self.runs.root) for r in records]})
 
 
 class RunHandler(DataOpsHandler):
     @web.authenticated
-    def get(self, run_id: str) -> None:
-        self.reply(self.runs.get(run_id).wire(self.runs.root))
+    async def get(self, run_id: str) -> None:
+        record = await asyncio.to_thread(self.runs.get, run_id)
+        self.reply(record.wire(self.runs.root))
 
 
 class RunLogHandler(DataOpsHandler):
     @web.authenticated
-    def get(self, run_id: str) -> None:
-        self.reply(self.runs.read_log(run_id, int_argument(self, "offset", 0)))
+    async def get(self, run_id: str) -> None:
+        offset = int_argument(self, "offset", 0)
+        self.reply(await asyncio.to_thread(self.runs.read_log, run_id, offset))
 
 
 class RunCancelHandler(DataOpsHandler):
