@@ -21,9 +21,10 @@ from ..jobs import check_job_name
 from ..runner import read_log
 from . import models
 from .auth import Principal, authenticate
+from .deployments import check_deploy_input
 from .metrics import Metrics
 from .schedule import next_runs
-from .service import ControlService, check_deploy_input
+from .service import ControlService
 
 API = "/api/v1/teams/{team}"
 
@@ -179,7 +180,9 @@ def create_app(service: ControlService) -> FastAPI:
 
     @router.delete("/jobs/{job}", status_code=204, tags=["jobs"])
     def delete_job(team: str, job: str) -> None:
-        service.store.delete_job(team, job)
+        """Delete the job with its deployments, executions, properties and secrets (409 while
+        an execution runs)."""
+        service.deployments.delete_job(team, job)
 
     # -- deployments --------------------------------------------------------------------------
 
@@ -204,11 +207,19 @@ def create_app(service: ControlService) -> FastAPI:
         },
     )
     async def deploy(
-        team: str, job: str, request: Request, who: Team, reason: str = ""
+        team: str,
+        job: str,
+        request: Request,
+        who: Team,
+        reason: str = "",
+        force: Annotated[bool, Query(description="deploy even if nothing changed")] = False,
     ) -> models.Deployment:
+        """Deploy the zipped job folder as the job's next version (the first accepted deploy
+        creates the job). 409 when the content equals the current version's, unless
+        ``force``."""
         data = await request.body()
         check_deploy_input(data)
-        row = await asyncio.to_thread(service.deploy, team, job, data, who.name, reason)
+        row = await service.deployments.deploy_async(team, job, data, who.name, reason, force)
         return deployment_model(row, row.version)
 
     @router.get(
@@ -220,7 +231,7 @@ def create_app(service: ControlService) -> FastAPI:
 
     @router.put("/jobs/{job}/active-deployment", response_model=models.Job, tags=["deployments"])
     def activate(team: str, job: str, body: models.ActivateRequest) -> models.Job:
-        return job_model(service.activate(team, job, body.version), with_next_runs=True)
+        return job_model(service.deployments.activate(team, job, body.version), with_next_runs=True)
 
     # -- executions ---------------------------------------------------------------------------
 

@@ -16,6 +16,9 @@ class ServiceConfig:
     artifacts: Path = Path("dataops-artifacts")
     executor: str = "local"
     pool_size: int = 2
+    #: Deploy gates (installing requirements, running the job's tests) at once; further
+    #: deploys wait for one of them. They never take threads from scheduling or log streams.
+    deploy_workers: int = 2
     dask_scheduler: str | None = None
     secret_key: str | None = field(default_factory=lambda: os.environ.get("DATAOPS_SECRET_KEY"))
     #: Seconds between scheduler ticks.

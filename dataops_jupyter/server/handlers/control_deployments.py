@@ -4,24 +4,12 @@ server zips it), list the deployed versions, and choose the active one (rollback
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from tornado import web
 
-from ...client import ControlClient, ControlServiceError
 from ...control_service.bundles import make_bundle
 from ...errors import InvalidInputError
 from .base import DataOpsHandler
-
-
-def _deploy(client: ControlClient, job: str, description: str, bundle: bytes, reason: str) -> Any:
-    try:
-        client.job(job)
-    except ControlServiceError as exc:
-        if exc.status != 404:
-            raise
-        client.create_job(job, description)
-    return client.deploy(job, bundle, reason)
 
 
 class ControlDeploymentsHandler(DataOpsHandler):
@@ -36,10 +24,7 @@ class ControlDeploymentsHandler(DataOpsHandler):
             raise InvalidInputError("'reason' must be a string")
         local = await asyncio.to_thread(self.runs.job, job)
         bundle = await asyncio.to_thread(make_bundle, local.folder)
-        description = local.config.description
-        deployment = await self.upstream(
-            lambda client: _deploy(client, job, description, bundle, reason)
-        )
+        deployment = await self.upstream(lambda client: client.deploy(job, bundle, reason))
         self.reply(deployment, status=201)
 
 
