@@ -53,7 +53,8 @@ def scheduler_lag(db_url: str | None, jobs: int, minutes: int) -> None:
             for index in range(jobs):
                 name = f"job-{index:04d}"
                 (template / "job.toml").write_text(JOB_TOML.format(name=name))
-                service.deployments.deploy("bench", name, make_bundle(template), "bench")
+                service.store.create_job("bench", name)
+                service.deploy("bench", name, make_bundle(template), "bench", "")
             print(f"deployed {jobs} jobs in {time.perf_counter() - started:.1f} s")
             now = datetime.now(UTC)
             first = now.replace(second=0, microsecond=0) + timedelta(minutes=1)

@@ -290,6 +290,12 @@ class ControlService:
 
     # -- jobs -------------------------------------------------------------------------------
 
+    def deploy(
+        self, team: str, job_name: str, data: bytes, created_by: str, reason: str = ""
+    ) -> Row[Any]:
+        """Deploy a bundle now, in the calling thread (see :meth:`Deployments.deploy`)."""
+        return self.deployments.deploy(team, job_name, data, created_by, reason)
+
     def set_enabled(self, team: str, job_name: str, enabled: bool) -> Row[Any]:
         job = self.store.job(team, job_name)
         next_run_at = None
