@@ -209,6 +209,10 @@ def test_activating_a_kept_version_whose_cron_never_fires_is_a_clear_400(
     assert client.get(f"{API}/jobs/old-cron").json()["active_version"] == deployed["version"]
     missing = client.put(f"{API}/jobs/old-cron/active-deployment", json={"version": 7})
     assert missing.status_code == 404
+    for version in (0, 2**63):
+        huge = client.put(f"{API}/jobs/old-cron/active-deployment", json={"version": version})
+        assert huge.status_code == 400 and "version" in huge.json()["message"]
+        assert client.get(f"{API}/jobs/old-cron/deployments/{version}").status_code == 400
 
 
 def test_a_refused_deploy_creates_no_job_and_an_accepted_one_does(

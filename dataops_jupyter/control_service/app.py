@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -225,7 +225,9 @@ def create_app(service: ControlService) -> FastAPI:
     @router.get(
         "/jobs/{job}/deployments/{version}", response_model=models.Deployment, tags=["deployments"]
     )
-    def get_deployment(team: str, job: str, version: int) -> models.Deployment:
+    def get_deployment(
+        team: str, job: str, version: Annotated[int, Path(ge=1, le=models.MAX_VERSION)]
+    ) -> models.Deployment:
         active = service.store.job(team, job).active_version
         return deployment_model(service.store.deployment(team, job, version), active)
 
