@@ -59,8 +59,9 @@ def gate_test(folder: Path, body: str) -> None:
 
 
 def test_concurrent_deploys_of_one_job_each_keep_their_version(
-    control: RunningService, make_job: MakeJob, tmp_path: Path
+    any_control: RunningService, make_job: MakeJob, tmp_path: Path
 ) -> None:
+    control = any_control
     folders = []
     for label in ("first", "second"):
         folder = make_job(
