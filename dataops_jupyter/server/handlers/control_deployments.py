@@ -19,12 +19,17 @@ class ControlDeploymentsHandler(DataOpsHandler):
 
     @web.authenticated
     async def post(self, job: str) -> None:
-        reason = self.json_body().get("reason", "")
+        body = self.json_body()
+        reason, force = body.get("reason", ""), body.get("force", False)
         if not isinstance(reason, str):
             raise InvalidInputError("'reason' must be a string")
+        if not isinstance(force, bool):
+            raise InvalidInputError("'force' must be true or false")
         local = await asyncio.to_thread(self.runs.job, job)
         bundle = await asyncio.to_thread(make_bundle, local.folder)
-        deployment = await self.upstream(lambda client: client.deploy(job, bundle, reason))
+        deployment = await self.upstream(
+            lambda client: client.deploy(job, bundle, reason, force=force)
+        )
         self.reply(deployment, status=201)
 
 
