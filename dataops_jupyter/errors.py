@@ -49,3 +49,9 @@ class ConflictError(DataOpsError):
 
     status = 409
     kind = "conflict"
+
+
+class UnchangedError(ConflictError):
+    """A deploy of the same content as the job's current version (no new version is made)."""
+
+    kind = "unchanged"

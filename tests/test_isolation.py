@@ -366,9 +366,12 @@ def test_job_code_run_as_another_user_cannot_read_the_services_files(
               + f"probe('other secrets', {str(secrets_b)!r})\n"
               + f"probe('other record', {str(service.record_folder(execution_b['id']) / 'log.txt')!r})\n"
               + "print('own secret', job.secrets['password'] == 'hunter2-secret-value')\n"
+              + "import sys\nprint('python', sys.prefix)\n"
               + "print('uid', os.getuid(), 'groups', os.getgroups(), 'key', 'DATAOPS_SECRET_KEY' in os.environ)")],
             parent=base / "src-a",
         )  # fmt: skip
+        # requirements are installed as the team's user too, in the bundle handed over to it
+        (folder_a / "requirements.txt").write_text("psutil\n")
         (folder_a / "tests").mkdir()
         (folder_a / "tests" / "test_gate.py").write_text(
             f"import pytest\n\ndef test_gate_cannot_read_the_database():\n"
@@ -390,6 +393,8 @@ def test_job_code_run_as_another_user_cannot_read_the_services_files(
         user = run_as_users["iso-a"]
         assert f"[probe] uid {user.pw_uid} groups [] key False" in text
         assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+        venv = artifacts / "deployments" / "iso-a" / "prober" / "1" / ".venv"
+        assert f"[probe] python {venv}" in text, text
         record = service.record_folder(started["id"]).stat()
         assert record.st_uid == user.pw_uid and stat.S_IMODE(record.st_mode) == 0o700
     finally:

@@ -73,6 +73,8 @@ on_failure = ["ops@example.com", "https://hooks.example.com/x"]
         ('name = "ok"\nschedul = 1', "key 'schedul': unknown key"),
         ('name = "ok"\n[schedule]\ncron = "every day"', "key 'schedule.cron'"),
         ('name = "ok"\n[schedule]\ncron = "0 6 * * *"\ntimezone = "Mars/Base"', "IANA timezone"),
+        ('name = "ok"\n[schedule]\ncron = "0 0 30 2 *"', "key 'schedule.cron': '0 0 30 2 *' never"),
+        ('name = "ok"\n[schedule]\ncron = "0 0 31 4 *"', "key 'schedule.cron': '0 0 31 4 *' never"),
         ('name = "ok"\n[notify]\non_failure = ["nobody"]', "key 'notify.on_failure'"),
         ('name = "ok"\nnotebooks = ["../x.ipynb"]', "key 'notebooks'"),
         ("team = 'x'", "key 'name': required key is missing"),
@@ -86,6 +88,13 @@ def test_invalid_job_toml_names_file_and_key(tmp_path: Path, toml: str, expected
         load_job_config(path)
     assert expected in info.value.message
     assert str(path) in info.value.message
+
+
+def test_a_cron_that_fires_only_in_leap_years_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "job.toml"
+    path.write_text('name = "leap"\n[schedule]\ncron = "0 0 29 2 *"')
+    schedule = load_job_config(path).schedule
+    assert schedule is not None and schedule.cron == "0 0 29 2 *"
 
 
 def test_job_without_step_cells_is_refused(make_job: MakeJob) -> None:

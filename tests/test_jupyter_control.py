@@ -159,6 +159,11 @@ async def test_deploy_execute_and_manage_through_jupyter(
     assert second["version"] == 2 and second["active"] is True
     _, versions = await call("jobs", "orders", "deployments")
     assert [d["version"] for d in versions["deployments"]] == [2, 1]
+    assert "no change since v2" in await call.error(
+        409, "jobs", "orders", "deployments", method="POST"
+    )
+    _, forced = await call("jobs", "orders", "deployments", method="POST", body={"force": True})
+    assert forced["version"] == 3 and forced["content_hash"] == second["content_hash"]
     _, rolled = await call("jobs", "orders", "active-deployment", method="PUT", body={"version": 1})
     assert rolled["active_version"] == 1
     assert "version 7 of job 'orders' not found" in await call.error(

@@ -150,11 +150,11 @@ def deploy(options: argparse.Namespace) -> int:
     name = job.name
     try:
         client.job(name)
+        new = False
     except ControlServiceError as exc:
         if exc.status != 404:
             raise
-        client.create_job(name, job.config.description)
-        print(f"created job {name} in team {client.team}")
+        new = True  # the deploy creates it, if the deploy is accepted
     bundle = make_bundle(job.folder)
     print(
         f"deploying {job.folder} as {name} to {client.url} (team {client.team}, "
@@ -162,6 +162,8 @@ def deploy(options: argparse.Namespace) -> int:
         flush=True,
     )
     done = client.deploy(name, bundle, options.reason)
+    if new:
+        print(f"created job {name} in team {client.team}")
     print(f"✓ {name}: version {done['version']} deployed and active")
     print(f"  content hash  {done['content_hash']}")
     print(f"  steps         {', '.join(done['steps'])}")

@@ -294,6 +294,8 @@ class ControlClient:
         return result
 
     def delete_job(self, job: str) -> None:
+        """Delete a job with its deployments, executions, properties and secrets. Refused
+        (409) while one of its executions runs."""
         self._json("DELETE", self._team_path("jobs", job))
 
     # -- deployments --------------------------------------------------------------------------
@@ -309,12 +311,20 @@ class ControlClient:
         result: dict[str, Any] = self._json("GET", path)
         return result
 
-    def deploy(self, job: str, bundle: bytes, reason: str = "") -> dict[str, Any]:
-        """Upload a zipped job folder (see ``control_service.bundles.make_bundle``)."""
+    def deploy(
+        self, job: str, bundle: bytes, reason: str = "", *, force: bool = False
+    ) -> dict[str, Any]:
+        """Upload a zipped job folder (see ``control_service.bundles.make_bundle``) as the
+        job's next version; the first accepted deploy creates the job. Content equal to the
+        current version's is refused (409, kind ``unchanged``: "no change since vN") unless
+        ``force``."""
+        params = {"reason": reason} if reason else {}
+        if force:
+            params["force"] = "true"
         result: dict[str, Any] = self._json(
             "POST",
             self._team_path("jobs", job, "deployments"),
-            params={"reason": reason} if reason else None,
+            params=params or None,
             data=bundle,
             headers={"Content-Type": "application/zip"},
             read_timeout=DEPLOY_READ_TIMEOUT,

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,9 +20,10 @@ from ..errors import DataOpsError, InvalidInputError, NotFoundError
 from ..jobs import check_job_name
 from . import models
 from .auth import Principal, authenticate
+from .deployments import check_deploy_input
 from .metrics import Metrics
 from .schedule import next_runs
-from .service import ControlService, check_deploy_input
+from .service import ControlService
 
 API = "/api/v1/teams/{team}"
 
@@ -178,7 +179,9 @@ def create_app(service: ControlService) -> FastAPI:
 
     @router.delete("/jobs/{job}", status_code=204, tags=["jobs"])
     def delete_job(team: str, job: str) -> None:
-        service.store.delete_job(team, job)
+        """Delete the job with its deployments, executions, properties and secrets (409 while
+        an execution runs)."""
+        service.deployments.delete_job(team, job)
 
     # -- deployments --------------------------------------------------------------------------
 
@@ -203,23 +206,33 @@ def create_app(service: ControlService) -> FastAPI:
         },
     )
     async def deploy(
-        team: str, job: str, request: Request, who: Team, reason: str = ""
+        team: str,
+        job: str,
+        request: Request,
+        who: Team,
+        reason: str = "",
+        force: Annotated[bool, Query(description="deploy even if nothing changed")] = False,
     ) -> models.Deployment:
+        """Deploy the zipped job folder as the job's next version (the first accepted deploy
+        creates the job). 409 when the content equals the current version's, unless
+        ``force``."""
         data = await request.body()
         check_deploy_input(data)
-        row = await asyncio.to_thread(service.deploy, team, job, data, who.name, reason)
+        row = await service.deployments.deploy_async(team, job, data, who.name, reason, force)
         return deployment_model(row, row.version)
 
     @router.get(
         "/jobs/{job}/deployments/{version}", response_model=models.Deployment, tags=["deployments"]
     )
-    def get_deployment(team: str, job: str, version: int) -> models.Deployment:
+    def get_deployment(
+        team: str, job: str, version: Annotated[int, Path(ge=1, le=models.MAX_VERSION)]
+    ) -> models.Deployment:
         active = service.store.job(team, job).active_version
         return deployment_model(service.store.deployment(team, job, version), active)
 
     @router.put("/jobs/{job}/active-deployment", response_model=models.Job, tags=["deployments"])
     def activate(team: str, job: str, body: models.ActivateRequest) -> models.Job:
-        return job_model(service.activate(team, job, body.version), with_next_runs=True)
+        return job_model(service.deployments.activate(team, job, body.version), with_next_runs=True)
 
     # -- executions ---------------------------------------------------------------------------
 

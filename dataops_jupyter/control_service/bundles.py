@@ -1,31 +1,41 @@
 """Job bundles: the zip a deploy uploads, checked before anything is written where it stays.
 
 Refused with a reason (400): not a zip, too large, too many files, paths that leave the bundle
-(``../``, absolute), symlinks, and archives that would expand far beyond their size (zip
-bombs). Accepted bundles are unpacked with notebook outputs stripped, and hashed.
+(``../``, absolute), symlinks, damaged archives (corrupt data, sizes or checksums that do not
+match), bundles without ``job.toml``, and archives that would expand far beyond their size (zip
+bombs). Messages name files as the bundle does, never where the service keeps them. Accepted
+bundles are unpacked with notebook outputs stripped, and hashed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import lzma
 import shutil
 import stat
-import tempfile
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from ..errors import InvalidInputError
-from ..jobs import Job, load_job
+from ..errors import DataOpsError, InvalidInputError
+from ..jobs import JOB_FILE, Job, load_job
 
 MAX_BUNDLE_BYTES = 50 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_FILES = 2000
 MAX_RATIO = 200
 SKIPPED_PARTS = {".dataops", ".ipynb_checkpoints", "__pycache__", ".git"}
+#: What reading a damaged archive raises: bad headers, a deflate stream that does not
+#: decompress, a size or CRC that does not match, truncated data, unsupported methods.
+UNREADABLE = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, ValueError,
+    NotImplementedError, RuntimeError, OSError,
+)  # fmt: skip
 
 
 class BundleError(InvalidInputError):
@@ -110,41 +120,74 @@ def _content_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def _read(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The entry's bytes in chunks; damaged data (bad deflate stream, a size or CRC that does
+    not match) is a :class:`BundleError` naming the file."""
+    try:
+        with archive.open(entry) as source:
+            while chunk := source.read(1 << 20):
+                yield chunk
+    except UNREADABLE as exc:
+        raise BundleError(
+            f"the bundle's file {entry.filename!r} is damaged ({exc or type(exc).__name__}); "
+            "zip the job folder again"
+        ) from None
+
+
+def _unpack(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], folder: Path) -> None:
+    written = 0
+    for entry in entries:
+        target = folder / entry.filename
+        if entry.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            for chunk in _read(archive, entry):
+                written += len(chunk)
+                if written > MAX_UNPACKED_BYTES:  # sizes in the header can lie
+                    raise BundleError("the bundle unpacks to more than it declares; refused")
+                out.write(chunk)
+
+
+def _load(folder: Path) -> Job:
+    """The job in an unpacked bundle; messages name files as the bundle does, not where the
+    service keeps them."""
+    if not (folder / JOB_FILE).is_file():
+        raise BundleError(
+            f"the bundle has no {JOB_FILE} at its top level: zip the job folder's contents "
+            "(job.toml beside the notebooks), as `dataops deploy JOB_DIR` does"
+        )
+    try:
+        return load_job(folder)
+    except DataOpsError as exc:
+        message = exc.message
+        for prefix in {str(folder), str(folder.resolve())}:
+            message = message.replace(prefix + "/", "").replace(prefix, "the bundle")
+        exc.message = message
+        exc.args = (message,)
+        raise
+
+
 def unpack_bundle(data: bytes, destination: Path) -> Bundle:
-    """Check ``data``, unpack it into a new ``destination`` and load the job from it."""
+    """Check ``data``, unpack it into ``destination`` (a new or empty folder) and load the job
+    from it. On any refusal ``destination`` is removed again."""
     if len(data) > MAX_BUNDLE_BYTES:
         raise BundleError(
             f"the bundle is {len(data) / 2**20:.1f} MiB; at most {MAX_BUNDLE_BYTES // 2**20} MiB"
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except UNREADABLE:
         raise BundleError("the upload is not a zip archive; send the job folder zipped") from None
-    staging = Path(tempfile.mkdtemp(prefix="bundle-", dir=destination.parent))
+    destination.mkdir(parents=True, exist_ok=True)
     try:
         with archive:
-            entries = _check_entries(archive, len(data))
-            written = 0
-            for entry in entries:
-                target = staging / entry.filename
-                if entry.is_dir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(entry) as source, target.open("wb") as out:
-                    while chunk := source.read(1 << 20):
-                        written += len(chunk)
-                        if written > MAX_UNPACKED_BYTES:  # sizes in the header can lie
-                            raise BundleError(
-                                "the bundle unpacks to more than it declares; refused"
-                            )
-                        out.write(chunk)
-        for notebook in staging.rglob("*.ipynb"):
+            _unpack(archive, _check_entries(archive, len(data)), destination)
+        for notebook in destination.rglob("*.ipynb"):
             _strip_outputs(notebook)
-        load_job(staging)  # refuse an invalid job before it is kept
-        content_hash = _content_hash(staging)
-        staging.rename(destination)
-        return Bundle(destination, load_job(destination), content_hash)
+        job = _load(destination)  # refuse an invalid job before it is kept
+        return Bundle(destination, job, _content_hash(destination))
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(destination, ignore_errors=True)
         raise

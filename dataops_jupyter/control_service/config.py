@@ -16,6 +16,9 @@ class ServiceConfig:
     artifacts: Path = Path("dataops-artifacts")
     executor: str = "local"
     pool_size: int = 2
+    #: Deploy gates (installing requirements, running the job's tests) at once; further
+    #: deploys wait for one of them. They never take threads from scheduling or log streams.
+    deploy_workers: int = 2
     dask_scheduler: str | None = None
     #: OS user job code runs as with the local executor (``{team}`` in it: one user per
     #: team); ``None``: the service's own user.

@@ -78,10 +78,14 @@ class DeploymentList(BaseModel):
     deployments: list[Deployment]
 
 
+#: The largest version number (versions count from 1).
+MAX_VERSION = 2**31 - 1
+
+
 class ActivateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 class ExecutionCreate(BaseModel):

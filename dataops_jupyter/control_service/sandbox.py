@@ -46,13 +46,19 @@ def job_environment(
     execution: Mapping[str, str],
     declared: Iterable[str] = (),
     home: str | None = None,
+    pip: bool = False,
 ) -> dict[str, str]:
     """The whole environment of job code: allow-listed variables of ``host``, the names the
-    job declares, then ``execution``'s own variables (``DATAOPS_TEAM``, its token…)."""
+    job declares, then ``execution``'s own variables (``DATAOPS_TEAM``, its token…). With
+    ``pip`` (installing a deployment's requirements) also the host's ``PIP_*`` settings, so
+    that the installation uses the same package index as the service."""
     env = {
         name: value
         for name, value in host.items()
-        if name in ALLOWED or name in JOB_SETTINGS or name.startswith("LC_")
+        if name in ALLOWED
+        or name in JOB_SETTINGS
+        or name.startswith("LC_")
+        or (pip and name.startswith("PIP_"))
     }
     for name in declared:
         if name in host and not name.upper().startswith("DATAOPS_"):
@@ -105,7 +111,7 @@ class Sandbox:
         if self._umask is None:  # what the service writes is its own until it is handed out
             self._umask = os.umask(0o077)
         for folder in (self.artifacts, *(self.artifacts / n for n in ("deployments",
-                       "executions", "secrets"))):  # fmt: skip
+                       "executions", "secrets", "staging"))):  # fmt: skip
             folder.mkdir(parents=True, exist_ok=True)
             os.chown(folder, os.geteuid(), os.getegid())
             folder.chmod(0o711)
@@ -148,16 +154,32 @@ class Sandbox:
             os.chown(path, account.uid, account.gid)
         path.chmod(mode)
 
-    def lend_deployment(self, folder: Path, account: Account | None) -> None:
+    def hand_over(self, folder: Path, account: Account | None) -> None:
+        """Give ``account`` a staged bundle to write in (its requirements are installed as
+        that user); :meth:`lend_deployment` takes it back, read-only, afterwards."""
+        if account is None:
+            return
+        for root, dirs, files in os.walk(folder):
+            for name in (*dirs, *files):
+                path = os.path.join(root, name)
+                if not os.path.islink(path):
+                    os.chown(path, account.uid, account.gid)
+        os.chown(folder, account.uid, account.gid)
+        Path(folder).chmod(0o700)
+
+    def lend_deployment(self, folder: Path, account: Account | None, parents: bool = True) -> None:
         """Let ``account`` read the deployment in ``folder`` (and its ``.venv``) through the
-        group of its user; everyone else but the service is kept out."""
+        group of its user; everyone else but the service is kept out. ``parents``: also open
+        ``deployments/<team>/<job>`` to that group (not for a bundle still in staging)."""
         if account is None:
             return
         folder = Path(folder)
-        for parent in (folder.parent.parent, folder.parent):
-            os.chown(parent, os.geteuid(), account.gid)
-            parent.chmod(0o750)
-        if folder.stat().st_gid == account.gid:
+        if parents:
+            for parent in (folder.parent.parent, folder.parent):
+                os.chown(parent, os.geteuid(), account.gid)
+                parent.chmod(0o750)
+        lent = folder.stat()
+        if lent.st_uid == os.geteuid() and lent.st_gid == account.gid:
             return  # lent before (the folder itself is done last)
         for root, dirs, files in os.walk(folder, topdown=False):
             for name in files:

@@ -33,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "measuring the scheduler)",
     )
     parser.add_argument("--pool-size", type=int, default=2, help="attempts running at once")
+    parser.add_argument(
+        "--deploy-workers", type=int, default=2,
+        help="deploy gates (requirements, tests) running at once; further deploys wait",
+    )  # fmt: skip
     parser.add_argument("--dask-scheduler", help="tcp://host:port of the Dask scheduler")
     parser.add_argument("--public-url", help="URL executions use to reach this service")
     parser.add_argument(
@@ -73,6 +77,7 @@ def config_from(options: argparse.Namespace) -> ServiceConfig:
         artifacts=Path(options.artifacts),
         executor=options.executor,
         pool_size=options.pool_size,
+        deploy_workers=options.deploy_workers,
         dask_scheduler=options.dask_scheduler,
         run_as=options.run_as,
         public_url=options.public_url or f"http://{options.host}:{options.port}",

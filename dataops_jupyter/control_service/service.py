@@ -1,4 +1,5 @@
-"""The control service's engine: deploys, the scheduler, dispatch to the executor, retries."""
+"""The control service's engine: the scheduler, dispatch to the executor, retries (deploys are
+:class:`~.deployments.Deployments`)."""
 
 from __future__ import annotations
 
@@ -6,38 +7,30 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import shutil
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, union
+from sqlalchemy import delete, select, union, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import ConflictError, DataOpsError, InvalidInputError, NotFoundError
+from ..errors import ConflictError, DataOpsError, NotFoundError
 from ..jobs import check_arguments, load_job
-from ..jobs.config import JOB_FILE, load_job_config
 from ..runner import process_alive, read_log
 from .auth import create_token
-from .bundles import BundleError, unpack_bundle
 from .db import jobs, make_engine, migrate, tokens, utcnow
+from .deployments import Deployments
 from .executors.base import Attempt, Executor, Outcome
 from .models import FINAL_STATUSES
 from .notify import Notifications
 from .redaction import Masker, complete_lines
-from .sandbox import Sandbox, job_environment
+from .sandbox import Sandbox
 from .schedule import due_and_next, next_run
 from .secrets import SecretBox, SecretKeyError
 from .store import Store
 
 log = logging.getLogger("dataops.control_service")
-#: Seconds the deploy gate's tests may take.
-TEST_GATE_TIMEOUT = 600
 #: Files of an execution's record that are masked when it ends.
 RECORD_FILES = ("log.txt", "output.ipynb", "run.json", "runner.out")
 
@@ -72,6 +65,10 @@ class ControlService:
         self.listeners: list[Any] = []
         self.notifications = Notifications(self)
         self.listeners.append(self.notifications.execution_finished)
+        self.deployments = Deployments(
+            self.store, self.artifacts, self.sandbox, self.notifications.deployed,
+            config.deploy_workers,
+        )  # fmt: skip
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -119,6 +116,7 @@ class ControlService:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
+        self.deployments.close()
         await self.executor.close()
         self.sandbox.close()
         await asyncio.to_thread(self.notifications.close)
@@ -413,125 +411,13 @@ class ControlService:
             raise NotFoundError(f"execution {row.id} has no output notebook (yet)")
         return masker.notebook(json.loads(path.read_text(errors="replace")))
 
-    # -- deployments --------------------------------------------------------------------------
+    # -- jobs -------------------------------------------------------------------------------
 
     def deploy(
-        self, team: str, job_name: str, data: bytes, created_by: str, reason: str
+        self, team: str, job_name: str, data: bytes, created_by: str, reason: str = ""
     ) -> Row[Any]:
-        """Unpack, validate, gate on the job's tests, then keep and activate a new version."""
-        self.store.job(team, job_name)
-        version = self.store.next_version(team, job_name)
-        folder = self.artifacts / "deployments" / team / job_name / str(version)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        if folder.exists():
-            shutil.rmtree(folder)
-        bundle = unpack_bundle(data, folder)
-        try:
-            if bundle.job.name != job_name:
-                raise BundleError(
-                    f"job.toml names the job {bundle.job.name!r}; this deploy is for {job_name!r}"
-                )
-            if bundle.job.config.team not in ("default", team):
-                raise BundleError(
-                    f"job.toml says team {bundle.job.config.team!r}; deploy it with a token of "
-                    f"that team or set team = {team!r}"
-                )
-            self._install_requirements(folder)
-            test_output = self._run_tests(folder, team)
-            row = self.store.add_deployment(
-                team, job_name, version, content_hash=bundle.content_hash, created_at=utcnow(),
-                created_by=created_by, reason=reason,
-                config=bundle.job.config.model_dump(mode="json"),
-                path=str(folder), test_output=test_output,
-            )  # fmt: skip
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        self.activate(team, job_name, version)
-        self.notifications.deployed(row)
-        return row
-
-    def _install_requirements(self, folder: Path) -> None:
-        """``requirements.txt`` goes into a virtual environment of this deployment alone,
-        which sees the service's own packages (papermill, ipykernel) underneath."""
-        requirements = folder / "requirements.txt"
-        if not requirements.is_file() or not requirements.read_text().strip():
-            return
-        venv = folder / ".venv"
-        steps = [
-            [sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(requirements)],
-        ]
-        for command in steps:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
-            if done.returncode != 0:
-                raise BundleError(
-                    "installing requirements.txt failed:\n" + (done.stdout + done.stderr)[-4000:]
-                )
-
-    def _run_tests(self, folder: Path, team: str) -> str:
-        """The deploy gate: the bundle's ``tests/`` must pass, else the deploy is refused."""
-        account = self.sandbox.account(team)
-        self.sandbox.lend_deployment(folder, account)
-        if not (folder / "tests").is_dir():
-            return ""
-        python = folder / ".venv" / "bin" / "python"
-        command = [str(python if python.exists() else sys.executable), "-m", "pytest", "-q",
-                   "-p", "no:cacheprovider", "tests"]  # fmt: skip
-        declared = load_job_config(folder / JOB_FILE).env
-        env = job_environment(
-            os.environ, {"DATAOPS_JOB_DIR": str(folder), "DATAOPS_TEAM": team}, declared,
-            self.sandbox.home(account, None),
-        )  # fmt: skip
-        started = time.monotonic()
-        try:
-            done = subprocess.run(
-                command, cwd=folder, capture_output=True, text=True, timeout=TEST_GATE_TIMEOUT,
-                env=env, check=False, **(account.process_options() if account else {}),
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            raise BundleError(f"the job's tests ran longer than {TEST_GATE_TIMEOUT} s") from None
-        output = (done.stdout + done.stderr)[-8000:]
-        if done.returncode == 5:
-            return output  # no tests collected: nothing to gate on
-        if done.returncode != 0:
-            raise BundleError(f"the job's tests failed, so the deployment was refused:\n{output}")
-        return output + f"\n({time.monotonic() - started:.1f} s)"
-
-    def activate(self, team: str, job_name: str, version: int) -> Row[Any]:
-        """Make ``version`` the one that runs (deploy, or roll back to an earlier one)."""
-        deployment = self.store.deployment(team, job_name, version)
-        config = deployment.config
-        schedule = config.get("schedule") or None
-        job = self.store.job(team, job_name)
-        values: dict[str, Any] = {
-            "active_version": version,
-            "description": config.get("description") or job.description,
-            "retries": config.get("retries", 0),
-            "retry_delay": config.get("retry_delay", 60.0),
-            "retry_user_errors": bool(config.get("retry_user_errors", False)),
-            "timeout": config.get("timeout"),
-            "notify": config.get("notify") or {},
-            "delay_alert_minutes": (config.get("notify") or {}).get("delay_minutes"),
-        }
-        if schedule:
-            values.update(cron=schedule["cron"], timezone=schedule.get("timezone", "UTC"))
-            values["next_run_at"] = next_run(values["cron"], values["timezone"], utcnow())
-            if not schedule.get("enabled", True):
-                values["enabled"] = False
-        else:
-            values.update(cron=None, next_run_at=None)
-        with self.engine.begin() as c:
-            from sqlalchemy import update
-
-            from .db import jobs
-
-            c.execute(
-                update(jobs)
-                .where(jobs.c.team == team, jobs.c.name == job_name)
-                .values(**values, updated_at=utcnow())
-            )
-        return self.store.job(team, job_name)
+        """Deploy a bundle now, in the calling thread (see :meth:`Deployments.deploy`)."""
+        return self.deployments.deploy(team, job_name, data, created_by, reason)
 
     def set_enabled(self, team: str, job_name: str, enabled: bool) -> Row[Any]:
         job = self.store.job(team, job_name)
@@ -539,10 +425,6 @@ class ControlService:
         if enabled and job.cron:
             next_run_at = next_run(job.cron, job.timezone, utcnow())
         with self.engine.begin() as c:
-            from sqlalchemy import update
-
-            from .db import jobs
-
             c.execute(
                 update(jobs)
                 .where(jobs.c.team == team, jobs.c.name == job_name)
@@ -569,11 +451,6 @@ class ControlService:
 
     def is_final(self, status: str) -> bool:
         return status in FINAL_STATUSES
-
-
-def check_deploy_input(data: bytes) -> None:
-    if not data:
-        raise InvalidInputError("the request has no bundle: send the zipped job folder as the body")
 
 
 def _bare_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

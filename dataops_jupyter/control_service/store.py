@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +11,26 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import ConflictError, NotFoundError
+from ..errors import ConflictError, NotFoundError, UnchangedError
 from ..runner import new_run_id
 from .db import deployments, executions, jobs, properties, secrets, utcnow
 from .models import FINAL_STATUSES
 
 ACTIVE_STATUSES = ("submitted", "running")
+#: The settings of a job before its first deployment.
+NEW_JOB: dict[str, Any] = dict(
+    description="", enabled=True, timezone="UTC", retries=0, retry_delay=60.0, notify={},
+    retry_user_errors=False,
+)  # fmt: skip
+
+
+def check_changed(current: Row[Any] | None, content_hash: str) -> None:
+    """Refuse (409) a deploy whose content is that of the ``current`` deployment."""
+    if current is not None and current.content_hash == content_hash:
+        raise UnchangedError(
+            f"no change since v{current.version} (content hash {content_hash[:12]}): nothing "
+            "deployed; deploy with force to make a new version anyway"
+        )
 
 
 class Store:
@@ -47,9 +61,8 @@ class Store:
             with self._begin() as c:
                 c.execute(
                     insert(jobs).values(
-                        team=team, name=name, description=description, created_at=now,
-                        updated_at=now, enabled=True, timezone="UTC", retries=0,
-                        retry_delay=60.0, notify={}, retry_user_errors=False,
+                        team=team, name=name, created_at=now, updated_at=now,
+                        **{**NEW_JOB, "description": description},
                     )
                 )  # fmt: skip
         except IntegrityError:
@@ -82,35 +95,118 @@ class Store:
                 )
         return self.job(team, name)
 
-    def delete_job(self, team: str, name: str) -> None:
+    def delete_job(self, team: str, name: str) -> list[str]:
+        """Delete a job with its deployments, executions (queued ones included), properties
+        and secrets; refused while an execution runs. Returns the deleted executions' ids."""
         with self._locked(), self._begin() as c:
             self.job(team, name, c)
-            if self._active_execution(c, team, name) is not None:
-                raise ConflictError(f"job {name!r} has an execution in progress; cancel it first")
+            of_job = (executions.c.team == team, executions.c.job == name)
+            if self.is_postgres:  # lock the queued ones, so that no process claims them now
+                active = executions.c.status.in_(ACTIVE_STATUSES)
+                c.execute(select(executions.c.id).where(*of_job, active).with_for_update())
+            found = c.execute(select(executions.c.id, executions.c.status).where(*of_job)).all()
+            running = [r.id for r in found if r.status == "running"]
+            if running:
+                raise ConflictError(
+                    f"job {name!r} has execution {running[0]} running; cancel it or wait for it "
+                    "to end, then delete the job"
+                )
+            ids = [r.id for r in found]
             for table in (executions, deployments, properties, secrets):
                 c.execute(delete(table).where(table.c.team == team, table.c.job == name))
             c.execute(delete(jobs).where(jobs.c.team == team, jobs.c.name == name))
+        return ids
 
     # -- deployments --------------------------------------------------------------------------
 
-    def next_version(self, team: str, job: str) -> int:
-        with self.engine.connect() as c:
-            current = c.execute(
-                select(func.max(deployments.c.version)).where(
-                    deployments.c.team == team, deployments.c.job == job
-                )
-            ).scalar()
-        return int(current or 0) + 1
+    def current_deployment(
+        self, team: str, job: str, c: Connection | None = None
+    ) -> Row[Any] | None:
+        """The active deployment of a job, else its latest; None before the first deploy."""
+        if c is None:
+            with self.engine.connect() as connection:
+                return self.current_deployment(team, job, connection)
+        active = select(jobs.c.active_version).where(jobs.c.team == team, jobs.c.name == job)
+        return c.execute(
+            select(deployments)
+            .where(deployments.c.team == team, deployments.c.job == job)
+            .order_by((deployments.c.version == active.scalar_subquery()).desc())
+            .order_by(deployments.c.version.desc())
+            .limit(1)
+        ).first()
 
-    def add_deployment(self, team: str, job: str, version: int, **values: Any) -> Row[Any]:
-        try:
-            with self._begin() as c:
-                c.execute(insert(deployments).values(team=team, job=job, version=version, **values))
-        except IntegrityError:
-            raise ConflictError(
-                f"version {version} of {job!r} was deployed at the same time; retry"
-            ) from None
-        return self.deployment(team, job, version)
+    def add_deployment(
+        self,
+        team: str,
+        job: str,
+        values: Mapping[str, Any],
+        *,
+        place: Callable[[int], str],
+        activation: Callable[[int, Row[Any]], dict[str, Any]],
+        refuse_unchanged: bool,
+    ) -> Row[Any]:
+        """Keep a new version of ``job`` and make it the active one, in one transaction:
+
+        the job is created if it is new; an unchanged ``content_hash`` (the same as the current
+        deployment's) is refused unless ``refuse_unchanged`` is false; ``place(version)`` moves
+        the files where that version stays and returns their path; ``activation(version,
+        job)`` gives the job's new settings. Deploys of one job are serialised, so each gets
+        its own version and the last one accepted is the active one."""
+        for attempt in range(3):
+            try:
+                with self._locked(), self._begin() as c:
+                    row = self._job_for_deploy(c, team, job)
+                    current = self.current_deployment(team, job, c)
+                    if refuse_unchanged:
+                        check_changed(current, values["content_hash"])
+                    version = 1 + int(
+                        c.execute(
+                            select(func.max(deployments.c.version)).where(
+                                deployments.c.team == team, deployments.c.job == job
+                            )
+                        ).scalar()
+                        or 0
+                    )
+                    c.execute(
+                        insert(deployments).values(
+                            team=team, job=job, version=version, path=place(version), **values
+                        )
+                    )
+                    c.execute(
+                        update(jobs)
+                        .where(jobs.c.team == team, jobs.c.name == job)
+                        .values(**activation(version, row), updated_at=utcnow())
+                    )
+                return self.deployment(team, job, version)
+            except IntegrityError:  # another process created the job or the version first
+                if attempt == 2:
+                    raise ConflictError(f"{job!r} was deployed at the same time; retry") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _job_for_deploy(self, c: Connection, team: str, job: str) -> Row[Any]:
+        """The job's row, locked against other deploys (created if it is new)."""
+        query = select(jobs).where(jobs.c.team == team, jobs.c.name == job)
+        if self.is_postgres:
+            query = query.with_for_update()
+        row = c.execute(query).first()
+        if row is None:
+            now = utcnow()
+            c.execute(insert(jobs).values(team=team, name=job, created_at=now, updated_at=now,
+                                          **NEW_JOB))  # fmt: skip
+            row = c.execute(query).first()
+        assert row is not None
+        return row
+
+    def set_active(self, team: str, job: str, values: Mapping[str, Any]) -> Row[Any]:
+        """Store a job's settings from its newly active deployment."""
+        with self._begin() as c:
+            self.job(team, job, c)
+            c.execute(
+                update(jobs)
+                .where(jobs.c.team == team, jobs.c.name == job)
+                .values(**values, updated_at=utcnow())
+            )
+        return self.job(team, job)
 
     def deployment(self, team: str, job: str, version: int) -> Row[Any]:
         with self.engine.connect() as c:

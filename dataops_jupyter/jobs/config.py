@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +54,23 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
+#: A cron must fire at least once in this many years (29 February fires every four).
+CRON_HORIZON_YEARS = 5
+
+
+def cron_fires(cron: str) -> bool:
+    """Whether a valid cron expression fires at all (``0 0 30 2 *`` never does)."""
+    from croniter import CroniterBadDateError, croniter
+
+    try:
+        croniter(cron, datetime.now(UTC), max_years_between_matches=CRON_HORIZON_YEARS).get_next(
+            datetime
+        )
+    except CroniterBadDateError:
+        return False
+    return True
+
+
 class Schedule(BaseModel):
     """When the control service runs the job: a cron expression read in an IANA timezone."""
 
@@ -71,6 +89,11 @@ class Schedule(BaseModel):
             raise ValueError(
                 f"{value!r} is not a cron expression: use five fields "
                 "'minute hour day-of-month month day-of-week', e.g. '0 6 * * 1-5'"
+            )
+        if not cron_fires(value):
+            raise ValueError(
+                f"{value!r} never fires (no such date within {CRON_HORIZON_YEARS} years, "
+                "e.g. 30 February): check the day-of-month and month fields"
             )
         return value
 

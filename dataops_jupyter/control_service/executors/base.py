@@ -73,9 +73,15 @@ class Outcome:
     error: dict[str, Any] | None = None
 
 
+#: How much of the runner's output (its end) a platform error quotes.
+DETAIL_CHARS = 1500
+
+
 def outcome_from_record(record_folder: Path, exit_code: int | None, detail: str = "") -> Outcome:
     """Read the runner's ``run.json``: a failing step is the user's error; a run that ended
-    without one (kernel or runner died, no record) is the platform's."""
+    without one (kernel or runner died, no record) is the platform's, and its message ends
+    with ``detail`` (the end of the runner's output, which names the cause)."""
+    detail = detail.strip()[-DETAIL_CHARS:]
     try:
         record = json.loads((record_folder / "run.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):

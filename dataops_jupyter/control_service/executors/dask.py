@@ -300,9 +300,8 @@ class DaskExecutor(Executor):
         if result.get("skipped") == "cancelled":
             return Outcome("cancelled", "cancelled by the user")
         tail = ""
-        if code not in (0, 1):
-            with contextlib.suppress(OSError):
-                tail = (folder / "runner.out").read_text(errors="replace")[-1500:]
+        with contextlib.suppress(OSError):
+            tail = (folder / "runner.out").read_text(errors="replace")
         outcome = outcome_from_record(folder, code, tail)
         if not lost and not result.get("skipped"):
             return outcome

@@ -75,10 +75,8 @@ class LocalExecutor(Executor):
         self._processes.pop(attempt.execution_id, None)
         tail = ""
         with contextlib.suppress(OSError):
-            tail = (attempt.record_folder / "runner.out").read_text(errors="replace")[-1500:]
-        outcome = outcome_from_record(
-            attempt.record_folder, code, tail if code not in (0, 1) else ""
-        )
+            tail = (attempt.record_folder / "runner.out").read_text(errors="replace")
+        outcome = outcome_from_record(attempt.record_folder, code, tail)
         if attempt.execution_id in self._cancelled:
             self._cancelled.discard(attempt.execution_id)
             outcome.status, outcome.message = "cancelled", "cancelled by the user"
