@@ -103,9 +103,15 @@ def test_deploy_execute_and_manage_a_job(
     log = dataops("logs", execution, env=env)
     assert log.returncode == 0 and "[load] load done" in log.stdout
 
+    same = dataops("deploy", str(folder), env=env)
+    assert same.returncode == 0 and "orders: no change since v1" in same.stdout, same.stdout
+    assert "nothing deployed" in same.stdout and len(client.deployments("orders")) == 1
+
     make_job("orders", [*ORDERS, (["step:more"], "print('v2')")], toml)
     again = dataops("deploy", str(folder), env=env)
     assert again.returncode == 0 and "version 2 deployed" in again.stdout
+    forced = dataops("deploy", str(folder), "--force", "--reason", "again", env=env)
+    assert forced.returncode == 0 and "version 3 deployed" in forced.stdout, forced.stdout
     back = dataops("rollback", "orders", "1", env=env)
     assert back.returncode == 0 and "orders now runs version 1" in back.stdout
     assert client.job("orders")["active_version"] == 1

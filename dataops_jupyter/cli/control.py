@@ -161,7 +161,13 @@ def deploy(options: argparse.Namespace) -> int:
         f"{len(bundle) / 1024:.1f} KiB)…",
         flush=True,
     )
-    done = client.deploy(name, bundle, options.reason)
+    try:
+        done = client.deploy(name, bundle, options.reason, force=options.force)
+    except ControlServiceError as exc:
+        if exc.kind != "unchanged":
+            raise
+        print(f"= {name}: {exc.message}; nothing deployed (--force deploys it again)")
+        return EXIT_OK
     if new:
         print(f"created job {name} in team {client.team}")
     print(f"✓ {name}: version {done['version']} deployed and active")
@@ -413,12 +419,18 @@ def add_commands(commands: Commands) -> None:
     deploy = add(
         "deploy",
         "deploy a job folder to the control service",
-        "Zip JOB_DIR, create the job on the control service if it is new, and upload it. The "
-        "service checks the job and runs its tests/ before the new version goes live. Prints "
-        "the version, content hash, steps and test output.",
+        "Zip JOB_DIR and upload it; the job is created on the control service by its first "
+        "accepted deploy. The service checks the job and runs its tests/ before the new "
+        "version goes live. A folder unchanged since the current version is not deployed "
+        "again unless --force. Prints the version, content hash, steps and test output.",
     )
     deploy.add_argument("job_dir", metavar="JOB_DIR", help="the job folder (holds job.toml)")
     deploy.add_argument("--reason", default="", help="why this version (kept with it)")
+    deploy.add_argument(
+        "--force",
+        action="store_true",
+        help="deploy a new version even when the folder has not changed since the current one",
+    )
 
     add("jobs", "list the team's deployed jobs", "The jobs of the team on the control service.")
 
