@@ -323,6 +323,12 @@ def test_auth_matrix_over_every_route(any_control: RunningService, make_job: Mak
     admin = any_control.client(token=any_control.token(None, admin=True))
     assert admin.get(f"{API}/jobs/secret-job").status_code == 200
     assert "dataops_executions" in admin.get("/metrics").text
+    # across teams: an admin token sees every team's jobs, a team's token only its own
+    deploy(stranger, "marketing", make_job("campaigns", STEPS))
+    every = {(j["team"], j["name"]) for j in admin.get("/api/v1/jobs").json()["jobs"]}
+    assert {("analytics", "secret-job"), ("marketing", "campaigns")} <= every
+    mine = stranger.get("/api/v1/jobs").json()["jobs"]
+    assert [(j["team"], j["name"]) for j in mine] == [("marketing", "campaigns")]
 
 
 def test_committed_openapi_document_is_current(control: RunningService) -> None:

@@ -271,6 +271,11 @@ class ControlClient:
 
     # -- jobs ---------------------------------------------------------------------------------
 
+    def every_job(self) -> list[dict[str, Any]]:
+        """The jobs this token may see across teams (every team's for an admin token)."""
+        result: list[dict[str, Any]] = self._json("GET", "/api/v1/jobs")["jobs"]
+        return result
+
     def jobs(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._json("GET", self._team_path("jobs"))["jobs"]
         return result

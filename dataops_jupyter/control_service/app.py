@@ -148,6 +148,12 @@ def create_app(service: ControlService) -> FastAPI:
     def whoami(who: Annotated[Principal, Depends(principal)]) -> models.WhoAmI:
         return models.WhoAmI(name=who.name, team=who.team, admin=who.admin)
 
+    @app.get("/api/v1/jobs", response_model=models.JobList, tags=["jobs"])
+    def every_job(who: Annotated[Principal, Depends(principal)]) -> models.JobList:
+        """The jobs the token may see: of every team for an admin token, else of its team."""
+        rows = service.store.jobs(None if who.admin else who.team)
+        return models.JobList(jobs=[job_model(r) for r in rows])
+
     router = APIRouter(prefix=API, dependencies=[Depends(team_access)])
     Team = Annotated[Principal, Depends(team_access)]
 

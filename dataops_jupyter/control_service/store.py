@@ -80,7 +80,10 @@ class Store:
             raise NotFoundError(f"job {name!r} not found in team {team!r}")
         return row
 
-    def jobs(self, team: str) -> list[Row[Any]]:
+    def jobs(self, team: str | None) -> list[Row[Any]]:
+        """The jobs of ``team`` by name (``None``: of every team, by team and name)."""
+        if team is None:
+            return self._all(select(jobs).order_by(jobs.c.team, jobs.c.name))
         return self._all(select(jobs).where(jobs.c.team == team).order_by(jobs.c.name))
 
     def update_job(self, team: str, name: str, **values: Any) -> Row[Any]:

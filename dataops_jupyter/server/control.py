@@ -122,6 +122,7 @@ class ControlConnection:
         """The teams this server works for: every team of the embedded service, else the
         configured one (``None``: the token's own)."""
         if self.embedded is not None:
+            await self.embedded.ensure_running()  # its jobs name teams no folder may name
             return list(await asyncio.to_thread(self.embedded.teams))
         return [self.team]
 

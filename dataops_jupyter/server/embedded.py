@@ -30,10 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from sqlalchemy import Engine, create_engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from ..control_service import db
+from ..client import ControlClient, ControlServiceError
 from ..errors import DataOpsError, InvalidInputError
 from ..jobs import Job, discover_jobs
 from ..warehouse.resolve import ENV_URL, resolve_warehouse_url
@@ -118,7 +116,6 @@ class EmbeddedControlService:
         self.requested_team = team or None
         self.log = log or logging.getLogger(__name__)
         self.jobs = jobs or (lambda: discover_jobs(self.root)[0])
-        self._engine: Engine | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.endpoint: Endpoint | None = None
         self._lock = asyncio.Lock()
@@ -135,18 +132,18 @@ class EmbeddedControlService:
     # -- teams (blocking: call them from a worker thread) ---------------------------------------
 
     def _stored_jobs(self) -> list[tuple[str, str]]:
-        """``(team, job)`` of every job in the service's database (none before its first start)."""
-        if not (self.folder / "control.db").is_file():
+        """``(team, job)`` of every job the service holds, asked over HTTP with its admin
+        token (none while it is not running yet)."""
+        endpoint = self.endpoint
+        if endpoint is None or not self.running:
             return []
-        if self._engine is None:
-            self._engine = create_engine(self.db_url)
         try:
-            with self._engine.connect() as connection:
-                rows = connection.execute(select(db.jobs.c.team, db.jobs.c.name)).all()
-        except SQLAlchemyError as exc:
-            self.log.warning("dataops-jupyter: cannot read the control service's jobs: %s", exc)
+            with ControlClient(endpoint.url, endpoint.token, retries=1) as client:
+                rows = client.every_job()
+        except ControlServiceError as exc:
+            self.log.warning("dataops-jupyter: cannot list the control service's jobs: %s", exc)
             return []
-        return [(str(team), str(name)) for team, name in rows]
+        return [(str(row["team"]), str(row["name"])) for row in rows]
 
     def teams(self) -> list[str]:
         """The teams served: those of the job folders and those with jobs in the database."""
@@ -329,6 +326,3 @@ class EmbeddedControlService:
                 self.log.info("dataops-jupyter: stopping the embedded control service")
             await self._terminate()
             self.endpoint = None
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
