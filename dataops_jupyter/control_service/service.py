@@ -26,6 +26,7 @@ from .auth import create_token
 from .bundles import BundleError, unpack_bundle
 from .db import make_engine, migrate, tokens, utcnow
 from .executors.base import Attempt, Executor, Outcome
+from .metrics import Metrics
 from .models import FINAL_STATUSES
 from .notify import Notifications
 from .schedule import due_and_next, next_run
@@ -53,8 +54,7 @@ class ControlService:
         self._stopping = False
         self._wake = asyncio.Event()
         self._event_loop: asyncio.AbstractEventLoop | None = None
-        self.scheduler_lag: list[float] = []
-        self.durations: list[tuple[str, float]] = []
+        self.metrics = Metrics(self)
         self.listeners: list[Any] = []
         self.notifications = Notifications(self)
         self.listeners.append(self.notifications.execution_finished)
@@ -149,7 +149,7 @@ class ControlService:
                 continue
             due, following = due_and_next(job.cron, job.timezone, job.next_run_at, now)
             plans.append((job, due, following))
-            self.scheduler_lag.append((now - due).total_seconds())
+            self.metrics.observe_scheduler_lag((now - due).total_seconds())
         try:
             return self.store.schedule(plans, now)
         except IntegrityError:
@@ -241,7 +241,9 @@ class ControlService:
         if row is None:
             return None
         if row.started_at and row.finished_at:
-            self.durations.append((row.status, (row.finished_at - row.started_at).total_seconds()))
+            self.metrics.observe_duration(
+                row.status, (row.finished_at - row.started_at).total_seconds()
+            )
         self._maybe_retry(row)
         return row
 

@@ -7,6 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ArgumentError
+from .names import quote
+
+#: How many problems an error message lists at most.
+MAX_PROBLEMS = 10
 
 
 def _type_name(value: Any) -> str:
@@ -45,16 +49,19 @@ def check_arguments(arguments: Mapping[str, Any], defaults: Mapping[str, Any]) -
         if name not in defaults:
             known = ", ".join(sorted(defaults)) or "none"
             problems.append(
-                f"unknown argument {name!r}: declare it in the cell tagged 'parameters' "
+                f"unknown argument {quote(name)}: declare it in the cell tagged 'parameters' "
                 f"(defined there: {known})"
             )
         elif not _matches(defaults[name], value):
             problems.append(
-                f"argument {name!r} must be {_type_name(defaults[name])} like its default "
-                f"{defaults[name]!r}, got {value!r} ({_type_name(value)})"
+                f"argument {quote(name)} must be {_type_name(defaults[name])} like its default "
+                f"{quote(defaults[name])}, got {quote(value)} ({_type_name(value)})"
             )
     if problems:
-        raise ArgumentError("; ".join(problems))
+        shown = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"and {len(problems) - MAX_PROBLEMS} more")
+        raise ArgumentError("; ".join(shown))
     return dict(arguments)
 
 
@@ -79,7 +86,7 @@ def parse_cli_arguments(
         name, sep, text = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ArgumentError(f"--arg {pair!r}: use the form key=value, e.g. --arg limit=10")
+            raise ArgumentError(f"--arg {quote(pair)}: use the form key=value, e.g. --arg limit=10")
         if isinstance(defaults.get(name), str):
             arguments[name] = text
             continue
