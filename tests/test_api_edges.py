@@ -93,6 +93,9 @@ def test_a_streamed_512_mib_upload_is_refused_without_filling_memory(
         "message": "the request body is larger than 50 MiB, the most this accepts",
     }
     growth = peak[0] - before
+    print(
+        f"512 MiB streamed: refused after {sent[0] / 2**20:.0f} MiB sent, RSS +{growth / 2**20:.0f} MiB"
+    )
     assert growth < 128 * 2**20, f"the service grew by {growth / 2**20:.0f} MiB"
     assert sent[0] < 512 * 2**20, "the service read the whole body"
     listed = httpx.get(url, headers={"Authorization": f"Bearer {service_process.token}"})

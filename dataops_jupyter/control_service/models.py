@@ -37,20 +37,24 @@ Properties = Annotated[
 ]
 
 
+#: Request bodies: no unknown fields, and no coercion (``0`` is not ``false``, ``"1"`` not 1).
+REQUEST = ConfigDict(extra="forbid", strict=True)
+
+
 class ErrorBody(BaseModel):
     error: str
     message: str
 
 
 class JobCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
     name: JobName
     description: Description = ""
 
 
 class JobUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
     description: Description | None = None
     enabled: bool | None = None
@@ -100,13 +104,13 @@ class DeploymentList(BaseModel):
 
 
 class ActivateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
     version: Version
 
 
 class ExecutionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
     arguments: Annotated[
         dict[str, Any], AfterValidator(limit_bytes("all arguments together", MAX_ARGUMENTS_BYTES))
@@ -152,7 +156,7 @@ class LogChunk(BaseModel):
 
 
 class SecretValue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
     value: Annotated[str, AfterValidator(limit_bytes("a secret value", MAX_SECRET_BYTES))]
 
