@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -238,6 +240,16 @@ def test_invalid_team_and_job_names_are_refused_and_nothing_is_written(
         headers={"Content-Type": "application/zip"},
     )
     assert refused.status_code == 400 and "is not a valid job name" in refused.text
+
+
+def test_create_token_refuses_an_invalid_team_with_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dataops_jupyter.cli", "control-service", "create-token",
+         "--db", f"sqlite:///{tmp_path / 'c.db'}", "--team", "../x"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "'../x' is not a valid team name" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_admin_deploys_record_a_readable_name(control: RunningService, make_job: MakeJob) -> None:
