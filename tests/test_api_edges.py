@@ -328,6 +328,11 @@ def test_the_document_states_the_errors_the_service_answers(control: RunningServ
     assert "409" in spec["paths"]["/api/v1/teams/{team}/jobs/{job}/executions"]["post"]["responses"]
     invalid = control.client().get(f"{API}/jobs/x/executions", params={"limit": 0})
     assert invalid.status_code == 400 and set(invalid.json()) == {"error", "message"}
+    broken = control.client().post(
+        f"{API}/jobs", content=b'{"name": ', headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert broken.json()["message"].startswith("the request body is not valid JSON (Expecting")
     anonymous.close()
 
 

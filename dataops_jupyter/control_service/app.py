@@ -66,6 +66,12 @@ def _validation_message(exc: RequestValidationError) -> str:
     """One ``where: what`` part per problem, quoting no more than a short part of the input."""
     parts = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "")
+            parts.append(
+                f"the request body is not valid JSON ({reason} at character {error['loc'][-1]})"
+            )
+            continue
         where = ".".join(
             str(p) if len(str(p)) <= 40 else quote(str(p), 40)
             for p in error.get("loc", ())
