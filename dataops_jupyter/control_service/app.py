@@ -190,7 +190,7 @@ def create_app(service: ControlService) -> FastAPI:
         elif exc.status_code == 413:
             headers["Connection"] = "close"  # the rest of the body is not read
         elif exc.status_code == 404:
-            message = f"no route {request.url.path}; the routes are listed at /docs"
+            message = f"no route {quote(request.url.path)}; the routes are listed at /docs"
         kind = HTTP_KINDS.get(exc.status_code, "invalid" if exc.status_code < 500 else "error")
         return JSONResponse({"error": kind, "message": message}, exc.status_code, headers=headers)
 
