@@ -130,6 +130,15 @@ async def test_run_succeeds_with_progress_and_log(jp_fetch: Any, jobs_root: Path
     )
 
 
+async def test_a_log_offset_past_the_end_reads_as_the_end(jp_fetch: Any, jobs_root: Path) -> None:
+    _, run = await call(jp_fetch, "jobs", "orders", "runs", method="POST", body={})
+    await wait_for_run(jp_fetch, run["run_id"])
+    _, log = await call(jp_fetch, "runs", run["run_id"], "log")
+    for offset in (2**63, 2**44, log["offset"] + 1):
+        code, past = await call(jp_fetch, "runs", run["run_id"], "log", offset=offset)
+        assert code == 200 and past == {"text": "", "offset": log["offset"], "complete": True}
+
+
 async def test_bad_arguments_are_refused_before_running(jp_fetch: Any, jobs_root: Path) -> None:
     message = await expect_error(
         jp_fetch, 400, "jobs", "orders", "runs", method="POST", body={"arguments": {"limit": "x"}}

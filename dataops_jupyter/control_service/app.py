@@ -9,20 +9,24 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Row
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
+from starlette.types import Scope
 
 from .. import __version__
-from ..errors import DataOpsError, InvalidInputError, NotFoundError
-from ..jobs import check_job_name
+from ..errors import DataOpsError, NotFoundError
+from ..jobs import JobName, TeamName, quote
 from . import models
 from .auth import Principal, authenticate
 from .deployments import check_deploy_input
-from .metrics import Metrics
+from .limits import MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_REASON, BodyLimit
 from .schedule import next_runs
+from .schema import errors, shape_openapi
 from .service import ControlService
 
 API = "/api/v1/teams/{team}"
@@ -36,6 +40,48 @@ class Unauthorized(DataOpsError):
 class Forbidden(DataOpsError):
     status = 403
     kind = "forbidden"
+
+
+#: ``error`` of the answers Starlette itself gives (unknown route, wrong method, too large).
+HTTP_KINDS = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}
+
+
+def _body_limit(scope: Scope) -> int:
+    """Bundles may be large; every other request body is a small JSON document."""
+    if scope["method"] == "POST" and scope["path"].endswith("/deployments"):
+        return MAX_BUNDLE_BYTES
+    return MAX_JSON_BODY_BYTES
+
+
+def _allowed_methods(routes: list[Any], path: str) -> str:
+    """Every method some route serves at ``path``, for a 405's ``Allow``."""
+    methods: set[str] = set()
+    for route in routes:
+        if getattr(route, "methods", None) and compile_path(route.path)[0].match(path):
+            methods.update(route.methods)
+    return ", ".join(sorted(methods))
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """One ``where: what`` part per problem, quoting no more than a short part of the input."""
+    parts = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "")
+            parts.append(
+                f"the request body is not valid JSON ({reason} at character {error['loc'][-1]})"
+            )
+            continue
+        where = ".".join(
+            str(p) if len(str(p)) <= 40 else quote(str(p), 40)
+            for p in error.get("loc", ())
+            if p != "body"
+        )
+        what = str(error.get("msg", "")).removeprefix("Value error, ")
+        part = f"{where}: {what}" if where else what
+        if part not in parts:
+            parts.append(part)
+    return "; ".join(parts[:10]) + (f"; and {len(parts) - 10} more" if len(parts) > 10 else "")
 
 
 def job_model(row: Row[Any], with_next_runs: bool = False) -> models.Job:
@@ -95,13 +141,16 @@ def create_app(service: ControlService) -> FastAPI:
         version=__version__,
         description="Deploy, schedule, execute and monitor data jobs written in notebooks.",
         lifespan=lifespan,
-        responses={
-            401: {"model": models.ErrorBody, "description": "missing or unknown token"},
-            404: {"model": models.ErrorBody, "description": "not found (or another team's)"},
-        },
     )
-    metrics = Metrics(service)
+    app.add_middleware(BodyLimit, limit_for=_body_limit)
     bearer = HTTPBearer(auto_error=False)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = shape_openapi(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     def principal(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -113,7 +162,7 @@ def create_app(service: ControlService) -> FastAPI:
             raise Unauthorized("unknown API token")
         return found
 
-    def team_access(team: str, who: Annotated[Principal, Depends(principal)]) -> Principal:
+    def team_access(team: TeamName, who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not who.can_access(team):
             raise NotFoundError(f"team {team!r} not found")
         return who
@@ -127,64 +176,87 @@ def create_app(service: ControlService) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-            parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
-        return JSONResponse({"error": "invalid", "message": "; ".join(parts)}, 400)
+        return JSONResponse({"error": "invalid", "message": _validation_message(exc)}, 400)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        message = str(exc.detail)
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(
+                [*app.router.routes, *router.routes], request.url.path
+            )
+            message = f"{request.method} is not served here; use {headers['Allow']}"
+        elif exc.status_code == 413:
+            headers["Connection"] = "close"  # the rest of the body is not read
+        elif exc.status_code == 404:
+            message = f"no route {quote(request.url.path)}; the routes are listed at /docs"
+        kind = HTTP_KINDS.get(exc.status_code, "invalid" if exc.status_code < 500 else "error")
+        return JSONResponse({"error": kind, "message": message}, exc.status_code, headers=headers)
 
     @app.get("/healthz", response_model=models.Health, tags=["monitoring"])
     def healthz() -> models.Health:
+        """Public: whether the service answers, and its version."""
         return models.Health(status="ok", version=__version__)
 
-    @app.get("/metrics", response_class=PlainTextResponse, tags=["monitoring"])
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        tags=["monitoring"],
+        responses=errors(401, 403),
+    )
     def prometheus(who: Annotated[Principal, Depends(principal)]) -> PlainTextResponse:
+        """Prometheus metrics of every team (admin token)."""
         if not who.admin:
             raise Forbidden("metrics cover every team: use an admin token")
-        body, content_type = metrics.render()
+        body, content_type = service.metrics.render()
         return PlainTextResponse(body, media_type=content_type)
 
-    @app.get("/api/v1/whoami", response_model=models.WhoAmI, tags=["auth"])
+    @app.get("/api/v1/whoami", response_model=models.WhoAmI, tags=["auth"], responses=errors(401))
     def whoami(who: Annotated[Principal, Depends(principal)]) -> models.WhoAmI:
         return models.WhoAmI(name=who.name, team=who.team, admin=who.admin)
 
-    @app.get("/api/v1/jobs", response_model=models.JobList, tags=["jobs"])
+    @app.get("/api/v1/jobs", response_model=models.JobList, tags=["jobs"], responses=errors(401))
     def every_job(who: Annotated[Principal, Depends(principal)]) -> models.JobList:
         """The jobs the token may see: of every team for an admin token, else of its team."""
         rows = service.store.jobs(None if who.admin else who.team)
         return models.JobList(jobs=[job_model(r) for r in rows])
 
-    router = APIRouter(prefix=API, dependencies=[Depends(team_access)])
+    router = APIRouter(
+        prefix=API, dependencies=[Depends(team_access)], responses=errors(400, 401, 404)
+    )
     Team = Annotated[Principal, Depends(team_access)]
 
     # -- jobs ---------------------------------------------------------------------------------
 
     @router.get("/jobs", response_model=models.JobList, tags=["jobs"])
-    def list_jobs(team: str) -> models.JobList:
+    def list_jobs(team: TeamName) -> models.JobList:
         return models.JobList(jobs=[job_model(r) for r in service.store.jobs(team)])
 
-    @router.post("/jobs", response_model=models.Job, status_code=201, tags=["jobs"])
-    def create_job(team: str, body: models.JobCreate) -> models.Job:
-        try:
-            check_job_name(body.name)
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from None
+    @router.post(
+        "/jobs",
+        response_model=models.Job,
+        status_code=201,
+        tags=["jobs"],
+        responses=errors(409),
+    )
+    def create_job(team: TeamName, body: models.JobCreate) -> models.Job:
         return job_model(service.store.create_job(team, body.name, body.description))
 
     @router.get("/jobs/{job}", response_model=models.Job, tags=["jobs"])
-    def get_job(team: str, job: str) -> models.Job:
+    def get_job(team: TeamName, job: JobName) -> models.Job:
         return job_model(service.store.job(team, job), with_next_runs=True)
 
     @router.patch("/jobs/{job}", response_model=models.Job, tags=["jobs"])
-    def update_job(team: str, job: str, body: models.JobUpdate) -> models.Job:
+    def update_job(team: TeamName, job: JobName, body: models.JobUpdate) -> models.Job:
         if body.description is not None:
             service.store.update_job(team, job, description=body.description)
         if body.enabled is not None:
             service.set_enabled(team, job, body.enabled)
         return job_model(service.store.job(team, job), with_next_runs=True)
 
-    @router.delete("/jobs/{job}", status_code=204, tags=["jobs"])
-    def delete_job(team: str, job: str) -> None:
+    @router.delete("/jobs/{job}", status_code=204, tags=["jobs"], responses=errors(409))
+    def delete_job(team: TeamName, job: JobName) -> None:
         """Delete the job with its deployments, executions, properties and secrets (409 while
         an execution runs)."""
         service.deployments.delete_job(team, job)
@@ -194,7 +266,7 @@ def create_app(service: ControlService) -> FastAPI:
     @router.get(
         "/jobs/{job}/deployments", response_model=models.DeploymentList, tags=["deployments"]
     )
-    def list_deployments(team: str, job: str) -> models.DeploymentList:
+    def list_deployments(team: TeamName, job: JobName) -> models.DeploymentList:
         active = service.store.job(team, job).active_version
         rows = service.store.deployments(team, job)
         return models.DeploymentList(deployments=[deployment_model(r, active) for r in rows])
@@ -204,6 +276,7 @@ def create_app(service: ControlService) -> FastAPI:
         response_model=models.Deployment,
         status_code=201,
         tags=["deployments"],
+        responses=errors(409),
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -212,11 +285,11 @@ def create_app(service: ControlService) -> FastAPI:
         },
     )
     async def deploy(
-        team: str,
-        job: str,
+        team: TeamName,
+        job: JobName,
         request: Request,
         who: Team,
-        reason: str = "",
+        reason: Annotated[str, Query(max_length=MAX_REASON)] = "",
         force: Annotated[bool, Query(description="deploy even if nothing changed")] = False,
     ) -> models.Deployment:
         """Deploy the zipped job folder as the job's next version (the first accepted deploy
@@ -230,24 +303,22 @@ def create_app(service: ControlService) -> FastAPI:
     @router.get(
         "/jobs/{job}/deployments/{version}", response_model=models.Deployment, tags=["deployments"]
     )
-    def get_deployment(
-        team: str, job: str, version: Annotated[int, Path(ge=1, le=models.MAX_VERSION)]
-    ) -> models.Deployment:
+    def get_deployment(team: TeamName, job: JobName, version: models.Version) -> models.Deployment:
         active = service.store.job(team, job).active_version
         return deployment_model(service.store.deployment(team, job, version), active)
 
     @router.put("/jobs/{job}/active-deployment", response_model=models.Job, tags=["deployments"])
-    def activate(team: str, job: str, body: models.ActivateRequest) -> models.Job:
+    def activate(team: TeamName, job: JobName, body: models.ActivateRequest) -> models.Job:
         return job_model(service.deployments.activate(team, job, body.version), with_next_runs=True)
 
     # -- executions ---------------------------------------------------------------------------
 
     @router.get("/jobs/{job}/executions", response_model=models.ExecutionList, tags=["executions"])
     def list_executions(
-        team: str,
-        job: str,
+        team: TeamName,
+        job: JobName,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        before: str | None = None,
+        before: models.ExecutionId | None = None,
     ) -> models.ExecutionList:
         service.store.job(team, job)
         rows = service.store.executions(team, job, limit, before)
@@ -261,9 +332,10 @@ def create_app(service: ControlService) -> FastAPI:
         response_model=models.Execution,
         status_code=202,
         tags=["executions"],
+        responses=errors(409),
     )
     def trigger(
-        team: str, job: str, body: models.ExecutionCreate | None = None
+        team: TeamName, job: JobName, body: models.ExecutionCreate | None = None
     ) -> models.Execution:
         arguments = body.arguments if body is not None else {}
         return execution_model(service.trigger(team, job, arguments))
@@ -271,11 +343,13 @@ def create_app(service: ControlService) -> FastAPI:
     @router.get(
         "/jobs/{job}/executions/{execution}", response_model=models.Execution, tags=["executions"]
     )
-    def get_execution(team: str, job: str, execution: str) -> models.Execution:
+    def get_execution(
+        team: TeamName, job: JobName, execution: models.ExecutionId
+    ) -> models.Execution:
         return execution_model(service.store.execution(team, job, execution))
 
     @router.get("/executions/{execution}", response_model=models.Execution, tags=["executions"])
-    def find_execution(team: str, execution: str) -> models.Execution:
+    def find_execution(team: TeamName, execution: models.ExecutionId) -> models.Execution:
         """An execution of any of the team's jobs, by its id alone."""
         return execution_model(service.store.execution(team, None, execution))
 
@@ -284,12 +358,13 @@ def create_app(service: ControlService) -> FastAPI:
         response_model=models.Execution,
         status_code=202,
         tags=["executions"],
+        responses=errors(409),
     )
-    def cancel(team: str, job: str, execution: str) -> models.Execution:
+    def cancel(team: TeamName, job: JobName, execution: models.ExecutionId) -> models.Execution:
         return execution_model(service.cancel(team, job, execution))
 
     def _log_chunk(
-        team: str, job: str, execution: str, offset: int, tail: int | None
+        team: TeamName, job: JobName, execution: models.ExecutionId, offset: int, tail: int | None
     ) -> models.LogChunk:
         row = service.store.execution(team, job, execution)
         folder = service.record_folder(execution)
@@ -305,11 +380,12 @@ def create_app(service: ControlService) -> FastAPI:
         "/jobs/{job}/executions/{execution}/logs",
         response_model=models.LogChunk,
         tags=["executions"],
+        responses=errors(503),
     )
     def logs(
-        team: str,
-        job: str,
-        execution: str,
+        team: TeamName,
+        job: JobName,
+        execution: models.ExecutionId,
         offset: Annotated[int, Query(ge=0)] = 0,
         tail: Annotated[
             int | None, Query(ge=0, description="last N bytes instead of offset")
@@ -325,11 +401,15 @@ def create_app(service: ControlService) -> FastAPI:
             200: {
                 "content": {"text/event-stream": {}},
                 "description": "log chunks as server-sent events",
-            }
+            },
+            **errors(503),
         },
     )
     async def follow_logs(
-        team: str, job: str, execution: str, offset: Annotated[int, Query(ge=0)] = 0
+        team: TeamName,
+        job: JobName,
+        execution: models.ExecutionId,
+        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> StreamingResponse:
         await asyncio.to_thread(service.store.execution, team, job, execution)
         await asyncio.to_thread(service.masker, team, job)  # withheld: a clear error, not a 200
@@ -360,34 +440,42 @@ def create_app(service: ControlService) -> FastAPI:
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    @router.get("/jobs/{job}/executions/{execution}/notebook", tags=["executions"])
-    def output_notebook(team: str, job: str, execution: str) -> JSONResponse:
+    @router.get(
+        "/jobs/{job}/executions/{execution}/notebook", tags=["executions"], responses=errors(503)
+    )
+    def output_notebook(
+        team: TeamName, job: JobName, execution: models.ExecutionId
+    ) -> JSONResponse:
         return JSONResponse(service.masked_notebook(service.store.execution(team, job, execution)))
 
     # -- properties and secrets ---------------------------------------------------------------
 
     @router.get("/jobs/{job}/properties", response_model=dict[str, Any], tags=["properties"])
-    def get_properties(team: str, job: str) -> dict[str, Any]:
+    def get_properties(team: TeamName, job: JobName) -> dict[str, Any]:
         return service.store.properties(team, job)
 
-    @router.put("/jobs/{job}/properties", response_model=dict[str, Any], tags=["properties"])
+    @router.put(
+        "/jobs/{job}/properties",
+        response_model=dict[str, Any],
+        tags=["properties"],
+    )
     def put_properties(
-        team: str, job: str, body: Annotated[dict[str, Any], Body()]
+        team: TeamName, job: JobName, body: Annotated[models.Properties, Body()]
     ) -> dict[str, Any]:
         return service.store.set_properties(team, job, body)
 
     @router.get("/jobs/{job}/secrets", response_model=models.SecretNames, tags=["secrets"])
-    def list_secrets(team: str, job: str) -> models.SecretNames:
+    def list_secrets(team: TeamName, job: JobName) -> models.SecretNames:
         return models.SecretNames(names=list(service.store.secrets(team, job)))
 
     @router.put("/jobs/{job}/secrets/{name}", status_code=204, tags=["secrets"])
-    def put_secret(team: str, job: str, name: str, body: models.SecretValue) -> None:
-        if not name.replace("_", "").replace("-", "").isalnum():
-            raise InvalidInputError("secret names use letters, digits, '_' and '-'")
+    def put_secret(
+        team: TeamName, job: JobName, name: models.SecretName, body: models.SecretValue
+    ) -> None:
         service.store.set_secret(team, job, name, service.box.encrypt(body.value))
 
     @router.delete("/jobs/{job}/secrets/{name}", status_code=204, tags=["secrets"])
-    def delete_secret(team: str, job: str, name: str) -> None:
+    def delete_secret(team: TeamName, job: JobName, name: models.SecretName) -> None:
         service.store.delete_secret(team, job, name)
 
     app.include_router(router)

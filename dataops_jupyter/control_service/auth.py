@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from ..jobs import check_job_name
+from ..jobs import check_team_name
 from .db import tokens, utcnow
 
 TOKEN_PREFIX = "dop_"
@@ -30,23 +30,26 @@ class Principal:
         return self.admin or self.team == team
 
 
+def default_token_name(team: str | None, admin: bool) -> str:
+    """``"admin"`` for an admin token of every team, ``"<team> admin"`` for one bound to a team,
+    else the team's name."""
+    if admin:
+        return "admin" if team is None else f"{team} admin"
+    return str(team)
+
+
 def create_token(engine: Engine, team: str | None, admin: bool = False, name: str = "") -> str:
     """Create a token and return it in clear (the only time it is visible)."""
     if team is None and not admin:
         raise ValueError("a token needs a team, or must be an admin token")
     if team is not None:
-        try:
-            check_job_name(team)
-        except ValueError:
-            raise ValueError(
-                f"{team!r} is not a valid team name: lowercase letters, digits, dashes"
-            ) from None
+        check_team_name(team)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as connection:
         connection.execute(
             tokens.insert().values(
                 token_hash=hash_token(token), team=team, admin=admin,
-                name=name or (f"{team} admin" if admin else str(team)), created_at=utcnow(),
+                name=name or default_token_name(team, admin), created_at=utcnow(),
             )
         )  # fmt: skip
     return token

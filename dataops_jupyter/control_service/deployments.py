@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy.engine import Row
 
 from ..errors import InvalidInputError
-from ..jobs.config import JOB_FILE, NAME_PATTERN, NAME_RULE, load_job_config
+from ..jobs.config import JOB_FILE, load_job_config
+from ..jobs.names import check_name
 from .bundles import Bundle, BundleError, unpack_bundle
 from .db import utcnow
 from .environments import link_service_packages, relocate_scripts
@@ -133,8 +134,10 @@ class Deployments:
         deploy; a refused one stores nothing. Content equal to the current version's is
         refused (409) unless ``force``."""
         for kind, name in (("team", team), ("job", job)):
-            if not NAME_PATTERN.fullmatch(name):
-                raise InvalidInputError(f"{name!r} is not a valid {kind} name: use {NAME_RULE}")
+            try:
+                check_name(name, kind)
+            except ValueError as exc:
+                raise InvalidInputError(str(exc)) from None
         check_deploy_input(data)
         self.staging.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="bundle-", dir=self.staging))

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from annotated_types import Interval
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from ..jobs import JobName
+from .limits import (
+    MAX_ARGUMENTS_BYTES,
+    MAX_DESCRIPTION,
+    MAX_PROPERTIES_BYTES,
+    MAX_SECRET_BYTES,
+    limit_bytes,
+)
 
 ExecutionStatus = Literal[
     "submitted", "running", "succeeded", "user_error", "platform_error", "cancelled", "skipped"
@@ -14,6 +24,21 @@ FINAL_STATUSES: frozenset[str] = frozenset(
     {"succeeded", "user_error", "platform_error", "cancelled", "skipped"}
 )
 Trigger = Literal["manual", "schedule", "retry"]
+#: A deployed version of a job: 1, 2, …
+Version = Annotated[int, Interval(ge=1, le=2**31 - 1)]
+#: An execution's id (``20260101T120000-1f4a3b2c``).
+ExecutionId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{1,64}$")]
+#: The name of a secret.
+SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
+#: A job's properties: any JSON object up to 64 KiB.
+Properties = Annotated[
+    dict[str, Any], AfterValidator(limit_bytes("properties", MAX_PROPERTIES_BYTES))
+]
+
+
+#: Request bodies: no unknown fields, and no coercion (``0`` is not ``false``, ``"1"`` not 1).
+REQUEST = ConfigDict(extra="forbid", strict=True)
 
 
 class ErrorBody(BaseModel):
@@ -22,16 +47,16 @@ class ErrorBody(BaseModel):
 
 
 class JobCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
-    name: str
-    description: str = ""
+    name: JobName
+    description: Description = ""
 
 
 class JobUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
-    description: str | None = None
+    description: Description | None = None
     enabled: bool | None = None
 
 
@@ -83,15 +108,17 @@ MAX_VERSION = 2**31 - 1
 
 
 class ActivateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
-    version: int = Field(ge=1, le=MAX_VERSION)
+    version: Version
 
 
 class ExecutionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
-    arguments: dict[str, Any] = Field(default_factory=dict)
+    arguments: Annotated[
+        dict[str, Any], AfterValidator(limit_bytes("all arguments together", MAX_ARGUMENTS_BYTES))
+    ] = Field(default_factory=dict)
 
 
 class StepOutcome(BaseModel):
@@ -133,9 +160,9 @@ class LogChunk(BaseModel):
 
 
 class SecretValue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST
 
-    value: str
+    value: Annotated[str, AfterValidator(limit_bytes("a secret value", MAX_SECRET_BYTES))]
 
 
 class SecretNames(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,11 @@ def main(options: argparse.Namespace) -> int:
         migrate(engine)
         if not options.team and not options.admin:
             raise SystemExit("create-token needs --team TEAM or --admin")
-        token = create_token(engine, options.team, admin=options.admin, name=options.name)
+        try:
+            token = create_token(engine, options.team, admin=options.admin, name=options.name)
+        except ValueError as exc:
+            print(f"create-token: {exc}", file=sys.stderr)
+            return 2
         print(f"token for {'admin' if options.admin and not options.team else options.team}:")
         print(token)
         return 0

@@ -22,6 +22,7 @@ from .auth import create_token
 from .db import jobs, make_engine, migrate, tokens, utcnow
 from .deployments import Deployments
 from .executors.base import Attempt, Executor, Outcome
+from .metrics import Metrics
 from .models import FINAL_STATUSES
 from .notify import Notifications
 from .redaction import Masker, complete_lines
@@ -60,8 +61,7 @@ class ControlService:
         self._stopping = False
         self._wake = asyncio.Event()
         self._event_loop: asyncio.AbstractEventLoop | None = None
-        self.scheduler_lag: list[float] = []
-        self.durations: list[tuple[str, float]] = []
+        self.metrics = Metrics(self)
         self.listeners: list[Any] = []
         self.notifications = Notifications(self)
         self.listeners.append(self.notifications.execution_finished)
@@ -183,7 +183,7 @@ class ControlService:
                 continue
             due, following = due_and_next(job.cron, job.timezone, job.next_run_at, now)
             plans.append((job, due, following))
-            self.scheduler_lag.append((now - due).total_seconds())
+            self.metrics.observe_scheduler_lag((now - due).total_seconds())
         try:
             return self.store.schedule(plans, now)
         except IntegrityError:
@@ -306,7 +306,9 @@ class ControlService:
         if row is None:
             return None
         if row.started_at and row.finished_at:
-            self.durations.append((row.status, (row.finished_at - row.started_at).total_seconds()))
+            self.metrics.observe_duration(
+                row.status, (row.finished_at - row.started_at).total_seconds()
+            )
         self._maybe_retry(row)
         return row
 

@@ -2,21 +2,26 @@
 
 from .arguments import check_arguments, parse_cli_arguments
 from .catalog import JobCatalog
-from .config import JOB_FILE, JobConfig, Notify, Schedule, check_job_name, load_job_config
+from .config import JOB_FILE, MAX_DESCRIPTION, JobConfig, Notify, Schedule, load_job_config
 from .model import Job, describe_job, discover_jobs, iter_job_folders, load_job
+from .names import JobName, TeamName, check_job_name, check_team_name, quote
 from .notebook import Step
 from .template import create_job
 
 __all__ = [
     "JOB_FILE",
+    "MAX_DESCRIPTION",
     "Job",
     "JobCatalog",
     "JobConfig",
+    "JobName",
     "Notify",
     "Schedule",
     "Step",
+    "TeamName",
     "check_arguments",
     "check_job_name",
+    "check_team_name",
     "create_job",
     "describe_job",
     "discover_jobs",
@@ -24,4 +29,5 @@ __all__ = [
     "load_job",
     "load_job_config",
     "parse_cli_arguments",
+    "quote",
 ]

@@ -7,6 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ArgumentError
+from .names import quote, shorten
+
+#: How many problems an error message lists at most.
+MAX_PROBLEMS = 10
 
 
 def _type_name(value: Any) -> str:
@@ -22,11 +26,12 @@ def _type_name(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    """A value as JSON spells it (``true``, ``null``), as the user typed it."""
+    """A value as JSON spells it (``true``, ``null``), as the user typed it, cut to a short
+    quote."""
     try:
-        return json.dumps(value, ensure_ascii=False)
+        return shorten(json.dumps(value, ensure_ascii=False))
     except (TypeError, ValueError):
-        return repr(value)
+        return quote(value)
 
 
 def _matches(default: Any, value: Any) -> bool:
@@ -53,7 +58,7 @@ def check_arguments(arguments: Mapping[str, Any], defaults: Mapping[str, Any]) -
         if name not in defaults:
             known = ", ".join(sorted(defaults)) or "none"
             problems.append(
-                f"unknown argument {name!r}: declare it in the cell tagged 'parameters' "
+                f"unknown argument {quote(name)}: declare it in the cell tagged 'parameters' "
                 f"(defined there: {known})"
             )
         elif not _matches(defaults[name], value):
@@ -62,7 +67,10 @@ def check_arguments(arguments: Mapping[str, Any], defaults: Mapping[str, Any]) -
                 f"{_json(defaults[name])}, got {_json(value)} ({_type_name(value)})"
             )
     if problems:
-        raise ArgumentError("; ".join(problems))
+        shown = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"and {len(problems) - MAX_PROBLEMS} more")
+        raise ArgumentError("; ".join(shown))
     return dict(arguments)
 
 
@@ -87,7 +95,7 @@ def parse_cli_arguments(
         name, sep, text = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ArgumentError(f"--arg {pair!r}: use the form key=value, e.g. --arg limit=10")
+            raise ArgumentError(f"--arg {quote(pair)}: use the form key=value, e.g. --arg limit=10")
         if isinstance(defaults.get(name), str):
             arguments[name] = text
             continue

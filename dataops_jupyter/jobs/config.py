@@ -20,21 +20,15 @@ from pydantic import (
 )
 
 from ..errors import JobDefinitionError
+from .names import JobName, TeamName
 
 JOB_FILE = "job.toml"
-NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-NAME_RULE = "lowercase letters, digits and dashes, starting and ending with a letter or digit"
+#: Longest description of a job, in characters.
+MAX_DESCRIPTION = 2000
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def check_job_name(name: str) -> str:
-    """Return ``name`` if it is a valid job name, else raise ``ValueError`` saying the rule."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise ValueError(f"{name!r} is not a valid job name: use {NAME_RULE} (at most 64)")
-    return name
 
 
 def parse_duration(value: Any) -> float:
@@ -165,9 +159,9 @@ class JobConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    team: str = "default"
-    description: str = ""
+    name: JobName
+    team: TeamName = "default"
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
     notebooks: list[str] = Field(default_factory=list)
     schedule: Schedule | None = None
     retries: int = Field(default=0, ge=0, le=10)
@@ -180,8 +174,6 @@ class JobConfig(BaseModel):
     #: Names of environment variables of the host passed to the job's code; every other
     #: variable of the control service (its key, database, SMTP settings) is withheld.
     env: list[str] = Field(default_factory=list)
-
-    _name = field_validator("name")(check_job_name)
 
     @field_validator("env")
     @classmethod
@@ -207,13 +199,6 @@ class JobConfig(BaseModel):
                 "on_delay watches scheduled executions: add a [schedule] table with a cron, "
                 "or remove on_delay and delay_minutes"
             )
-        return value
-
-    @field_validator("team")
-    @classmethod
-    def _valid_team(cls, value: str) -> str:
-        if not NAME_PATTERN.match(value):
-            raise ValueError(f"{value!r} is not a valid team name: use {NAME_RULE}")
         return value
 
     @field_validator("retry_delay", "timeout", mode="before")

@@ -8,8 +8,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..errors import ConflictError, InvalidInputError
-from .config import JOB_FILE, check_job_name
+from .config import JOB_FILE
 from .model import Job, load_job
+from .names import check_job_name
 
 _JOB_TOML = """\
 name = "{name}"

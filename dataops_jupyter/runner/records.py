@@ -155,14 +155,18 @@ def list_run_folders(job_folder: Path) -> list[Path]:
 
 
 def read_log(folder: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:
-    """Log text from byte ``offset`` (up to ``limit`` bytes of whole characters), next offset."""
+    """Log text from byte ``offset`` (up to ``limit`` bytes of whole characters), next offset.
+
+    An offset past the end of the log reads as the end: no text, and the log's size as the
+    next offset (so a client that asks from too far on resumes where the log really is)."""
     path = folder / LOG_FILE
     try:
         with path.open("rb") as handle:
-            handle.seek(max(offset, 0))
+            offset = min(max(offset, 0), os.fstat(handle.fileno()).st_size)
+            handle.seek(offset)
             chunk = handle.read(limit)
     except FileNotFoundError:
-        return "", offset
+        return "", 0
     # Stop at the last complete UTF-8 character; the rest is sent next time.
     end = len(chunk)
     while end > 0 and end > len(chunk) - 4:
