@@ -182,7 +182,7 @@ def test_an_argument_error_quotes_a_short_part_of_the_value(
     )
     assert refused.status_code == 400
     message = refused.json()["message"]
-    assert message.startswith("argument 'limit' must be an integer like its default 3, got 'vvv")
+    assert message.startswith("argument 'limit' must be an integer like its default 3, got \"vvv")
     assert "(60002 characters) (a string)" in message and len(message) < 300
     many = {f"unknown{i}": 1 for i in range(50)}
     with pytest.raises(ArgumentError) as info:
