@@ -132,7 +132,7 @@ describe('DeploymentList', () => {
     ]);
     expect(
       products.querySelector('.dataops-execution-failed-step')!.textContent
-    ).toBe('Failed in step all-products: CatalogException');
+    ).toBe('Failed in step all-products: CatalogException: no table');
     expect(
       products.querySelector('.dataops-execution-message')!.textContent
     ).toBe('The kernel died.');

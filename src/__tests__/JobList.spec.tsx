@@ -89,7 +89,7 @@ describe('JobList', () => {
       ['timed_out', 'timed out']
     ]);
     expect(orders.querySelector('.dataops-run-failed-step')!.textContent).toBe(
-      'Failed in step transform: KeyError'
+      "Failed in step transform: KeyError: 'price'"
     );
     expect(orders.querySelector('.dataops-run-message')!.textContent).toBe(
       'Timed out after 60 s'
