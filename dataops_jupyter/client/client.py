@@ -309,12 +309,18 @@ class ControlClient:
         result: dict[str, Any] = self._json("GET", path)
         return result
 
-    def deploy(self, job: str, bundle: bytes, reason: str = "") -> dict[str, Any]:
-        """Upload a zipped job folder (see ``control_service.bundles.make_bundle``)."""
+    def deploy(
+        self, job: str, bundle: bytes, reason: str = "", force: bool = False
+    ) -> dict[str, Any]:
+        """Upload a zipped job folder (see ``control_service.bundles.make_bundle``); ``force``
+        deploys it even if it is the same as the latest version."""
+        params: dict[str, Any] = {"reason": reason} if reason else {}
+        if force:
+            params["force"] = "true"
         result: dict[str, Any] = self._json(
             "POST",
             self._team_path("jobs", job, "deployments"),
-            params={"reason": reason} if reason else None,
+            params=params or None,
             data=bundle,
             headers={"Content-Type": "application/zip"},
             read_timeout=DEPLOY_READ_TIMEOUT,

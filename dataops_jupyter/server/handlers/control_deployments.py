@@ -14,14 +14,16 @@ from ...errors import InvalidInputError
 from .base import DataOpsHandler
 
 
-def _deploy(client: ControlClient, job: str, description: str, bundle: bytes, reason: str) -> Any:
+def _deploy(
+    client: ControlClient, job: str, description: str, bundle: bytes, reason: str, force: bool
+) -> Any:
     try:
         client.job(job)
     except ControlServiceError as exc:
         if exc.status != 404:
             raise
         client.create_job(job, description)
-    return client.deploy(job, bundle, reason)
+    return client.deploy(job, bundle, reason, force=force)
 
 
 class ControlDeploymentsHandler(DataOpsHandler):
@@ -31,14 +33,17 @@ class ControlDeploymentsHandler(DataOpsHandler):
 
     @web.authenticated
     async def post(self, job: str) -> None:
-        reason = self.json_body().get("reason", "")
+        body = self.json_body()
+        reason, force = body.get("reason", ""), body.get("force", False)
         if not isinstance(reason, str):
             raise InvalidInputError("'reason' must be a string")
+        if not isinstance(force, bool):
+            raise InvalidInputError("'force' must be true or false")
         local = await asyncio.to_thread(self.runs.job, job)
         bundle = await asyncio.to_thread(make_bundle, local.folder)
         description = local.config.description
         deployment = await self.upstream(
-            lambda client: _deploy(client, job, description, bundle, reason)
+            lambda client: _deploy(client, job, description, bundle, reason, force)
         )
         self.reply(deployment, status=201)
 
