@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { CommandIDs, IMainArea, addCommands } from './commands';
 import { addDeploymentCommands } from './deploymentCommands';
@@ -22,9 +23,13 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
     'Deployments model: jobs on the control service and their executions.',
   autoStart: true,
   provides: IDeploymentsModel,
-  activate: (app: JupyterFrontEnd): IDeploymentsModel => {
+  optional: [IRenderMimeRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry | null
+  ): IDeploymentsModel => {
     const deployments = new DeploymentsModel();
-    addDeploymentCommands(app.commands, deployments, mainArea(app));
+    addDeploymentCommands(app.commands, deployments, mainArea(app, rendermime));
     return deployments;
   }
 };
@@ -35,16 +40,27 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   description:
     'Data Jobs sidebar: run data jobs, deploy them and follow their runs and executions.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer, IDeploymentsModel],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    IDeploymentsModel,
+    IRenderMimeRegistry
+  ],
   provides: IDataJobsModel,
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    deployments: IDeploymentsModel | null
+    deployments: IDeploymentsModel | null,
+    rendermime: IRenderMimeRegistry | null
   ): IDataJobsModel => {
     const model = new DataJobsModel();
-    addCommands(app.commands, model, mainArea(app), deployments ?? undefined);
+    addCommands(
+      app.commands,
+      model,
+      mainArea(app, rendermime),
+      deployments ?? undefined
+    );
 
     const panel = new DataJobsPanel({
       model,
@@ -59,11 +75,15 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   }
 };
 
-/** The main area of the application, where commands open logs. */
-function mainArea(app: JupyterFrontEnd): IMainArea {
+/** The main area of the application, where commands open logs and outputs. */
+function mainArea(
+  app: JupyterFrontEnd,
+  rendermime: IRenderMimeRegistry | null
+): IMainArea {
   return {
     open: widget => app.shell.add(widget, 'main'),
-    activate: widget => app.shell.activateById(widget.id)
+    activate: widget => app.shell.activateById(widget.id),
+    rendermime: rendermime ?? undefined
   };
 }
 

@@ -202,6 +202,31 @@ describe('DeploymentList', () => {
     ]);
   });
 
+  it('opens the output of an ended execution and deletes a job', () => {
+    const onOpenOutput = jest.fn();
+    const onDelete = jest.fn();
+    const ended = makeExecution('products', 'e2', 'succeeded');
+    const waiting = makeExecution('orders', 'e1', 'submitted');
+    const products = makeControlJob('products');
+    const phantom = makeControlJob('orders', { active_version: null });
+    render({
+      jobs: [phantom, products],
+      executions: job => (job === 'products' ? [ended] : [waiting]),
+      onOpenOutput,
+      onDelete
+    });
+    act(() => button('Open output of execution e2').click());
+    expect(onOpenOutput).toHaveBeenCalledWith(ended);
+    // A submitted execution has no output yet.
+    expect(button('Open output of execution e1')).toBeNull();
+    act(() => button('Delete products from the control service').click());
+    expect(onDelete).toHaveBeenCalledWith(products);
+    // A job that was never deployed can be deleted too, unless it is busy.
+    expect(button('Delete orders from the control service').disabled).toBe(
+      true
+    );
+  });
+
   it('cancels an execution and opens its log', () => {
     const onCancel = jest.fn();
     const onOpenLog = jest.fn();

@@ -74,7 +74,9 @@ describe('FailedStep', () => {
         />
       )
     );
-    expect(container.textContent).toBe("Failed in step load: KeyError: 'price'");
+    expect(container.textContent).toBe(
+      "Failed in step load: KeyError: 'price'"
+    );
     expect(container.querySelector('.dataops-failed-step-more')).toBeNull();
     expect(errorMessage({ ename: 'SystemExit', evalue: '' })).toBe(
       'SystemExit'

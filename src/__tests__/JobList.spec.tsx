@@ -188,6 +188,23 @@ describe('JobList', () => {
     expect(onOpenLog).toHaveBeenCalledWith(done);
   });
 
+  it('opens the output notebook of a run that started', () => {
+    const onOpenOutput = jest.fn();
+    const queued = makeRun('orders', 'r2', 'queued');
+    const failed = makeRun('orders', 'r1', 'failed');
+    render({
+      jobs: [makeJob('orders')],
+      runs: () => [queued, failed],
+      onOpenOutput
+    });
+    const outputs = queryAll('.dataops-output-button') as HTMLButtonElement[];
+    expect(outputs.map(button => button.getAttribute('aria-label'))).toEqual([
+      'Open output of run r1'
+    ]);
+    act(() => outputs[0].click());
+    expect(onOpenOutput).toHaveBeenCalledWith(failed);
+  });
+
   it('runs again like an ended run, not like one still running', () => {
     const onRunAgain = jest.fn();
     const running = makeRun('orders', 'r2', 'running');

@@ -2,7 +2,12 @@ import * as React from 'react';
 
 import { Execution, StepError, isActiveExecution } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { AgainButton, CancelButton, LogButton } from './RowButtons';
+import {
+  AgainButton,
+  CancelButton,
+  LogButton,
+  OutputButton
+} from './RowButtons';
 import { ExecutionBadge } from './ExecutionBadge';
 import { FailedStep } from './FailedStep';
 import { formatDuration } from './RunList';
@@ -15,6 +20,8 @@ export interface ExecutionListProps {
   onCancel: (execution: Execution) => void;
   /** Open the log of an execution. */
   onOpenLog: (execution: Execution) => void;
+  /** Open the output notebook of an execution. */
+  onOpenOutput?: (execution: Execution) => void;
   /** Execute the job again with the arguments of an ended execution. */
   onExecuteAgain?: (execution: Execution) => void;
   /** Open a failed step's cell. */
@@ -23,7 +30,8 @@ export interface ExecutionListProps {
 
 /** The recent executions of one deployed job. */
 export function ExecutionList(props: ExecutionListProps): JSX.Element {
-  const { executions, onCancel, onOpenLog, onExecuteAgain, onGoToCell } = props;
+  const { executions, onCancel, onOpenLog, onOpenOutput } = props;
+  const { onExecuteAgain, onGoToCell } = props;
   if (executions.length === 0) {
     return (
       <div className="dataops-execution-list-empty">No executions yet.</div>
@@ -37,6 +45,7 @@ export function ExecutionList(props: ExecutionListProps): JSX.Element {
           execution={execution}
           onCancel={onCancel}
           onOpenLog={onOpenLog}
+          onOpenOutput={onOpenOutput}
           onExecuteAgain={onExecuteAgain}
           onGoToCell={onGoToCell}
         />
@@ -49,10 +58,12 @@ function ExecutionItem(props: {
   execution: Execution;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
+  onOpenOutput?: (execution: Execution) => void;
   onExecuteAgain?: (execution: Execution) => void;
   onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { execution, onCancel, onOpenLog, onExecuteAgain, onGoToCell } = props;
+  const { execution, onCancel, onOpenLog, onOpenOutput } = props;
+  const { onExecuteAgain, onGoToCell } = props;
   const active = isActiveExecution(execution);
   const failedStep = failingStep(execution);
   const created = new Date(execution.created_at);
@@ -101,6 +112,13 @@ function ExecutionItem(props: {
             title="Open the log of this execution"
             onClick={() => onOpenLog(execution)}
           />
+          {onOpenOutput && execution.status !== 'submitted' && (
+            <OutputButton
+              label={`Open output of execution ${execution.id}`}
+              title="Open the executed notebook of this execution (read-only)"
+              onClick={() => onOpenOutput(execution)}
+            />
+          )}
         </span>
       </div>
       <ArgumentsLine

@@ -68,7 +68,9 @@ export function FailedStep(props: FailedStepProps): JSX.Element {
 }
 
 /** "UsageError: Catalog Error: …": the exception's class and its message. */
-export function errorMessage(error: Pick<StepError, 'ename' | 'evalue'>): string {
+export function errorMessage(
+  error: Pick<StepError, 'ename' | 'evalue'>
+): string {
   const value = (error.evalue ?? '').trim();
   if (!error.ename) {
     return value;

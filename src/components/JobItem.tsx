@@ -27,6 +27,8 @@ export interface JobActions {
   onCancel: (run: Run) => void;
   /** Open the log of a run. */
   onOpenLog?: (run: Run) => void;
+  /** Open the output notebook of a run. */
+  onOpenOutput?: (run: Run) => void;
   /** Run the job again with the arguments of an ended run. */
   onRunAgain?: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
@@ -47,7 +49,7 @@ export interface JobItemProps extends JobActions {
  */
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
-  const { onRunWithArguments, onOpenLog, onRunAgain } = props;
+  const { onRunWithArguments, onOpenLog, onOpenOutput, onRunAgain } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -112,6 +114,7 @@ export function JobItem(props: JobItemProps): JSX.Element {
         runs={runs}
         onCancel={onCancel}
         onOpenLog={onOpenLog}
+        onOpenOutput={onOpenOutput}
         onRunAgain={onRunAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
       />

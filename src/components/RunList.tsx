@@ -3,7 +3,12 @@ import * as React from 'react';
 
 import { Run, StepError, isActiveRun } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { AgainButton, CancelButton, LogButton } from './RowButtons';
+import {
+  AgainButton,
+  CancelButton,
+  LogButton,
+  OutputButton
+} from './RowButtons';
 import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
 
@@ -14,6 +19,8 @@ export interface RunListProps {
   onCancel: (run: Run) => void;
   /** Open the log of a run. */
   onOpenLog?: (run: Run) => void;
+  /** Open the output notebook of a run. */
+  onOpenOutput?: (run: Run) => void;
   /** Start the job again with the arguments of an ended run. */
   onRunAgain?: (run: Run) => void;
   /** Open a failed step's cell. */
@@ -22,7 +29,8 @@ export interface RunListProps {
 
 /** The recent runs of one job. */
 export function RunList(props: RunListProps): JSX.Element {
-  const { runs, onCancel, onOpenLog, onRunAgain, onGoToCell } = props;
+  const { runs, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
+    props;
   if (runs.length === 0) {
     return <div className="dataops-run-list-empty">No runs yet.</div>;
   }
@@ -34,6 +42,7 @@ export function RunList(props: RunListProps): JSX.Element {
           run={run}
           onCancel={onCancel}
           onOpenLog={onOpenLog}
+          onOpenOutput={onOpenOutput}
           onRunAgain={onRunAgain}
           onGoToCell={onGoToCell}
         />
@@ -46,10 +55,12 @@ function RunItem(props: {
   run: Run;
   onCancel: (run: Run) => void;
   onOpenLog?: (run: Run) => void;
+  onOpenOutput?: (run: Run) => void;
   onRunAgain?: (run: Run) => void;
   onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { run, onCancel, onOpenLog, onRunAgain, onGoToCell } = props;
+  const { run, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
+    props;
   const failedStep = run.status === 'failed' ? run.error?.step : undefined;
   const current = runningStep(run);
   const created = new Date(run.created_at);
@@ -95,6 +106,13 @@ function RunItem(props: {
               label={`Open log of run ${run.run_id}`}
               title="Open the log of this run"
               onClick={() => onOpenLog(run)}
+            />
+          )}
+          {onOpenOutput && run.status !== 'queued' && (
+            <OutputButton
+              label={`Open output of run ${run.run_id}`}
+              title="Open the executed notebook of this run (read-only)"
+              onClick={() => onOpenOutput(run)}
             />
           )}
         </span>

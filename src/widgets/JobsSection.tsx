@@ -31,6 +31,11 @@ export class JobsSection extends ReactWidget {
         job: run.job,
         runId: run.run_id
       });
+    const onOpenOutput = (run: Run) =>
+      void this._commands.execute(CommandIDs.openRunOutput, {
+        job: run.job,
+        runId: run.run_id
+      });
     const onRunAgain = (run: Run) =>
       void this._commands.execute(CommandIDs.runJob, {
         name: run.job,
@@ -44,7 +49,10 @@ export class JobsSection extends ReactWidget {
         goToCellArgs(job, error)
       );
     const onDeploy = (job: Job) =>
-      this._commands.execute(CommandIDs.deployJob, { name: job.name });
+      this._commands.execute(CommandIDs.deployJob, {
+        name: job.name,
+        ask: true
+      });
     const list = () => (
       <JobList
         jobs={model.jobs}
@@ -57,6 +65,7 @@ export class JobsSection extends ReactWidget {
         onGoToCell={onGoToCell}
         onRunWithArguments={onRunWithArguments}
         onOpenLog={onOpenLog}
+        onOpenOutput={onOpenOutput}
         onRunAgain={onRunAgain}
         deploy={
           deployments?.configured
