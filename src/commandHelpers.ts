@@ -33,25 +33,43 @@ export async function orErrorDialog<T>(
 }
 
 /**
- * The arguments a run or an execution starts with: the command's
- * `arguments`, or, when its `ask` is true, what the user enters in a form
- * that starts from the job's parameter defaults (null if cancelled).
+ * Start a run or an execution with the command's `arguments`, or, when its
+ * `ask` is true, with what the user enters in a form that starts from the
+ * job's parameter defaults (undefined if cancelled). Arguments the server
+ * refuses (400) bring the form back with what was typed and the reason.
  */
-export async function argumentsFor(
+export async function startWithArguments<T>(
   args: ReadonlyPartialJSONObject,
   action: string,
-  form: () => Promise<{ title: string; parameters: Arguments | undefined }>
-): Promise<Arguments | undefined | null> {
+  form: () => Promise<{ title: string; parameters: Arguments | undefined }>,
+  start: (chosen: Arguments | undefined) => Promise<T>
+): Promise<T | undefined> {
   if (args.ask !== true) {
-    return args.arguments as Arguments | undefined;
+    return start(args.arguments as Arguments | undefined);
   }
   const { title, parameters } = await form();
-  const result = await showDialog({
-    title,
-    body: new ArgumentsForm(parameters ?? {}),
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: action })]
-  });
-  return result.button.accept ? result.value : null;
+  let typed: { [name: string]: string } | undefined;
+  let error: string | undefined;
+  for (;;) {
+    const body = new ArgumentsForm(parameters ?? {}, { typed, error });
+    const result = await showDialog({
+      title,
+      body,
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: action })]
+    });
+    if (!result.button.accept || result.value === null) {
+      return undefined;
+    }
+    try {
+      return await start(result.value);
+    } catch (refusal) {
+      if (!(refusal instanceof DataOpsRequestError) || refusal.status !== 400) {
+        throw refusal;
+      }
+      typed = body.typed;
+      error = refusal.message;
+    }
+  }
 }
 
 /** Whether a server call was refused because of the state of things (409). */
@@ -86,6 +104,84 @@ export interface IMainArea {
   activate: (widget: Widget) => void;
   /** The renderers of outputs and markdown; output notebooks need them. */
   rendermime?: IRenderMimeRegistry;
+  /**
+   * Remember an opened panel so that a reload opens it again by running
+   * `command` with `args` (the layout restorer).
+   */
+  track?: (
+    widget: Widget,
+    command: string,
+    args: ReadonlyPartialJSONObject
+  ) => void;
+  /** The documents open in the application, to find unsaved changes. */
+  documents?: () => ReadonlyArray<IOpenDocument>;
+}
+
+/** A document open in the application. */
+export interface IOpenDocument {
+  /** Its path, relative to the server root. */
+  readonly path: string;
+  /** Whether it has changes that are not saved. */
+  readonly dirty: boolean;
+  /** Save it. */
+  save(): Promise<void>;
+}
+
+/**
+ * The documents of a job folder (`path`, relative to the server root) that
+ * have unsaved changes.
+ */
+export function unsavedDocuments(
+  mainArea: IMainArea,
+  path: string
+): IOpenDocument[] {
+  const folder = path === '' || path === '.' ? '' : `${path}/`;
+  const seen = new Set<string>();
+  return (mainArea.documents?.() ?? []).filter(document => {
+    const inFolder = document.path.startsWith(folder);
+    if (!document.dirty || !inFolder || seen.has(document.path)) {
+      return false;
+    }
+    seen.add(document.path);
+    return true;
+  });
+}
+
+/**
+ * Before a run of a job: if documents of its folder have unsaved changes,
+ * ask whether to save them first, run the saved files, or cancel; resolves
+ * to false if cancelled.
+ */
+export async function saveBeforeRun(
+  mainArea: IMainArea,
+  name: string,
+  path: string
+): Promise<boolean> {
+  const unsaved = unsavedDocuments(mainArea, path);
+  if (unsaved.length === 0) {
+    return true;
+  }
+  const names = unsaved
+    .map(document => document.path.slice(document.path.lastIndexOf('/') + 1))
+    .join(', ');
+  const result = await showDialog({
+    title: `${name} has unsaved changes`,
+    body:
+      `${names} ${unsaved.length === 1 ? 'has' : 'have'} changes that are ` +
+      'not saved. A run uses the saved files.',
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.okButton({ label: 'Run saved', displayType: 'default' }),
+      Dialog.okButton({ label: 'Save and run' })
+    ]
+  });
+  if (!result.button.accept) {
+    return false;
+  }
+  if (result.button.label === 'Save and run') {
+    await Promise.all(unsaved.map(document => document.save()));
+  }
+  return true;
 }
 
 /** A panel of the main area that a command opens, once per key. */
@@ -102,7 +198,15 @@ export interface IPanelSpec<T extends Widget> {
   className: string;
   /** The panel's content, made the first time. */
   create: () => T;
+  /** The command (and its arguments) that opens this panel after a reload. */
+  restore: { command: string; args: ReadonlyPartialJSONObject };
 }
+
+/** What a command says about the log or output panel it opens. */
+type PanelRequest<T extends Widget> = Omit<
+  IPanelSpec<T>,
+  'icon' | 'className' | 'create'
+>;
 
 /**
  * Show a panel in the main area: a new one the first time, the same one
@@ -126,6 +230,7 @@ export function openPanel<T extends Widget>(
     const key = spec.key;
     widget.disposed.connect(() => panels.delete(key));
     mainArea.open(widget);
+    mainArea.track?.(widget, spec.restore.command, spec.restore.args);
   }
   mainArea.activate(widget);
   return widget;
@@ -135,15 +240,14 @@ export function openPanel<T extends Widget>(
 export function openLog(
   mainArea: IMainArea,
   panels: Map<string, MainAreaWidget<LogViewer>>,
-  log: { key: string; label: string; caption: string; source: ILogSource }
+  log: PanelRequest<LogViewer> & { source: ILogSource }
 ): MainAreaWidget<LogViewer> {
+  const { source, ...request } = log;
   return openPanel(mainArea, panels, {
-    key: log.key,
-    label: log.label,
-    caption: log.caption,
+    ...request,
     icon: listIcon,
     className: 'dataops-log-panel',
-    create: () => new LogViewer({ source: log.source })
+    create: () => new LogViewer({ source })
   });
 }
 
@@ -154,24 +258,18 @@ export function openLog(
 export function openOutput(
   mainArea: IMainArea,
   panels: Map<string, MainAreaWidget<OutputNotebook>>,
-  output: {
-    key: string;
-    label: string;
-    caption: string;
-    source: INotebookSource;
-  }
+  output: PanelRequest<OutputNotebook> & { source: INotebookSource }
 ): MainAreaWidget<OutputNotebook> {
   const rendermime = mainArea.rendermime;
   if (!rendermime) {
     throw new Error('This application cannot render notebooks.');
   }
+  const { source, ...request } = output;
   return openPanel(mainArea, panels, {
-    key: output.key,
-    label: output.label,
-    caption: output.caption,
+    ...request,
     icon: notebookIcon,
     className: 'dataops-output-panel',
-    create: () => new OutputNotebook({ source: output.source, rendermime })
+    create: () => new OutputNotebook({ source, rendermime })
   });
 }
 

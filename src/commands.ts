@@ -13,13 +13,14 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 
 import {
   IMainArea,
-  argumentsFor,
   confirmAction,
   isConflict,
   openLog,
   openOutput,
   orErrorDialog,
-  shortId
+  saveBeforeRun,
+  shortId,
+  startWithArguments
 } from './commandHelpers';
 import { CommandIDs } from './commandIds';
 import { revealCell } from './revealCell';
@@ -73,7 +74,8 @@ export function addCommands(
           key: `run-${runId}`,
           label: `${job} · ${shortId(runId)}`,
           caption: `Log of run ${runId} of ${job}`,
-          source: runLog(model.service, job, runId)
+          source: runLog(model.service, job, runId),
+          restore: { command: CommandIDs.openRunLog, args: { job, runId } }
         });
       }
     })
@@ -93,7 +95,8 @@ export function addCommands(
           key: `run-output-${runId}`,
           label: `${job} · ${shortId(runId)} output`,
           caption: `Output notebook of run ${runId} of ${job} (read-only)`,
-          source: runNotebook(model.service, job, runId)
+          source: runNotebook(model.service, job, runId),
+          restore: { command: CommandIDs.openRunOutput, args: { job, runId } }
         });
       }
     })
@@ -136,26 +139,29 @@ export function addCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot run ${name}`, async () => {
-          const chosen = await argumentsFor(args, 'Run', async () => ({
-            title: `Run ${name}`,
-            parameters: model.jobs.find(job => job.name === name)?.parameters
-          }));
-          if (chosen === null) {
+          const job = model.jobs.find(candidate => candidate.name === name);
+          if (job && !(await saveBeforeRun(mainArea, name, job.path))) {
             return undefined;
           }
-          try {
-            return await model.runJob(name, chosen);
-          } catch (error) {
-            if (!isConflict(error)) {
-              throw error;
+          const form = async () => ({
+            title: `Run ${name}`,
+            parameters: model.jobs.find(job => job.name === name)?.parameters
+          });
+          return startWithArguments(args, 'Run', form, async chosen => {
+            try {
+              return await model.runJob(name, chosen);
+            } catch (error) {
+              if (!isConflict(error)) {
+                throw error;
+              }
+              const again = await confirmAction({
+                title: `${name} is already running`,
+                body: `${error.message}. Start another run of ${name} now?`,
+                label: 'Start another run'
+              });
+              return again ? model.runJob(name, chosen, true) : undefined;
             }
-            const again = await confirmAction({
-              title: `${name} is already running`,
-              body: `${error.message}. Start another run of ${name} now?`,
-              label: 'Start another run'
-            });
-            return again ? model.runJob(name, chosen, true) : undefined;
-          }
+          });
         });
       }
     })

@@ -21,13 +21,13 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 
 import {
   IMainArea,
-  argumentsFor,
   confirmAction,
   isConflict,
   openLog,
   openOutput,
   orErrorDialog,
-  shortId
+  shortId,
+  startWithArguments
 } from './commandHelpers';
 import { CommandIDs } from './commandIds';
 import { JobSettingsForm, parseProperties } from './dialogs/JobSettingsForm';
@@ -164,15 +164,17 @@ export function addDeploymentCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot execute ${name}`, async () => {
-          const chosen = await argumentsFor(args, 'Execute', async () => {
+          const form = async () => {
             const versions = await model.service.listDeployments(name);
             const active = versions.find(version => version.active);
             return {
               title: `Execute ${name}${active ? ` v${active.version}` : ''}`,
               parameters: active?.parameters
             };
-          });
-          return chosen === null ? undefined : model.execute(name, chosen);
+          };
+          return startWithArguments(args, 'Execute', form, chosen =>
+            model.execute(name, chosen)
+          );
         });
       }
     })
@@ -378,7 +380,11 @@ export function addDeploymentCommands(
           key: `execution-${job}-${executionId}`,
           label: `${job} · ${shortId(executionId)}`,
           caption: `Log of execution ${executionId} of ${job}`,
-          source: executionLog(model.service, job, executionId)
+          source: executionLog(model.service, job, executionId),
+          restore: {
+            command: CommandIDs.openExecutionLog,
+            args: { job, executionId }
+          }
         });
       }
     })
@@ -399,7 +405,11 @@ export function addDeploymentCommands(
           key: `execution-output-${job}-${executionId}`,
           label: `${job} · ${shortId(executionId)} output`,
           caption: `Output notebook of execution ${executionId} of ${job} (read-only)`,
-          source: executionNotebook(model.service, job, executionId)
+          source: executionNotebook(model.service, job, executionId),
+          restore: {
+            command: CommandIDs.openExecutionOutput,
+            args: { job, executionId }
+          }
         });
       }
     })

@@ -3,9 +3,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Widget } from '@lumino/widgets';
 
+import { IOpenDocument } from './commandHelpers';
 import { CommandIDs, IMainArea, addCommands } from './commands';
 import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
@@ -23,13 +26,21 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
     'Deployments model: jobs on the control service and their executions.',
   autoStart: true,
   provides: IDeploymentsModel,
-  optional: [IRenderMimeRegistry],
+  optional: [IRenderMimeRegistry, ILayoutRestorer],
   activate: (
     app: JupyterFrontEnd,
-    rendermime: IRenderMimeRegistry | null
+    rendermime: IRenderMimeRegistry | null,
+    restorer: ILayoutRestorer | null
   ): IDeploymentsModel => {
     const deployments = new DeploymentsModel();
-    addDeploymentCommands(app.commands, deployments, mainArea(app, rendermime));
+    addDeploymentCommands(
+      app.commands,
+      deployments,
+      mainArea(app, rendermime, restorer, [
+        CommandIDs.openExecutionLog,
+        CommandIDs.openExecutionOutput
+      ])
+    );
     return deployments;
   }
 };
@@ -58,7 +69,10 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     addCommands(
       app.commands,
       model,
-      mainArea(app, rendermime),
+      mainArea(app, rendermime, restorer, [
+        CommandIDs.openRunLog,
+        CommandIDs.openRunOutput
+      ]),
       deployments ?? undefined
     );
 
@@ -75,16 +89,64 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   }
 };
 
-/** The main area of the application, where commands open logs and outputs. */
+/**
+ * The main area of the application, where commands open logs and outputs.
+ *
+ * The panels that the `restored` commands open are tracked, so that the
+ * layout restorer opens them again after a reload with the same command.
+ */
 function mainArea(
   app: JupyterFrontEnd,
-  rendermime: IRenderMimeRegistry | null
+  rendermime: IRenderMimeRegistry | null,
+  restorer: ILayoutRestorer | null,
+  restored: string[]
 ): IMainArea {
+  const opened = new WeakMap<Widget, ReadonlyPartialJSONObject>();
+  const trackers = new Map<string, WidgetTracker<Widget>>();
+  for (const command of restored) {
+    const tracker = new WidgetTracker<Widget>({ namespace: command });
+    trackers.set(command, tracker);
+    void restorer?.restore(tracker, {
+      command,
+      args: widget => opened.get(widget) ?? {},
+      name: widget => JSON.stringify(opened.get(widget) ?? {})
+    });
+  }
   return {
     open: widget => app.shell.add(widget, 'main'),
     activate: widget => app.shell.activateById(widget.id),
-    rendermime: rendermime ?? undefined
+    rendermime: rendermime ?? undefined,
+    track: (widget, command, args) => {
+      opened.set(widget, args);
+      void trackers.get(command)?.add(widget);
+    },
+    documents: () => openDocuments(app)
   };
+}
+
+/** The parts of a document widget that finding unsaved changes needs. */
+interface IDocumentWidgetLike {
+  context?: {
+    path: string;
+    model: { dirty: boolean };
+    save(): Promise<void>;
+  };
+}
+
+/** The documents open in the main area. */
+function openDocuments(app: JupyterFrontEnd): IOpenDocument[] {
+  const documents: IOpenDocument[] = [];
+  for (const widget of app.shell.widgets('main')) {
+    const context = (widget as IDocumentWidgetLike).context;
+    if (context && typeof context.path === 'string' && context.model) {
+      documents.push({
+        path: context.path,
+        dirty: context.model.dirty,
+        save: () => context.save()
+      });
+    }
+  }
+  return documents;
 }
 
 export default [deploymentsPlugin, plugin];

@@ -171,6 +171,107 @@ describe('commands that ask first', () => {
     expect(opened).toEqual([panel, execution]);
   });
 
+  it('brings the arguments form back with what was typed after a refusal', async () => {
+    jobs.jobs = [
+      {
+        name: 'orders',
+        path: 'jobs/orders',
+        parameters: { limit: 2, schema: 'shop' }
+      }
+    ];
+    const run = makeRun('orders', 'r1', 'queued');
+    jobs.runJob
+      .mockRejectedValueOnce(
+        new DataOpsRequestError(400, "'limit' must be an integer", 'invalid')
+      )
+      .mockResolvedValueOnce(run);
+    dialog.mockImplementationOnce(async ({ body }) => {
+      body.node.querySelector('input[name="limit"]').value = 'many';
+      return { button: { accept: true }, value: body.getValue() };
+    });
+    let second: any = null;
+    dialog.mockImplementationOnce(async ({ body }) => {
+      second = body;
+      body.node.querySelector('input[name="limit"]').value = '7';
+      return { button: { accept: true }, value: body.getValue() };
+    });
+    await expect(
+      commands.execute(CommandIDs.runJob, { name: 'orders', ask: true })
+    ).resolves.toBe(run);
+    expect(second.typed).toEqual({ limit: '7', schema: 'shop' });
+    expect(
+      second.node.querySelector('.dataops-arguments-error').textContent
+    ).toBe("'limit' must be an integer");
+    expect(jobs.runJob.mock.calls).toEqual([
+      ['orders', { limit: 'many' }],
+      ['orders', { limit: 7 }]
+    ]);
+  });
+
+  it('asks about unsaved changes of the job’s documents before a run', async () => {
+    const saved: string[] = [];
+    const documents = [
+      { path: 'jobs/orders/orders.ipynb', dirty: true },
+      { path: 'jobs/orders/orders.ipynb', dirty: true },
+      { path: 'jobs/orders/job.toml', dirty: false },
+      { path: 'jobs/other/other.ipynb', dirty: true }
+    ].map(document => ({
+      ...document,
+      save: async () => {
+        saved.push(document.path);
+      }
+    }));
+    const registry = new CommandRegistry();
+    addCommands(registry, jobs, {
+      open: () => undefined,
+      activate: () => undefined,
+      documents: () => documents
+    });
+    jobs.jobs = [{ name: 'orders', path: 'jobs/orders', parameters: {} }];
+    jobs.runJob.mockResolvedValue(makeRun('orders', 'r1', 'queued'));
+
+    answer(false);
+    await registry.execute(CommandIDs.runJob, { name: 'orders' });
+    expect(dialog.mock.calls[0][0].title).toBe('orders has unsaved changes');
+    expect(dialog.mock.calls[0][0].body).toBe(
+      'orders.ipynb has changes that are not saved. A run uses the saved files.'
+    );
+    expect(jobs.runJob).not.toHaveBeenCalled();
+
+    dialog.mockResolvedValueOnce({
+      button: { accept: true, label: 'Run saved' },
+      value: null
+    });
+    await registry.execute(CommandIDs.runJob, { name: 'orders' });
+    expect(saved).toEqual([]);
+    expect(jobs.runJob).toHaveBeenCalledTimes(1);
+
+    dialog.mockResolvedValueOnce({
+      button: { accept: true, label: 'Save and run' },
+      value: null
+    });
+    await registry.execute(CommandIDs.runJob, { name: 'orders' });
+    expect(saved).toEqual(['jobs/orders/orders.ipynb']);
+    expect(jobs.runJob).toHaveBeenCalledTimes(2);
+  });
+
+  it('tracks opened logs so that a reload opens them again', async () => {
+    const tracked: [string, unknown][] = [];
+    const registry = new CommandRegistry();
+    addCommands(registry, jobs, {
+      open: widget => opened.push(widget),
+      activate: () => undefined,
+      track: (_widget, command, args) => tracked.push([command, args])
+    });
+    jest
+      .spyOn(jobs.service, 'getLog')
+      .mockResolvedValue({ text: '', offset: 0, complete: false });
+    const args = { job: 'orders', runId: 'r1' };
+    await registry.execute(CommandIDs.openRunLog, args);
+    await registry.execute(CommandIDs.openRunLog, args);
+    expect(tracked).toEqual([[CommandIDs.openRunLog, args]]);
+  });
+
   it('shortens run and execution ids for tab titles', () => {
     expect(shortId('20261201T120000-1a2b3c4d')).toBe('1a2b3c4d');
     expect(shortId('e1')).toBe('e1');

@@ -30,6 +30,11 @@ export interface DeploymentActions {
   onEditSettings?: (job: ControlJob) => void;
   /** Delete the job from the control service (after asking). */
   onDelete?: (job: ControlJob) => void;
+  /** The newest `limit` executions of a job, for "Show more". */
+  onLoadExecutions?: (
+    job: ControlJob,
+    limit: number
+  ) => Promise<ReadonlyArray<Execution>>;
 }
 
 export interface DeploymentItemProps extends DeploymentActions {
@@ -47,7 +52,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
     props;
   const { onExecuteWithArguments, onGoToCell, onPickVersion, onEditSettings } =
     props;
-  const { onExecuteAgain, onOpenOutput, onDelete } = props;
+  const { onExecuteAgain, onOpenOutput, onDelete, onLoadExecutions } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -145,6 +150,10 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
         onOpenOutput={onOpenOutput}
         onExecuteAgain={onExecuteAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
+        loadExecutions={
+          onLoadExecutions && (limit => onLoadExecutions(job, limit))
+        }
+        job={job.name}
       />
     </li>
   );

@@ -12,6 +12,7 @@ import { ExecutionBadge } from './ExecutionBadge';
 import { FailedStep } from './FailedStep';
 import { formatDuration } from './RunList';
 import { formatRelativeTime } from './time';
+import { ShowMore, useHistory } from './useHistory';
 
 export interface ExecutionListProps {
   /** Executions, newest first. */
@@ -26,31 +27,46 @@ export interface ExecutionListProps {
   onExecuteAgain?: (execution: Execution) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
+  /** The newest `limit` executions of the job, for "Show more". */
+  loadExecutions?: (limit: number) => Promise<ReadonlyArray<Execution>>;
+  /** Whose executions, for screen readers. */
+  job?: string;
 }
 
-/** The recent executions of one deployed job. */
+/** The recent executions of one deployed job, and older ones on demand. */
 export function ExecutionList(props: ExecutionListProps): JSX.Element {
   const { executions, onCancel, onOpenLog, onOpenOutput } = props;
   const { onExecuteAgain, onGoToCell } = props;
+  const history = useHistory(
+    executions,
+    execution => execution.id,
+    props.loadExecutions
+  );
   if (executions.length === 0) {
     return (
       <div className="dataops-execution-list-empty">No executions yet.</div>
     );
   }
   return (
-    <ul className="dataops-execution-list">
-      {executions.map(execution => (
-        <ExecutionItem
-          key={execution.id}
-          execution={execution}
-          onCancel={onCancel}
-          onOpenLog={onOpenLog}
-          onOpenOutput={onOpenOutput}
-          onExecuteAgain={onExecuteAgain}
-          onGoToCell={onGoToCell}
-        />
-      ))}
-    </ul>
+    <>
+      <ul className="dataops-execution-list">
+        {history.items.map(execution => (
+          <ExecutionItem
+            key={execution.id}
+            execution={execution}
+            onCancel={onCancel}
+            onOpenLog={onOpenLog}
+            onOpenOutput={onOpenOutput}
+            onExecuteAgain={onExecuteAgain}
+            onGoToCell={onGoToCell}
+          />
+        ))}
+      </ul>
+      <ShowMore
+        history={history}
+        label={`Show older executions${props.job ? ` of ${props.job}` : ''}`}
+      />
+    </>
   );
 }
 
@@ -82,7 +98,7 @@ function ExecutionItem(props: {
           className="dataops-execution-time"
           title={`${created.toLocaleString()} · execution ${execution.id} · v${execution.version}`}
         >
-          {formatRelativeTime(created, Date.now(), 'short')}
+          {formatRelativeTime(created)}
         </span>
         {duration !== null && (
           <span className="dataops-execution-duration">

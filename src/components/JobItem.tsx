@@ -33,6 +33,8 @@ export interface JobActions {
   onRunAgain?: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: Job, error: StepError) => void;
+  /** The newest `limit` runs of a job, for "Show more". */
+  onLoadRuns?: (job: Job, limit: number) => Promise<ReadonlyArray<Run>>;
 }
 
 export interface JobItemProps extends JobActions {
@@ -50,6 +52,7 @@ export interface JobItemProps extends JobActions {
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
   const { onRunWithArguments, onOpenLog, onOpenOutput, onRunAgain } = props;
+  const { onLoadRuns } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -117,6 +120,8 @@ export function JobItem(props: JobItemProps): JSX.Element {
         onOpenOutput={onOpenOutput}
         onRunAgain={onRunAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
+        loadRuns={onLoadRuns && (limit => onLoadRuns(job, limit))}
+        job={job.name}
       />
     </li>
   );

@@ -1,4 +1,3 @@
-import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
 import { Run, StepError, isActiveRun } from '../types';
@@ -11,6 +10,8 @@ import {
 } from './RowButtons';
 import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
+import { formatRelativeTime } from './time';
+import { ShowMore, useHistory } from './useHistory';
 
 export interface RunListProps {
   /** Runs, newest first. */
@@ -25,29 +26,40 @@ export interface RunListProps {
   onRunAgain?: (run: Run) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
+  /** The newest `limit` runs of the job, for "Show more". */
+  loadRuns?: (limit: number) => Promise<ReadonlyArray<Run>>;
+  /** Whose runs, for screen readers. */
+  job?: string;
 }
 
-/** The recent runs of one job. */
+/** The recent runs of one job, and older ones on demand. */
 export function RunList(props: RunListProps): JSX.Element {
   const { runs, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
     props;
+  const history = useHistory(runs, run => run.run_id, props.loadRuns);
   if (runs.length === 0) {
     return <div className="dataops-run-list-empty">No runs yet.</div>;
   }
   return (
-    <ul className="dataops-run-list">
-      {runs.map(run => (
-        <RunItem
-          key={run.run_id}
-          run={run}
-          onCancel={onCancel}
-          onOpenLog={onOpenLog}
-          onOpenOutput={onOpenOutput}
-          onRunAgain={onRunAgain}
-          onGoToCell={onGoToCell}
-        />
-      ))}
-    </ul>
+    <>
+      <ul className="dataops-run-list">
+        {history.items.map(run => (
+          <RunItem
+            key={run.run_id}
+            run={run}
+            onCancel={onCancel}
+            onOpenLog={onOpenLog}
+            onOpenOutput={onOpenOutput}
+            onRunAgain={onRunAgain}
+            onGoToCell={onGoToCell}
+          />
+        ))}
+      </ul>
+      <ShowMore
+        history={history}
+        label={`Show older runs${props.job ? ` of ${props.job}` : ''}`}
+      />
+    </>
   );
 }
 
@@ -73,7 +85,7 @@ function RunItem(props: {
       <div className="dataops-run-summary">
         <RunBadge status={run.status} />
         <span className="dataops-run-time" title={created.toLocaleString()}>
-          {Time.formatHuman(created)}
+          {formatRelativeTime(created)}
         </span>
         {run.duration !== null && (
           <span className="dataops-run-duration">

@@ -52,6 +52,8 @@ export class DeploymentsSection extends ReactWidget {
       });
     const onEditSettings = (job: ControlJob) =>
       void commands.execute(CommandIDs.editJobSettings, { name: job.name });
+    const onLoadExecutions = async (job: ControlJob, limit: number) =>
+      (await model.service.listExecutions(job.name, { limit })).executions;
     const onDelete = (job: ControlJob) =>
       void commands.execute(CommandIDs.deleteDeployedJob, { name: job.name });
     const onPickVersion = (job: ControlJob) =>
@@ -78,6 +80,7 @@ export class DeploymentsSection extends ReactWidget {
             onPickVersion={onPickVersion}
             onEditSettings={onEditSettings}
             onDelete={onDelete}
+            onLoadExecutions={onLoadExecutions}
             onExecuteAgain={onExecuteAgain}
           />
         )}

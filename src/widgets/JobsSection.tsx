@@ -48,6 +48,8 @@ export class JobsSection extends ReactWidget {
         CommandIDs.goToCell,
         goToCellArgs(job, error)
       );
+    const onLoadRuns = (job: Job, limit: number) =>
+      model.service.listRuns({ job: job.name, limit });
     const onDeploy = (job: Job) =>
       this._commands.execute(CommandIDs.deployJob, {
         name: job.name,
@@ -66,6 +68,7 @@ export class JobsSection extends ReactWidget {
         onRunWithArguments={onRunWithArguments}
         onOpenLog={onOpenLog}
         onOpenOutput={onOpenOutput}
+        onLoadRuns={onLoadRuns}
         onRunAgain={onRunAgain}
         deploy={
           deployments?.configured
