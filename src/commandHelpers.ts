@@ -91,28 +91,27 @@ export async function confirmAction(options: {
   const result = await showDialog({
     title: options.title,
     body: options.body,
-    buttons: [Dialog.cancelButton(), button({ label: options.label })]
+    buttons: [Dialog.cancelButton(), button({ label: options.label })],
+    // A warning (deleting) is not what Enter does.
+    defaultButton: options.warn ? 0 : 1
   });
   return result.button.accept;
 }
 
 /** Where the commands open their widgets. */
 export interface IMainArea {
-  /** Add a widget to the main area. */
-  open: (widget: Widget) => void;
+  /**
+   * Add a widget to the main area; with `restore`, a reload opens it again
+   * by running `restore.command` with `restore.args` (the layout restorer).
+   */
+  open: (
+    widget: Widget,
+    restore?: { command: string; args: ReadonlyPartialJSONObject }
+  ) => void;
   /** Bring a widget of the main area to the front. */
   activate: (widget: Widget) => void;
   /** The renderers of outputs and markdown; output notebooks need them. */
   rendermime?: IRenderMimeRegistry;
-  /**
-   * Remember an opened panel so that a reload opens it again by running
-   * `command` with `args` (the layout restorer).
-   */
-  track?: (
-    widget: Widget,
-    command: string,
-    args: ReadonlyPartialJSONObject
-  ) => void;
   /** The documents open in the application, to find unsaved changes. */
   documents?: () => ReadonlyArray<IOpenDocument>;
 }
@@ -229,8 +228,7 @@ export function openPanel<T extends Widget>(
     panels.set(spec.key, widget);
     const key = spec.key;
     widget.disposed.connect(() => panels.delete(key));
-    mainArea.open(widget);
-    mainArea.track?.(widget, spec.restore.command, spec.restore.args);
+    mainArea.open(widget, spec.restore);
   }
   mainArea.activate(widget);
   return widget;

@@ -104,22 +104,38 @@ function mainArea(
   const opened = new WeakMap<Widget, ReadonlyPartialJSONObject>();
   const trackers = new Map<string, WidgetTracker<Widget>>();
   for (const command of restored) {
-    const tracker = new WidgetTracker<Widget>({ namespace: command });
+    // The state database keys are `namespace:name`: neither may hold a colon.
+    const tracker = new WidgetTracker<Widget>({
+      namespace: command.replace(/:/g, '-')
+    });
     trackers.set(command, tracker);
     void restorer?.restore(tracker, {
       command,
       args: widget => opened.get(widget) ?? {},
-      name: widget => JSON.stringify(opened.get(widget) ?? {})
+      name: widget =>
+        Object.values(opened.get(widget) ?? {})
+          .map(value => String(value).replace(/:/g, '_'))
+          .join('/')
     });
   }
   return {
-    open: widget => app.shell.add(widget, 'main'),
+    open: (widget, restore) => {
+      const tracker = restore && trackers.get(restore.command);
+      if (!tracker) {
+        app.shell.add(widget, 'main');
+        return;
+      }
+      // Named by the tracker first, so that the saved layout holds it.
+      opened.set(widget, restore.args);
+      void tracker.add(widget).then(() => {
+        if (!widget.isDisposed) {
+          app.shell.add(widget, 'main');
+          app.shell.activateById(widget.id);
+        }
+      });
+    },
     activate: widget => app.shell.activateById(widget.id),
     rendermime: rendermime ?? undefined,
-    track: (widget, command, args) => {
-      opened.set(widget, args);
-      void trackers.get(command)?.add(widget);
-    },
     documents: () => openDocuments(app)
   };
 }

@@ -259,9 +259,11 @@ describe('commands that ask first', () => {
     const tracked: [string, unknown][] = [];
     const registry = new CommandRegistry();
     addCommands(registry, jobs, {
-      open: widget => opened.push(widget),
-      activate: () => undefined,
-      track: (_widget, command, args) => tracked.push([command, args])
+      open: (widget, restore) => {
+        opened.push(widget);
+        tracked.push([restore!.command, restore!.args]);
+      },
+      activate: () => undefined
     });
     jest
       .spyOn(jobs.service, 'getLog')

@@ -277,7 +277,15 @@ test.describe('Data Jobs sidebar: unsaved changes and reloads', () => {
       .getByRole('tab', { name: `quick · ${runId.split('-')[1]}` });
     await expect(tab).toBeVisible();
 
-    // After a reload the log tab is back, with its log.
+    // After a reload the log tab is back, with its log (once the layout is saved).
+    await expect
+      .poll(() =>
+        page.evaluate(async () => {
+          const response = await fetch('/lab/api/workspaces/default');
+          return response.text();
+        })
+      )
+      .toContain(`dataops-open-run-log:quick/${runId}`);
     // (Galata's own wait expects the Launcher in front: here the log is.)
     await (
       page as unknown as { reload(options: object): Promise<unknown> }
