@@ -299,3 +299,52 @@ test.describe('Data Jobs sidebar: unsaved changes and reloads', () => {
     await screenshotBothThemes(page, 'restored-log-tab');
   });
 });
+
+test.describe('Data Jobs sidebar: history', () => {
+  test('shows older runs on demand', async ({ page }) => {
+    await uploadJob(page, 'history', [
+      codeCell('say', ['step:say'], 'print("hi")')
+    ]);
+    // Twelve ended runs of the job, newest first, as the server lists them.
+    const runs = Array.from({ length: 12 }, (_, i) => {
+      const created = new Date(Date.now() - (i + 1) * 3600 * 1000);
+      const id = `20250101T${String(100000 + i).slice(-6)}-0000${String(10 + i)}ab`;
+      return {
+        run_id: id,
+        job: 'history',
+        path: 'history',
+        arguments: {},
+        status: 'succeeded',
+        created_at: created.toISOString(),
+        started_at: created.toISOString(),
+        finished_at: created.toISOString(),
+        duration: 1,
+        steps: [],
+        error: null,
+        message: null
+      };
+    });
+    await page.route(/\/dataops\/runs\?job=history&limit=(\d+)/, route => {
+      const limit = Number(/limit=(\d+)/.exec(route.request().url())![1]);
+      return route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ runs: runs.slice(0, limit) })
+      });
+    });
+    const job = await jobRow(page, 'history');
+    const items = job.locator('.dataops-run');
+    await expect(items).toHaveCount(5, { timeout: 30000 });
+    await expect(items.first().locator('.dataops-run-time')).toHaveText(
+      '1 hour ago'
+    );
+    await job
+      .getByRole('button', { name: 'Show older runs of history' })
+      .click();
+    await expect(items).toHaveCount(12);
+    await expect(
+      job.getByRole('button', { name: 'Show older runs of history' })
+    ).toHaveCount(0);
+    await screenshotBothThemes(page, 'run-history-more');
+  });
+});
