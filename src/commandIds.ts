@@ -22,6 +22,12 @@ export namespace CommandIDs {
   export const openRunLog = 'dataops:open-run-log';
   /** Open the log of an execution in the main area; args `{job, executionId}`. */
   export const openExecutionLog = 'dataops:open-execution-log';
+  /** Open the output notebook of a local run, read-only; args `{job, runId}`. */
+  export const openRunOutput = 'dataops:open-run-output';
+  /** Open the output notebook of an execution, read-only; args `{job, executionId}`. */
+  export const openExecutionOutput = 'dataops:open-execution-output';
+  /** Delete a job from the control service (asks first); args `{name}`. */
+  export const deleteDeployedJob = 'dataops:delete-deployed-job';
   /**
    * Open a step's notebook at its cell (e.g. the one that failed); args
    * `{job, notebook, cellId, cellIndex}`, the job being a folder of the workspace.

@@ -2,6 +2,7 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import {
   listIcon,
+  notebookIcon,
   refreshIcon,
   runIcon,
   stopIcon
@@ -12,14 +13,20 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 
 import {
   IMainArea,
-  argumentsFor,
+  confirmAction,
+  isConflict,
   openLog,
-  orErrorDialog
+  openOutput,
+  orErrorDialog,
+  saveBeforeRun,
+  shortId,
+  startWithArguments
 } from './commandHelpers';
 import { CommandIDs } from './commandIds';
 import { revealCell } from './revealCell';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { LogViewer, runLog } from './widgets/LogViewer';
+import { OutputNotebook, runNotebook } from './widgets/OutputNotebook';
 
 export { IMainArea } from './commandHelpers';
 export { CommandIDs, goToCellArgs } from './commandIds';
@@ -38,33 +45,58 @@ export function addCommands(
 ): IDisposable {
   const disposables = new DisposableSet();
   const logs = new Map<string, MainAreaWidget<LogViewer>>();
+  const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
+  const runArgs = {
+    args: {
+      type: 'object',
+      properties: {
+        job: { type: 'string', description: 'The name of the job' },
+        runId: { type: 'string', description: 'The id of the run' }
+      },
+      required: ['job', 'runId']
+    }
+  };
+  const hasRun = (args: ReadonlyPartialJSONObject) =>
+    typeof args.job === 'string' &&
+    typeof args.runId === 'string' &&
+    args.runId !== '';
 
   disposables.add(
     commands.addCommand(CommandIDs.openRunLog, {
       label: 'Open Data Job Run Log',
       icon: listIcon,
-      isEnabled: args =>
-        typeof args.job === 'string' &&
-        typeof args.runId === 'string' &&
-        args.runId !== '',
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            job: { type: 'string', description: 'The name of the job' },
-            runId: { type: 'string', description: 'The id of the run' }
-          },
-          required: ['job', 'runId']
-        }
-      },
+      isEnabled: hasRun,
+      describedBy: runArgs,
       execute: (args: ReadonlyPartialJSONObject) => {
         const job = args.job as string;
         const runId = args.runId as string;
         return openLog(mainArea, logs, {
           key: `run-${runId}`,
-          label: `${job} · ${runId}`,
+          label: `${job} · ${shortId(runId)}`,
           caption: `Log of run ${runId} of ${job}`,
-          source: runLog(model.service, job, runId)
+          source: runLog(model.service, job, runId),
+          restore: { command: CommandIDs.openRunLog, args: { job, runId } }
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openRunOutput, {
+      label: 'Open Data Job Run Output',
+      caption: 'The executed notebook of a run, read-only',
+      icon: notebookIcon,
+      isEnabled: args => hasRun(args) && mainArea.rendermime !== undefined,
+      describedBy: runArgs,
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const job = args.job as string;
+        const runId = args.runId as string;
+        return openOutput(mainArea, outputs, {
+          key: `run-output-${runId}`,
+          label: `${job} · ${shortId(runId)} output`,
+          caption: `Output notebook of run ${runId} of ${job} (read-only)`,
+          source: runNotebook(model.service, job, runId),
+          restore: { command: CommandIDs.openRunOutput, args: { job, runId } }
         });
       }
     })
@@ -107,11 +139,29 @@ export function addCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot run ${name}`, async () => {
-          const chosen = await argumentsFor(args, 'Run', async () => ({
+          const job = model.jobs.find(candidate => candidate.name === name);
+          if (job && !(await saveBeforeRun(mainArea, name, job.path))) {
+            return undefined;
+          }
+          const form = async () => ({
             title: `Run ${name}`,
             parameters: model.jobs.find(job => job.name === name)?.parameters
-          }));
-          return chosen === null ? undefined : model.runJob(name, chosen);
+          });
+          return startWithArguments(args, 'Run', form, async chosen => {
+            try {
+              return await model.runJob(name, chosen);
+            } catch (error) {
+              if (!isConflict(error)) {
+                throw error;
+              }
+              const again = await confirmAction({
+                title: `${name} is already running`,
+                body: `${error.message}. Start another run of ${name} now?`,
+                label: 'Start another run'
+              });
+              return again ? model.runJob(name, chosen, true) : undefined;
+            }
+          });
         });
       }
     })

@@ -6,10 +6,12 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import {
+  deleteIcon,
   editIcon,
   fileUploadIcon,
   historyIcon,
   listIcon,
+  notebookIcon,
   runIcon,
   stopIcon
 } from '@jupyterlab/ui-components';
@@ -19,17 +21,23 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 
 import {
   IMainArea,
-  argumentsFor,
+  confirmAction,
+  isConflict,
   openLog,
-  orErrorDialog
+  openOutput,
+  orErrorDialog,
+  shortId,
+  startWithArguments
 } from './commandHelpers';
 import { CommandIDs } from './commandIds';
 import { JobSettingsForm, parseProperties } from './dialogs/JobSettingsForm';
+import { ReasonForm } from './dialogs/ReasonForm';
 import { VersionPicker } from './dialogs/VersionPicker';
 import { describeError } from './pollingModel';
 import { IDeploymentsModel } from './tokens';
-import { Arguments } from './types';
+import { Arguments, Deployment } from './types';
 import { LogViewer, executionLog } from './widgets/LogViewer';
+import { OutputNotebook, executionNotebook } from './widgets/OutputNotebook';
 
 /**
  * Add the commands that act on the control service: deploy, execute,
@@ -45,6 +53,7 @@ export function addDeploymentCommands(
 ): IDisposable {
   const disposables = new DisposableSet();
   const logs = new Map<string, MainAreaWidget<LogViewer>>();
+  const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
 
   const jobArgs = (extra: { [name: string]: object } = {}) => ({
     args: {
@@ -83,15 +92,48 @@ export function addDeploymentCommands(
       icon: fileUploadIcon,
       isEnabled: hasName,
       describedBy: jobArgs({
-        reason: { type: 'string', description: 'Why this version' }
+        reason: { type: 'string', description: 'Why this version' },
+        ask: {
+          type: 'boolean',
+          description: 'Ask for the reason in a dialog first'
+        }
       }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot deploy ${name}`, async () => {
-          const deployment = await model.deploy(
-            name,
-            args.reason as string | undefined
-          );
+          let reason = args.reason as string | undefined;
+          if (args.ask === true) {
+            const result = await showDialog({
+              title: `Deploy ${name}`,
+              body: new ReasonForm(reason),
+              focusNodeSelector: 'input',
+              buttons: [
+                Dialog.cancelButton(),
+                Dialog.okButton({ label: 'Deploy' })
+              ]
+            });
+            if (!result.button.accept) {
+              return undefined;
+            }
+            reason = result.value || undefined;
+          }
+          let deployment: Deployment;
+          try {
+            deployment = await model.deploy(name, reason);
+          } catch (error) {
+            if (!isConflict(error)) {
+              throw error;
+            }
+            const anyway = await confirmAction({
+              title: `Deploy ${name} anyway?`,
+              body: `${error.message}. Deploy it anyway as a new version?`,
+              label: 'Deploy anyway'
+            });
+            if (!anyway) {
+              return undefined;
+            }
+            deployment = await model.deploy(name, reason, true);
+          }
           Notification.success(
             `Deployed ${name} v${deployment.version} to the control service.`,
             { autoClose: 5000 }
@@ -122,15 +164,53 @@ export function addDeploymentCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot execute ${name}`, async () => {
-          const chosen = await argumentsFor(args, 'Execute', async () => {
+          const form = async () => {
             const versions = await model.service.listDeployments(name);
             const active = versions.find(version => version.active);
             return {
               title: `Execute ${name}${active ? ` v${active.version}` : ''}`,
               parameters: active?.parameters
             };
+          };
+          return startWithArguments(args, 'Execute', form, chosen =>
+            model.execute(name, chosen)
+          );
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.deleteDeployedJob, {
+      label: args =>
+        args.name
+          ? `Delete ${args.name} from the Control Service…`
+          : 'Delete from the Control Service…',
+      caption:
+        'Delete a job from the control service, with its versions, executions, properties and secrets',
+      icon: deleteIcon,
+      isEnabled: hasName,
+      describedBy: jobArgs(),
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return orErrorDialog(`Cannot delete ${name}`, async () => {
+          const confirmed = await confirmAction({
+            title: `Delete ${name}?`,
+            body:
+              `${name} is deleted from the control service with all its ` +
+              'deployed versions, executions, properties and secrets; its ' +
+              'schedule stops. The job folder in this workspace stays.',
+            label: 'Delete',
+            warn: true
           });
-          return chosen === null ? undefined : model.execute(name, chosen);
+          if (!confirmed) {
+            return false;
+          }
+          await model.deleteJob(name);
+          Notification.success(`Deleted ${name} from the control service.`, {
+            autoClose: 5000
+          });
+          return true;
         });
       }
     })
@@ -298,9 +378,38 @@ export function addDeploymentCommands(
         const executionId = args.executionId as string;
         return openLog(mainArea, logs, {
           key: `execution-${job}-${executionId}`,
-          label: `${job} · ${executionId}`,
+          label: `${job} · ${shortId(executionId)}`,
           caption: `Log of execution ${executionId} of ${job}`,
-          source: executionLog(model.service, job, executionId)
+          source: executionLog(model.service, job, executionId),
+          restore: {
+            command: CommandIDs.openExecutionLog,
+            args: { job, executionId }
+          }
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openExecutionOutput, {
+      label: 'Open Data Job Execution Output',
+      caption: 'The executed notebook of an execution, read-only',
+      icon: notebookIcon,
+      isEnabled: args =>
+        hasExecution(args) && mainArea.rendermime !== undefined,
+      describedBy: executionArgs,
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const job = args.job as string;
+        const executionId = args.executionId as string;
+        return openOutput(mainArea, outputs, {
+          key: `execution-output-${job}-${executionId}`,
+          label: `${job} · ${shortId(executionId)} output`,
+          caption: `Output notebook of execution ${executionId} of ${job} (read-only)`,
+          source: executionNotebook(model.service, job, executionId),
+          restore: {
+            command: CommandIDs.openExecutionOutput,
+            args: { job, executionId }
+          }
         });
       }
     })

@@ -62,11 +62,15 @@ export class DeploymentsModel
     return this._deploying.has(job);
   }
 
-  async deploy(job: string, reason?: string): Promise<Deployment> {
+  async deploy(
+    job: string,
+    reason?: string,
+    force = false
+  ): Promise<Deployment> {
     this._deploying.add(job);
     this.emitChanged();
     try {
-      const deployment = await this.service.deployJob(job, reason);
+      const deployment = await this.service.deployJob(job, reason, force);
       // Show the new version at once, with its schedule and next runs.
       try {
         this._putJob(await this.service.getControlJob(job));
@@ -78,6 +82,16 @@ export class DeploymentsModel
       this._deploying.delete(job);
       this.emitChanged();
     }
+  }
+
+  async deleteJob(job: string): Promise<void> {
+    await this.service.deleteControlJob(job);
+    if (this.isDisposed) {
+      return;
+    }
+    this._jobs = this._jobs.filter(existing => existing.name !== job);
+    this._executions.delete(job);
+    this.changedLocally();
   }
 
   async setEnabled(job: string, enabled: boolean): Promise<ControlJob> {

@@ -3,8 +3,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Widget } from '@lumino/widgets';
 
+import { IOpenDocument } from './commandHelpers';
 import { CommandIDs, IMainArea, addCommands } from './commands';
 import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
@@ -22,9 +26,21 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
     'Deployments model: jobs on the control service and their executions.',
   autoStart: true,
   provides: IDeploymentsModel,
-  activate: (app: JupyterFrontEnd): IDeploymentsModel => {
+  optional: [IRenderMimeRegistry, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry | null,
+    restorer: ILayoutRestorer | null
+  ): IDeploymentsModel => {
     const deployments = new DeploymentsModel();
-    addDeploymentCommands(app.commands, deployments, mainArea(app));
+    addDeploymentCommands(
+      app.commands,
+      deployments,
+      mainArea(app, rendermime, restorer, [
+        CommandIDs.openExecutionLog,
+        CommandIDs.openExecutionOutput
+      ])
+    );
     return deployments;
   }
 };
@@ -35,16 +51,30 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   description:
     'Data Jobs sidebar: run data jobs, deploy them and follow their runs and executions.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer, IDeploymentsModel],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    IDeploymentsModel,
+    IRenderMimeRegistry
+  ],
   provides: IDataJobsModel,
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    deployments: IDeploymentsModel | null
+    deployments: IDeploymentsModel | null,
+    rendermime: IRenderMimeRegistry | null
   ): IDataJobsModel => {
     const model = new DataJobsModel();
-    addCommands(app.commands, model, mainArea(app), deployments ?? undefined);
+    addCommands(
+      app.commands,
+      model,
+      mainArea(app, rendermime, restorer, [
+        CommandIDs.openRunLog,
+        CommandIDs.openRunOutput
+      ]),
+      deployments ?? undefined
+    );
 
     const panel = new DataJobsPanel({
       model,
@@ -59,12 +89,80 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   }
 };
 
-/** The main area of the application, where commands open logs. */
-function mainArea(app: JupyterFrontEnd): IMainArea {
+/**
+ * The main area of the application, where commands open logs and outputs.
+ *
+ * The panels that the `restored` commands open are tracked, so that the
+ * layout restorer opens them again after a reload with the same command.
+ */
+function mainArea(
+  app: JupyterFrontEnd,
+  rendermime: IRenderMimeRegistry | null,
+  restorer: ILayoutRestorer | null,
+  restored: string[]
+): IMainArea {
+  const opened = new WeakMap<Widget, ReadonlyPartialJSONObject>();
+  const trackers = new Map<string, WidgetTracker<Widget>>();
+  for (const command of restored) {
+    // The state database keys are `namespace:name`: neither may hold a colon.
+    const tracker = new WidgetTracker<Widget>({
+      namespace: command.replace(/:/g, '-')
+    });
+    trackers.set(command, tracker);
+    void restorer?.restore(tracker, {
+      command,
+      args: widget => opened.get(widget) ?? {},
+      name: widget =>
+        Object.values(opened.get(widget) ?? {})
+          .map(value => String(value).replace(/:/g, '_'))
+          .join('/')
+    });
+  }
   return {
-    open: widget => app.shell.add(widget, 'main'),
-    activate: widget => app.shell.activateById(widget.id)
+    open: (widget, restore) => {
+      const tracker = restore && trackers.get(restore.command);
+      if (!tracker) {
+        app.shell.add(widget, 'main');
+        return;
+      }
+      // Named by the tracker first, so that the saved layout holds it.
+      opened.set(widget, restore.args);
+      void tracker.add(widget).then(() => {
+        if (!widget.isDisposed) {
+          app.shell.add(widget, 'main');
+          app.shell.activateById(widget.id);
+        }
+      });
+    },
+    activate: widget => app.shell.activateById(widget.id),
+    rendermime: rendermime ?? undefined,
+    documents: () => openDocuments(app)
   };
+}
+
+/** The parts of a document widget that finding unsaved changes needs. */
+interface IDocumentWidgetLike {
+  context?: {
+    path: string;
+    model: { dirty: boolean };
+    save(): Promise<void>;
+  };
+}
+
+/** The documents open in the main area. */
+function openDocuments(app: JupyterFrontEnd): IOpenDocument[] {
+  const documents: IOpenDocument[] = [];
+  for (const widget of app.shell.widgets('main')) {
+    const context = (widget as IDocumentWidgetLike).context;
+    if (context && typeof context.path === 'string' && context.model) {
+      documents.push({
+        path: context.path,
+        dirty: context.model.dirty,
+        save: () => context.save()
+      });
+    }
+  }
+  return documents;
 }
 
 export default [deploymentsPlugin, plugin];

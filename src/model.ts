@@ -37,8 +37,8 @@ export class DataJobsModel extends PollingModel implements IDataJobsModel {
     return this._runs.get(job) ?? [];
   }
 
-  async runJob(name: string, args?: Arguments): Promise<Run> {
-    const run = await this.service.startRun(name, args);
+  async runJob(name: string, args?: Arguments, force = false): Promise<Run> {
+    const run = await this.service.startRun(name, args, force);
     this._putRun(run);
     return run;
   }

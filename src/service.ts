@@ -1,4 +1,5 @@
 import { URLExt } from '@jupyterlab/coreutils';
+import * as nbformat from '@jupyterlab/nbformat';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { requestAPI } from './request';
@@ -71,9 +72,15 @@ export class DataOpsService {
     return this._post<Job>('jobs', request);
   }
 
-  /** `POST /dataops/jobs/{name}/runs`: start a local run. */
-  startRun(name: string, args?: Arguments): Promise<Run> {
+  /**
+   * `POST /dataops/jobs/{name}/runs`: start a local run; refused (409) while
+   * another run of the job is active, unless `force`.
+   */
+  startRun(name: string, args?: Arguments, force = false): Promise<Run> {
     const body: StartRunRequest = args === undefined ? {} : { arguments: args };
+    if (force) {
+      body.force = true;
+    }
     return this._post<Run>(`jobs/${encodeURIComponent(name)}/runs`, body);
   }
 
@@ -105,6 +112,13 @@ export class DataOpsService {
       `runs/${encodeURIComponent(runId)}/log${URLExt.objectToQueryString({
         offset: String(offset)
       })}`
+    );
+  }
+
+  /** `GET /dataops/runs/{run_id}/notebook`: the run's executed notebook. */
+  getRunNotebook(runId: string): Promise<nbformat.INotebookContent> {
+    return this._get<nbformat.INotebookContent>(
+      `runs/${encodeURIComponent(runId)}/notebook`
     );
   }
 
@@ -141,6 +155,18 @@ export class DataOpsService {
     return this._send<ControlJob>('PATCH', controlJobPath(job), changes);
   }
 
+  /**
+   * `DELETE /dataops/control/jobs/{job}`: delete a job from the control
+   * service, with its versions, executions, properties and secrets.
+   */
+  async deleteControlJob(job: string): Promise<void> {
+    await requestAPI<void>(
+      controlJobPath(job),
+      { method: 'DELETE' },
+      this.serverSettings
+    );
+  }
+
   /** Turn the schedule of a deployed job on or off. */
   setJobEnabled(job: string, enabled: boolean): Promise<ControlJob> {
     return this.updateControlJob(job, { enabled });
@@ -150,10 +176,14 @@ export class DataOpsService {
    * `POST /dataops/control/jobs/{job}/deployments`: deploy the job folder
    * `{job}` under the server root and make it the active version.
    *
-   * Takes as long as the job's tests.
+   * Takes as long as the job's tests. Without `force`, a folder that did not
+   * change since the latest version is refused (409).
    */
-  deployJob(job: string, reason?: string): Promise<Deployment> {
+  deployJob(job: string, reason?: string, force = false): Promise<Deployment> {
     const body: DeployRequest = reason === undefined ? {} : { reason };
+    if (force) {
+      body.force = true;
+    }
     return this._post<Deployment>(`${controlJobPath(job)}/deployments`, body);
   }
 
@@ -222,6 +252,16 @@ export class DataOpsService {
       `${executionPath(job, execution)}/logs${URLExt.objectToQueryString({
         offset: String(offset)
       })}`
+    );
+  }
+
+  /** `GET /dataops/control/jobs/{job}/executions/{execution}/notebook` */
+  getExecutionNotebook(
+    job: string,
+    execution: string
+  ): Promise<nbformat.INotebookContent> {
+    return this._get<nbformat.INotebookContent>(
+      `${executionPath(job, execution)}/notebook`
     );
   }
 

@@ -53,8 +53,11 @@ export interface IDataJobsModel extends IDisposable {
   /** Reload jobs and runs now. Never rejects: failures set `error`. */
   refresh(): Promise<void>;
 
-  /** Start a run of a job; the run is added to the job's runs. */
-  runJob(name: string, args?: Arguments): Promise<Run>;
+  /**
+   * Start a run of a job; the run is added to the job's runs. While another
+   * run of the job is active the server refuses (409) unless `force`.
+   */
+  runJob(name: string, args?: Arguments, force?: boolean): Promise<Run>;
 
   /** Ask the server to cancel a run. */
   cancelRun(runId: string): Promise<Run>;
@@ -120,8 +123,14 @@ export interface IDeploymentsModel extends IDisposable {
   /** Reload jobs and executions now. Never rejects: failures set `error`. */
   refresh(): Promise<void>;
 
-  /** Deploy the job folder `job` under the server root and make it active. */
-  deploy(job: string, reason?: string): Promise<Deployment>;
+  /**
+   * Deploy the job folder `job` under the server root and make it active;
+   * `force` deploys even a folder unchanged since the latest version.
+   */
+  deploy(job: string, reason?: string, force?: boolean): Promise<Deployment>;
+
+  /** Delete a job from the control service, with all it has there. */
+  deleteJob(job: string): Promise<void>;
 
   /** Turn the schedule of a deployed job on or off. */
   setEnabled(job: string, enabled: boolean): Promise<ControlJob>;

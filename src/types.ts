@@ -151,6 +151,8 @@ export interface CreateJobRequest {
 /** Body of `POST /dataops/jobs/{name}/runs`. */
 export interface StartRunRequest {
   arguments?: Arguments;
+  /** Start even while another run of the job is active. */
+  force?: boolean;
 }
 
 /** Body of every error answer. */
@@ -306,6 +308,8 @@ export interface UpdateControlJobRequest {
 /** Body of `POST /dataops/control/jobs/{job}/deployments`. */
 export interface DeployRequest {
   reason?: string;
+  /** Deploy even if the folder did not change since the latest version. */
+  force?: boolean;
 }
 
 /** Answer of `GET /dataops/control/jobs/{job}/secrets` (names only). */

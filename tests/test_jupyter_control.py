@@ -282,3 +282,45 @@ async def test_embedded_service_starts_and_stops_with_the_server(
     await extension.stop_extension()  # what the server does when it stops
     assert process.poll() is not None and not _port_open(url)
     assert embedded.process is None
+
+
+async def test_output_notebook_force_deploy_and_delete_through_jupyter(
+    jp_fetch: Any, jp_root_dir: Path, make_job: MakeJob
+) -> None:
+    call = Calls(jp_fetch)
+    make_job(
+        "report",
+        [(["parameters"], "n = 2"), (["step:report"], "print('rows', n * 21)")],
+        'team = "lab"',
+        parent=jp_root_dir,
+    )
+    _, first = await call("jobs", "report", "deployments", method="POST", body={"reason": "a"})
+    assert "'force' must be true or false" in await call.error(
+        400, "jobs", "report", "deployments", method="POST", body={"force": "yes"}
+    )
+    code, forced = await call(
+        "jobs", "report", "deployments", method="POST", body={"reason": "again", "force": True}
+    )
+    assert code == 201 and forced["version"] == first["version"] + 1
+    assert forced["reason"] == "again"
+
+    _, started = await call("jobs", "report", "executions", method="POST")
+    assert (await call.wait("report", started["id"], FINAL))["status"] == "succeeded"
+    code, notebook = await call("jobs", "report", "executions", started["id"], "notebook")
+    assert code == 200 and notebook["nbformat"] == 4
+    texts = [
+        "".join(output.get("text", ""))
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+    ]
+    assert "rows 42\n" in "".join(texts)
+    assert "not found" in await call.error(
+        404, "jobs", "report", "executions", "20250101T000000-deadbeef", "notebook"
+    )
+
+    code, _ = await call("jobs", "report", method="DELETE")
+    assert code == 204
+    assert "not found" in await call.error(404, "jobs", "report")
+    _, listing = await call("jobs")
+    assert "report" not in [job["name"] for job in listing["jobs"]]
+    assert "not found" in await call.error(404, "jobs", "report", method="DELETE")

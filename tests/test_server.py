@@ -196,3 +196,49 @@ async def test_every_route_requires_authentication(
                 headers={"Authorization": ""},
             )
         assert info.value.code in (401, 403), (method, path)
+
+
+async def test_a_second_run_of_a_job_needs_force(
+    jp_fetch: Any, jp_root_dir: Path, make_job: MakeJob
+) -> None:
+    make_job("sleepy", [(["step:nap"], "import time\ntime.sleep(120)")], parent=jp_root_dir)
+    _, first = await call(jp_fetch, "jobs", "sleepy", "runs", method="POST")
+    message = await expect_error(jp_fetch, 409, "jobs", "sleepy", "runs", method="POST")
+    assert f"run {first['run_id']} of job 'sleepy' is still" in message and "force" in message
+    assert "'force' must be true or false" in await expect_error(
+        jp_fetch, 400, "jobs", "sleepy", "runs", method="POST", body={"force": "yes"}
+    )
+    code, second = await call(
+        jp_fetch, "jobs", "sleepy", "runs", method="POST", body={"force": True}
+    )
+    assert code == 202 and second["run_id"] != first["run_id"]
+    _, runs = await call(jp_fetch, "runs", job="sleepy")
+    assert {r["run_id"] for r in runs["runs"]} == {first["run_id"], second["run_id"]}
+    for run in (first, second):
+        await call(jp_fetch, "runs", run["run_id"], "cancel", method="POST")
+    code, third = await call(jp_fetch, "jobs", "sleepy", "runs", method="POST")
+    assert code == 202  # nothing active any more
+    await call(jp_fetch, "runs", third["run_id"], "cancel", method="POST")
+
+
+async def test_output_notebook_of_a_run(jp_fetch: Any, jobs_root: Path) -> None:
+    _, run = await call(
+        jp_fetch, "jobs", "orders", "runs", method="POST", body={"arguments": {"limit": 7}}
+    )
+    await wait_for_run(jp_fetch, run["run_id"])
+    code, notebook = await call(jp_fetch, "runs", run["run_id"], "notebook")
+    assert code == 200 and notebook["nbformat"] == 4
+    outputs = [
+        "".join(output.get("text", ""))
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+        for output in cell.get("outputs", [])
+    ]
+    assert "extract 7\n" in "".join(outputs)
+    assert "not found" in await expect_error(
+        jp_fetch, 404, "runs", "20250101T000000-deadbeef", "notebook"
+    )
+    folder = jobs_root / "jobs" / "orders" / ".dataops" / "runs" / run["run_id"]
+    (folder / "output.ipynb").unlink()
+    message = await expect_error(jp_fetch, 404, "runs", run["run_id"], "notebook")
+    assert "has no output notebook" in message and str(jobs_root) not in message

@@ -29,6 +29,7 @@ from ..runner import (
     run_folder,
     save_record,
 )
+from ..runner.records import OUTPUT_FILE
 
 _RUN_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
 #: Seconds a cancelled run gets to stop by itself before its processes are killed.
@@ -67,10 +68,15 @@ class LocalRunManager:
 
     # -- runs --------------------------------------------------------------------------------
 
-    async def start(self, name: str, arguments: dict[str, Any]) -> RunRecord:
-        """Check the arguments, write the queued record and start the runner process."""
+    async def start(self, name: str, arguments: dict[str, Any], force: bool = False) -> RunRecord:
+        """Check the arguments, write the queued record and start the runner process.
+
+        A run of a job while another one of it is queued or running is refused (409) unless
+        ``force``."""
         job = await asyncio.to_thread(self.job, name)
         arguments = check_arguments(arguments, job.parameters)
+        if not force:
+            self._refuse_overlap(job)
         record = planned_record(job, arguments)
         run_id = record.run_id
         folder = run_folder(job.folder, run_id)
@@ -94,6 +100,16 @@ class LocalRunManager:
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
         return record
+
+    def _refuse_overlap(self, job: Job) -> None:
+        for folder in list_run_folders(job.folder):
+            with contextlib.suppress(NotFoundError, ValueError):
+                active = self._read(folder)
+                if not active.finished:
+                    raise ConflictError(
+                        f"run {active.run_id} of job {job.name!r} is still {active.status}: "
+                        "wait for it, cancel it, or start another one anyway (force)"
+                    )
 
     async def _watch(self, run_id: str, process: subprocess.Popen[bytes], folder: Path) -> None:
         code = await asyncio.to_thread(process.wait)
@@ -164,6 +180,18 @@ class LocalRunManager:
             "offset": next_offset,
             "complete": record.finished and next_offset >= size,
         }
+
+    def output_notebook(self, run_id: str) -> dict[str, Any]:
+        """The executed notebook of a run (``output.ipynb``) as nbformat JSON."""
+        path = self._folder(run_id) / OUTPUT_FILE
+        try:
+            notebook: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotFoundError(f"run {run_id!r} has no output notebook (yet)") from None
+        except (ValueError, UnicodeDecodeError):
+            message = f"the output notebook of run {run_id!r} is unreadable"
+            raise InvalidInputError(message) from None
+        return notebook
 
     async def cancel(self, run_id: str) -> RunRecord:
         """Ask the runner to stop; kill it and its kernel if it has not within the grace time."""

@@ -132,7 +132,7 @@ describe('DeploymentList', () => {
     ]);
     expect(
       products.querySelector('.dataops-execution-failed-step')!.textContent
-    ).toBe('Failed in step all-products: CatalogException');
+    ).toBe('Failed in step all-products: CatalogException: no table');
     expect(
       products.querySelector('.dataops-execution-message')!.textContent
     ).toBe('The kernel died.');
@@ -200,6 +200,31 @@ describe('DeploymentList', () => {
       ['products', false],
       ['orders', true]
     ]);
+  });
+
+  it('opens the output of an ended execution and deletes a job', () => {
+    const onOpenOutput = jest.fn();
+    const onDelete = jest.fn();
+    const ended = makeExecution('products', 'e2', 'succeeded');
+    const waiting = makeExecution('orders', 'e1', 'submitted');
+    const products = makeControlJob('products');
+    const phantom = makeControlJob('orders', { active_version: null });
+    render({
+      jobs: [phantom, products],
+      executions: job => (job === 'products' ? [ended] : [waiting]),
+      onOpenOutput,
+      onDelete
+    });
+    act(() => button('Open output of execution e2').click());
+    expect(onOpenOutput).toHaveBeenCalledWith(ended);
+    // A submitted execution has no output yet.
+    expect(button('Open output of execution e1')).toBeNull();
+    act(() => button('Delete products from the control service').click());
+    expect(onDelete).toHaveBeenCalledWith(products);
+    // A job that was never deployed can be deleted too, unless it is busy.
+    expect(button('Delete orders from the control service').disabled).toBe(
+      true
+    );
   });
 
   it('cancels an execution and opens its log', () => {
@@ -460,9 +485,6 @@ describe('helpers', () => {
     );
     expect(formatRelativeTime('2024-05-01T10:00:00.300Z', now)).toBe('now');
     expect(formatRelativeTime('2024-05-02T10:00:00Z', now)).toBe('tomorrow');
-    expect(formatRelativeTime('2024-05-01T09:58:00Z', now, 'short')).toBe(
-      '2 min. ago'
-    );
   });
 
   it('finds the failing step of a failed execution', () => {

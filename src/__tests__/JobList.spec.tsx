@@ -89,7 +89,7 @@ describe('JobList', () => {
       ['timed_out', 'timed out']
     ]);
     expect(orders.querySelector('.dataops-run-failed-step')!.textContent).toBe(
-      'Failed in step transform: KeyError'
+      "Failed in step transform: KeyError: 'price'"
     );
     expect(orders.querySelector('.dataops-run-message')!.textContent).toBe(
       'Timed out after 60 s'
@@ -186,6 +186,23 @@ describe('JobList', () => {
     ]);
     act(() => logs[1].click());
     expect(onOpenLog).toHaveBeenCalledWith(done);
+  });
+
+  it('opens the output notebook of a run that started', () => {
+    const onOpenOutput = jest.fn();
+    const queued = makeRun('orders', 'r2', 'queued');
+    const failed = makeRun('orders', 'r1', 'failed');
+    render({
+      jobs: [makeJob('orders')],
+      runs: () => [queued, failed],
+      onOpenOutput
+    });
+    const outputs = queryAll('.dataops-output-button') as HTMLButtonElement[];
+    expect(outputs.map(button => button.getAttribute('aria-label'))).toEqual([
+      'Open output of run r1'
+    ]);
+    act(() => outputs[0].click());
+    expect(onOpenOutput).toHaveBeenCalledWith(failed);
   });
 
   it('runs again like an ended run, not like one still running', () => {

@@ -1,4 +1,4 @@
-import { editIcon, runIcon } from '@jupyterlab/ui-components';
+import { deleteIcon, editIcon, runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ControlJob, Execution, StepError, isActiveExecution } from '../types';
@@ -18,6 +18,8 @@ export interface DeploymentActions {
   onSetEnabled: (job: ControlJob, enabled: boolean) => Promise<unknown>;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
+  /** Open the output notebook of an execution. */
+  onOpenOutput?: (execution: Execution) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: ControlJob, error: StepError) => void;
   /** Execute the job again with the arguments of an ended execution. */
@@ -26,6 +28,13 @@ export interface DeploymentActions {
   onPickVersion?: (job: ControlJob) => void;
   /** Edit the job's properties and secrets. */
   onEditSettings?: (job: ControlJob) => void;
+  /** Delete the job from the control service (after asking). */
+  onDelete?: (job: ControlJob) => void;
+  /** The newest `limit` executions of a job, for "Show more". */
+  onLoadExecutions?: (
+    job: ControlJob,
+    limit: number
+  ) => Promise<ReadonlyArray<Execution>>;
 }
 
 export interface DeploymentItemProps extends DeploymentActions {
@@ -43,7 +52,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
     props;
   const { onExecuteWithArguments, onGoToCell, onPickVersion, onEditSettings } =
     props;
-  const { onExecuteAgain } = props;
+  const { onExecuteAgain, onOpenOutput, onDelete, onLoadExecutions } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -121,13 +130,30 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
             <editIcon.react tag="span" className="dataops-button-icon" />
           </button>
         )}
+        {onDelete && (
+          <button
+            type="button"
+            className="dataops-delete-job-button jp-mod-styled"
+            aria-label={`Delete ${job.name} from the control service`}
+            title="Delete this job from the control service"
+            disabled={active}
+            onClick={() => onDelete(job)}
+          >
+            <deleteIcon.react tag="span" className="dataops-button-icon" />
+          </button>
+        )}
       </div>
       <ExecutionList
         executions={executions}
         onCancel={onCancel}
         onOpenLog={onOpenLog}
+        onOpenOutput={onOpenOutput}
         onExecuteAgain={onExecuteAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
+        loadExecutions={
+          onLoadExecutions && (limit => onLoadExecutions(job, limit))
+        }
+        job={job.name}
       />
     </li>
   );

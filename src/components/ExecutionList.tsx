@@ -2,11 +2,17 @@ import * as React from 'react';
 
 import { Execution, StepError, isActiveExecution } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { AgainButton, CancelButton, LogButton } from './RowButtons';
+import {
+  AgainButton,
+  CancelButton,
+  LogButton,
+  OutputButton
+} from './RowButtons';
 import { ExecutionBadge } from './ExecutionBadge';
 import { FailedStep } from './FailedStep';
 import { formatDuration } from './RunList';
 import { formatRelativeTime } from './time';
+import { ShowMore, useHistory } from './useHistory';
 
 export interface ExecutionListProps {
   /** Executions, newest first. */
@@ -15,33 +21,52 @@ export interface ExecutionListProps {
   onCancel: (execution: Execution) => void;
   /** Open the log of an execution. */
   onOpenLog: (execution: Execution) => void;
+  /** Open the output notebook of an execution. */
+  onOpenOutput?: (execution: Execution) => void;
   /** Execute the job again with the arguments of an ended execution. */
   onExecuteAgain?: (execution: Execution) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
+  /** The newest `limit` executions of the job, for "Show more". */
+  loadExecutions?: (limit: number) => Promise<ReadonlyArray<Execution>>;
+  /** Whose executions, for screen readers. */
+  job?: string;
 }
 
-/** The recent executions of one deployed job. */
+/** The recent executions of one deployed job, and older ones on demand. */
 export function ExecutionList(props: ExecutionListProps): JSX.Element {
-  const { executions, onCancel, onOpenLog, onExecuteAgain, onGoToCell } = props;
+  const { executions, onCancel, onOpenLog, onOpenOutput } = props;
+  const { onExecuteAgain, onGoToCell } = props;
+  const history = useHistory(
+    executions,
+    execution => execution.id,
+    props.loadExecutions
+  );
   if (executions.length === 0) {
     return (
       <div className="dataops-execution-list-empty">No executions yet.</div>
     );
   }
   return (
-    <ul className="dataops-execution-list">
-      {executions.map(execution => (
-        <ExecutionItem
-          key={execution.id}
-          execution={execution}
-          onCancel={onCancel}
-          onOpenLog={onOpenLog}
-          onExecuteAgain={onExecuteAgain}
-          onGoToCell={onGoToCell}
-        />
-      ))}
-    </ul>
+    <>
+      <ul className="dataops-execution-list">
+        {history.items.map(execution => (
+          <ExecutionItem
+            key={execution.id}
+            execution={execution}
+            onCancel={onCancel}
+            onOpenLog={onOpenLog}
+            onOpenOutput={onOpenOutput}
+            onExecuteAgain={onExecuteAgain}
+            onGoToCell={onGoToCell}
+          />
+        ))}
+      </ul>
+      <ShowMore
+        history={history}
+        label={`Show older executions${props.job ? ` of ${props.job}` : ''}`}
+      />
+    </>
   );
 }
 
@@ -49,10 +74,12 @@ function ExecutionItem(props: {
   execution: Execution;
   onCancel: (execution: Execution) => void;
   onOpenLog: (execution: Execution) => void;
+  onOpenOutput?: (execution: Execution) => void;
   onExecuteAgain?: (execution: Execution) => void;
   onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { execution, onCancel, onOpenLog, onExecuteAgain, onGoToCell } = props;
+  const { execution, onCancel, onOpenLog, onOpenOutput } = props;
+  const { onExecuteAgain, onGoToCell } = props;
   const active = isActiveExecution(execution);
   const failedStep = failingStep(execution);
   const created = new Date(execution.created_at);
@@ -71,7 +98,7 @@ function ExecutionItem(props: {
           className="dataops-execution-time"
           title={`${created.toLocaleString()} · execution ${execution.id} · v${execution.version}`}
         >
-          {formatRelativeTime(created, Date.now(), 'short')}
+          {formatRelativeTime(created)}
         </span>
         {duration !== null && (
           <span className="dataops-execution-duration">
@@ -101,6 +128,13 @@ function ExecutionItem(props: {
             title="Open the log of this execution"
             onClick={() => onOpenLog(execution)}
           />
+          {onOpenOutput && execution.status !== 'submitted' && (
+            <OutputButton
+              label={`Open output of execution ${execution.id}`}
+              title="Open the executed notebook of this execution (read-only)"
+              onClick={() => onOpenOutput(execution)}
+            />
+          )}
         </span>
       </div>
       <ArgumentsLine

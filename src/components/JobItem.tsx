@@ -27,10 +27,14 @@ export interface JobActions {
   onCancel: (run: Run) => void;
   /** Open the log of a run. */
   onOpenLog?: (run: Run) => void;
+  /** Open the output notebook of a run. */
+  onOpenOutput?: (run: Run) => void;
   /** Run the job again with the arguments of an ended run. */
   onRunAgain?: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: Job, error: StepError) => void;
+  /** The newest `limit` runs of a job, for "Show more". */
+  onLoadRuns?: (job: Job, limit: number) => Promise<ReadonlyArray<Run>>;
 }
 
 export interface JobItemProps extends JobActions {
@@ -47,7 +51,8 @@ export interface JobItemProps extends JobActions {
  */
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
-  const { onRunWithArguments, onOpenLog, onRunAgain } = props;
+  const { onRunWithArguments, onOpenLog, onOpenOutput, onRunAgain } = props;
+  const { onLoadRuns } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -112,8 +117,11 @@ export function JobItem(props: JobItemProps): JSX.Element {
         runs={runs}
         onCancel={onCancel}
         onOpenLog={onOpenLog}
+        onOpenOutput={onOpenOutput}
         onRunAgain={onRunAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
+        loadRuns={onLoadRuns && (limit => onLoadRuns(job, limit))}
+        job={job.name}
       />
     </li>
   );

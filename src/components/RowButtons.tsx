@@ -20,6 +20,13 @@ export function LogButton(props: IRowButtonProps): JSX.Element {
   return <RowButton {...props} className="dataops-log-button" text="Log" />;
 }
 
+/** The small Output button of a run or execution: its executed notebook. */
+export function OutputButton(props: IRowButtonProps): JSX.Element {
+  return (
+    <RowButton {...props} className="dataops-output-button" text="Output" />
+  );
+}
+
 /** The small Again button of an ended run or execution: start it anew. */
 export function AgainButton(props: IRowButtonProps): JSX.Element {
   return <RowButton {...props} className="dataops-again-button" text="Again" />;

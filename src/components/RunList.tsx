@@ -1,11 +1,17 @@
-import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
 import { Run, StepError, isActiveRun } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
-import { AgainButton, CancelButton, LogButton } from './RowButtons';
+import {
+  AgainButton,
+  CancelButton,
+  LogButton,
+  OutputButton
+} from './RowButtons';
 import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
+import { formatRelativeTime } from './time';
+import { ShowMore, useHistory } from './useHistory';
 
 export interface RunListProps {
   /** Runs, newest first. */
@@ -14,31 +20,46 @@ export interface RunListProps {
   onCancel: (run: Run) => void;
   /** Open the log of a run. */
   onOpenLog?: (run: Run) => void;
+  /** Open the output notebook of a run. */
+  onOpenOutput?: (run: Run) => void;
   /** Start the job again with the arguments of an ended run. */
   onRunAgain?: (run: Run) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
+  /** The newest `limit` runs of the job, for "Show more". */
+  loadRuns?: (limit: number) => Promise<ReadonlyArray<Run>>;
+  /** Whose runs, for screen readers. */
+  job?: string;
 }
 
-/** The recent runs of one job. */
+/** The recent runs of one job, and older ones on demand. */
 export function RunList(props: RunListProps): JSX.Element {
-  const { runs, onCancel, onOpenLog, onRunAgain, onGoToCell } = props;
+  const { runs, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
+    props;
+  const history = useHistory(runs, run => run.run_id, props.loadRuns);
   if (runs.length === 0) {
     return <div className="dataops-run-list-empty">No runs yet.</div>;
   }
   return (
-    <ul className="dataops-run-list">
-      {runs.map(run => (
-        <RunItem
-          key={run.run_id}
-          run={run}
-          onCancel={onCancel}
-          onOpenLog={onOpenLog}
-          onRunAgain={onRunAgain}
-          onGoToCell={onGoToCell}
-        />
-      ))}
-    </ul>
+    <>
+      <ul className="dataops-run-list">
+        {history.items.map(run => (
+          <RunItem
+            key={run.run_id}
+            run={run}
+            onCancel={onCancel}
+            onOpenLog={onOpenLog}
+            onOpenOutput={onOpenOutput}
+            onRunAgain={onRunAgain}
+            onGoToCell={onGoToCell}
+          />
+        ))}
+      </ul>
+      <ShowMore
+        history={history}
+        label={`Show older runs${props.job ? ` of ${props.job}` : ''}`}
+      />
+    </>
   );
 }
 
@@ -46,10 +67,12 @@ function RunItem(props: {
   run: Run;
   onCancel: (run: Run) => void;
   onOpenLog?: (run: Run) => void;
+  onOpenOutput?: (run: Run) => void;
   onRunAgain?: (run: Run) => void;
   onGoToCell?: (error: StepError) => void;
 }): JSX.Element {
-  const { run, onCancel, onOpenLog, onRunAgain, onGoToCell } = props;
+  const { run, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
+    props;
   const failedStep = run.status === 'failed' ? run.error?.step : undefined;
   const current = runningStep(run);
   const created = new Date(run.created_at);
@@ -62,7 +85,7 @@ function RunItem(props: {
       <div className="dataops-run-summary">
         <RunBadge status={run.status} />
         <span className="dataops-run-time" title={created.toLocaleString()}>
-          {Time.formatHuman(created)}
+          {formatRelativeTime(created)}
         </span>
         {run.duration !== null && (
           <span className="dataops-run-duration">
@@ -95,6 +118,13 @@ function RunItem(props: {
               label={`Open log of run ${run.run_id}`}
               title="Open the log of this run"
               onClick={() => onOpenLog(run)}
+            />
+          )}
+          {onOpenOutput && run.status !== 'queued' && (
+            <OutputButton
+              label={`Open output of run ${run.run_id}`}
+              title="Open the executed notebook of this run (read-only)"
+              onClick={() => onOpenOutput(run)}
             />
           )}
         </span>

@@ -9,21 +9,20 @@ const UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
 ];
 
 /**
- * A time relative to now, in words: "3 minutes ago", "in 2 hours", "now".
+ * A time relative to now, in words: "3 minutes ago", "in 2 hours", "now";
+ * the one wording of every time in the sidebar (runs, executions, next runs).
  *
- * Past and future alike are rounded to the nearest whole largest unit;
- * `style` 'short' abbreviates the unit ("3 min. ago").
+ * Past and future alike are rounded to the nearest whole largest unit.
  */
 export function formatRelativeTime(
   value: string | Date,
-  now: number = Date.now(),
-  style: Intl.RelativeTimeFormatStyle = 'long'
+  now: number = Date.now()
 ): string {
   const lang =
     (typeof document !== 'undefined' && document.documentElement.lang) || 'en';
   const formatter = new Intl.RelativeTimeFormat(lang, {
     numeric: 'auto',
-    style
+    style: 'long'
   });
   const delta = new Date(value).getTime() - now;
   if (isNaN(delta)) {

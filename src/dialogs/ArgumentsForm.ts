@@ -10,14 +10,27 @@ import { Arguments } from '../types';
  * A field whose default is text is sent as typed; any other is read as JSON
  * (`5`, `true`, `[1, 2]`) and sent as text if it is not JSON, so that the
  * server can say which type it wants. Only changed fields are sent.
+ *
+ * When the server refused what was typed, the form opens again with the
+ * typed text (`typed`) and the server's reason (`error`).
  */
 export class ArgumentsForm
   extends Widget
   implements Dialog.IBodyWidget<Arguments>
 {
-  constructor(parameters: Arguments) {
+  constructor(
+    parameters: Arguments,
+    options: { typed?: { [name: string]: string }; error?: string } = {}
+  ) {
     super();
     this.addClass('dataops-arguments-form');
+    if (options.error) {
+      const error = document.createElement('p');
+      error.className = 'dataops-arguments-error';
+      error.setAttribute('role', 'alert');
+      error.textContent = options.error;
+      this.node.appendChild(error);
+    }
     const names = Object.keys(parameters);
     if (names.length === 0) {
       const empty = document.createElement('p');
@@ -32,14 +45,11 @@ export class ArgumentsForm
       input.className = 'jp-mod-styled';
       input.name = name;
       input.setAttribute('aria-label', name);
-      input.value = showValue(parameters[name]);
+      const initial = showValue(parameters[name]);
+      input.value = options.typed?.[name] ?? initial;
       label.append(title, input);
       this.node.appendChild(label);
-      this._fields.push({
-        input,
-        initial: input.value,
-        default: parameters[name]
-      });
+      this._fields.push({ input, initial, default: parameters[name] });
     }
   }
 
@@ -52,6 +62,15 @@ export class ArgumentsForm
       }
     }
     return args;
+  }
+
+  /** The text of every field as typed, by name. */
+  get typed(): { [name: string]: string } {
+    const typed: { [name: string]: string } = {};
+    for (const field of this._fields) {
+      typed[field.input.name] = field.input.value;
+    }
+    return typed;
   }
 
   private _fields: {

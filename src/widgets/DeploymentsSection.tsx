@@ -40,6 +40,11 @@ export class DeploymentsSection extends ReactWidget {
         job: execution.job,
         executionId: execution.id
       });
+    const onOpenOutput = (execution: Execution) =>
+      void commands.execute(CommandIDs.openExecutionOutput, {
+        job: execution.job,
+        executionId: execution.id
+      });
     const onExecuteAgain = (execution: Execution) =>
       void commands.execute(CommandIDs.executeJob, {
         name: execution.job,
@@ -47,6 +52,10 @@ export class DeploymentsSection extends ReactWidget {
       });
     const onEditSettings = (job: ControlJob) =>
       void commands.execute(CommandIDs.editJobSettings, { name: job.name });
+    const onLoadExecutions = async (job: ControlJob, limit: number) =>
+      (await model.service.listExecutions(job.name, { limit })).executions;
+    const onDelete = (job: ControlJob) =>
+      void commands.execute(CommandIDs.deleteDeployedJob, { name: job.name });
     const onPickVersion = (job: ControlJob) =>
       void commands.execute(CommandIDs.activateVersion, { name: job.name });
     const onGoToCell = (job: ControlJob, error: StepError) =>
@@ -66,9 +75,12 @@ export class DeploymentsSection extends ReactWidget {
             onSetEnabled={onSetEnabled}
             onCancel={onCancel}
             onOpenLog={onOpenLog}
+            onOpenOutput={onOpenOutput}
             onGoToCell={onGoToCell}
             onPickVersion={onPickVersion}
             onEditSettings={onEditSettings}
+            onDelete={onDelete}
+            onLoadExecutions={onLoadExecutions}
             onExecuteAgain={onExecuteAgain}
           />
         )}

@@ -31,6 +31,11 @@ export class JobsSection extends ReactWidget {
         job: run.job,
         runId: run.run_id
       });
+    const onOpenOutput = (run: Run) =>
+      void this._commands.execute(CommandIDs.openRunOutput, {
+        job: run.job,
+        runId: run.run_id
+      });
     const onRunAgain = (run: Run) =>
       void this._commands.execute(CommandIDs.runJob, {
         name: run.job,
@@ -43,8 +48,13 @@ export class JobsSection extends ReactWidget {
         CommandIDs.goToCell,
         goToCellArgs(job, error)
       );
+    const onLoadRuns = (job: Job, limit: number) =>
+      model.service.listRuns({ job: job.name, limit });
     const onDeploy = (job: Job) =>
-      this._commands.execute(CommandIDs.deployJob, { name: job.name });
+      this._commands.execute(CommandIDs.deployJob, {
+        name: job.name,
+        ask: true
+      });
     const list = () => (
       <JobList
         jobs={model.jobs}
@@ -57,6 +67,8 @@ export class JobsSection extends ReactWidget {
         onGoToCell={onGoToCell}
         onRunWithArguments={onRunWithArguments}
         onOpenLog={onOpenLog}
+        onOpenOutput={onOpenOutput}
+        onLoadRuns={onLoadRuns}
         onRunAgain={onRunAgain}
         deploy={
           deployments?.configured

@@ -1,5 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
+import { deployFromSidebar } from './helpers';
+
 const SCREENSHOTS = 'screenshots';
 
 test.describe('Data Jobs sidebar: deployments', () => {
@@ -30,7 +32,7 @@ test.describe('Data Jobs sidebar: deployments', () => {
     const before = firstDeploy
       ? null
       : await job.locator('.dataops-job-deployed-version').textContent();
-    await deploy.click();
+    await deployFromSidebar(page, job, 'products', 'first from the sidebar');
     const version = job.locator('.dataops-job-deployed-version');
     await expect(state).toHaveAttribute('data-state', 'deployed', {
       timeout: 120000
@@ -145,18 +147,9 @@ test.describe('Data Jobs sidebar: versions', () => {
     await page.sidebar.openTab('dataops-sidebar');
     const sidebar = page.locator('#dataops-sidebar');
     const job = sidebar.locator('.dataops-job[data-job="products"]');
-    const deploy = job.getByRole('button', { name: 'Deploy products' });
     const version = job.locator('.dataops-job-deployed-version');
-    const deployOnce = async (): Promise<number> => {
-      const before = (await version.count())
-        ? await version.textContent()
-        : null;
-      await expect(deploy).toBeEnabled({ timeout: 60000 });
-      await deploy.click();
-      await expect(version).toHaveText(/^v\d+$/, { timeout: 120000 });
-      await expect(version).not.toHaveText(before ?? '', { timeout: 120000 });
-      return Number((await version.textContent())!.slice(1));
-    };
+    const deployOnce = (): Promise<number> =>
+      deployFromSidebar(page, job, 'products');
     const first = await deployOnce();
     const second = await deployOnce();
     expect(second).toBe(first + 1);
@@ -198,10 +191,7 @@ test.describe('Data Jobs sidebar: properties and secrets', () => {
       { timeout: 60000 }
     );
     if ((await state.getAttribute('data-state')) === 'not-deployed') {
-      await job.getByRole('button', { name: 'Deploy products' }).click();
-      await expect(state).toHaveAttribute('data-state', 'deployed', {
-        timeout: 120000
-      });
+      await deployFromSidebar(page, job, 'products');
     }
     const settings = sidebar.getByRole('button', {
       name: 'Properties and secrets of products'

@@ -14,6 +14,7 @@ from .control_properties import ControlPropertiesHandler
 from .control_secrets import ControlSecretHandler, ControlSecretsHandler
 from .control_status import ControlStatusHandler
 from .jobs import JobHandler, JobRunsHandler, JobsHandler
+from .output_notebooks import ControlExecutionNotebookHandler, RunNotebookHandler
 from .runs import RunCancelHandler, RunHandler, RunLogHandler, RunsHandler
 
 _NAME = r"(?P<name>[^/]+)"
@@ -31,6 +32,7 @@ ROUTES = [
     (rf"/dataops/runs/{_RUN}", RunHandler),
     (rf"/dataops/runs/{_RUN}/log", RunLogHandler),
     (rf"/dataops/runs/{_RUN}/cancel", RunCancelHandler),
+    (rf"/dataops/runs/{_RUN}/notebook", RunNotebookHandler),
     # the control service, through this server
     (r"/dataops/control/status", ControlStatusHandler),
     (r"/dataops/control/jobs", ControlJobsHandler),
@@ -42,6 +44,7 @@ ROUTES = [
     (_EXECUTION + "/cancel", ControlExecutionCancelHandler),
     (_EXECUTION + "/logs", ControlLogHandler),
     (_EXECUTION + "/logs/stream", ControlLogStreamHandler),
+    (_EXECUTION + "/notebook", ControlExecutionNotebookHandler),
     (_JOB + "/properties", ControlPropertiesHandler),
     (_JOB + "/secrets", ControlSecretsHandler),
     (_JOB + r"/secrets/(?P<name>[^/]+)", ControlSecretHandler),

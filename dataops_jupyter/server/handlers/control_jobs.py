@@ -1,4 +1,5 @@
-"""``/dataops/control/jobs``: the team's jobs on the control service; enable and disable."""
+"""``/dataops/control/jobs``: the team's jobs on the control service; enable, disable and
+delete."""
 
 from __future__ import annotations
 
@@ -42,3 +43,10 @@ class ControlJobHandler(DataOpsHandler):
                 + (f"; unknown: {', '.join(unknown)}" if unknown else "")
             )
         self.reply(await self.upstream(lambda client: client.update_job(job, **changes)))
+
+    @web.authenticated
+    async def delete(self, job: str) -> None:
+        """Delete the job from the control service, with its versions and executions."""
+        await self.upstream(lambda client: client.delete_job(job))
+        self.set_status(204)
+        self.finish()

@@ -64,8 +64,12 @@ class JobHandler(DataOpsHandler):
 class JobRunsHandler(DataOpsHandler):
     @web.authenticated
     async def post(self, name: str) -> None:
-        arguments = self.json_body().get("arguments") or {}
+        body = self.json_body()
+        arguments = body.get("arguments") or {}
         if not isinstance(arguments, dict):
             raise InvalidInputError("'arguments' must be a JSON object of name → value")
-        record = await self.runs.start(name, arguments)
+        force = body.get("force", False)
+        if not isinstance(force, bool):
+            raise InvalidInputError("'force' must be true or false")
+        record = await self.runs.start(name, arguments, force=force)
         self.reply(record.wire(self.runs.root), status=202)
