@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -79,13 +80,15 @@ def _rows_to_table(rows: list[Mapping[str, Any]]) -> pa.Table:
     given (Arrow would force one structure on all of them and add missing keys as nulls).
     Each column is converted on its own, after a look at the kinds of its values.
     """
-    keys = rows[0].keys()
-    if all(row.keys() == keys for row in rows):
-        names: Iterable[Any] = keys
-        columns = (list(map(itemgetter(name), rows)) for name in keys)
-    else:
-        names = dict.fromkeys(name for row in rows for name in row)
-        columns = ([row.get(name) for row in rows] for name in names)
+    names: list[Any] = list(rows[0])
+    columns: list[list[Any]] | None = None
+    if len(set(map(len, rows))) == 1:
+        # Rows as long as the first that all have its keys have exactly its keys.
+        with contextlib.suppress(KeyError):
+            columns = [list(map(itemgetter(name), rows)) for name in names]
+    if columns is None:
+        names = list(dict.fromkeys(name for row in rows for name in row))
+        columns = [[row.get(name) for row in rows] for name in names]
     fields, arrays = [], []
     for name, values in zip(names, columns, strict=True):
         if not isinstance(name, str):
