@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -158,6 +158,9 @@ def test_values_nested_too_deep_are_refused_before_arrow_sees_them(
     value = nested(depth)
     assert refused(warehouse, [{"id": 1, "payload": value}], "events") == TOO_DEEP
     assert refused(warehouse, pd.DataFrame({"id": [1], "payload": [value]}), "events") == TOO_DEEP
+    # After text, in a column of Python objects (as pandas 2 keeps strings).
+    frame = pd.DataFrame({"id": [1, 2], "payload": pd.Series(["text", value], dtype=object)})
+    assert refused(warehouse, frame, "events") == TOO_DEEP
     # Deep in a later row, in rows of different keys.
     rows = [{"id": 2, "payload": {"x": 1}}, {"id": 3, "other": 1, "payload": [value]}]
     assert refused(warehouse, rows, "events") == TOO_DEEP
@@ -178,8 +181,13 @@ def test_an_arrow_type_nested_too_deep_is_refused(warehouse: Warehouse) -> None:
 
 def test_values_nested_64_levels_are_stored(warehouse: Warehouse) -> None:
     ingest(warehouse, [{"id": 1, "payload": nested(64)}], "events")
-    stored = rows_of(warehouse, "SELECT payload FROM events")[0]["payload"]
-    assert json.loads(stored) == nested(64)
+    frame = pd.DataFrame({"id": [2], "payload": pd.Series([nested(64)], dtype=object)})
+    ingest(warehouse, frame, "events")
+    stored = rows_of(warehouse, "SELECT payload FROM events ORDER BY id")
+    assert [json.loads(r["payload"]) for r in stored] == [nested(64), nested(64)]
+    # Columns of Python strings load as text.
+    ingest(warehouse, pd.DataFrame({"name": pd.Series(["a", None, "b"], dtype=object)}), "names")
+    assert column_types(warehouse, "names")["name"] in ("varchar", "text")
 
 
 # -- time zones -----------------------------------------------------------------------------------
@@ -196,6 +204,8 @@ def test_timestamps_with_and_without_a_time_zone_in_one_column_are_refused(
     assert refused(warehouse, [{"ts": aware}, {"ts": naive}], "times") == MIXED
     assert refused(warehouse, [{"ts": naive}, {"ts": None}, {"ts": aware}], "times") == MIXED
     frame = pd.DataFrame({"ts": pd.Series([aware, naive], dtype=object)})
+    assert refused(warehouse, frame, "times") == MIXED
+    frame = pd.DataFrame({"ts": pd.Series([date(2026, 1, 1), aware, naive], dtype=object)})
     assert refused(warehouse, frame, "times") == MIXED
 
 

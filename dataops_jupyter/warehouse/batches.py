@@ -33,6 +33,22 @@ def _is_dataframe(data: Any) -> bool:
     return type(data).__name__ == "DataFrame" and hasattr(data, "to_dict")
 
 
+#: What ``pandas.api.types.infer_dtype`` calls columns of objects that Arrow converts as they
+#: are (strings, numbers, times of day): neither nested values nor timestamps among them.
+_PLAIN_OBJECTS = {
+    "string",
+    "bytes",
+    "integer",
+    "floating",
+    "mixed-integer-float",
+    "decimal",
+    "boolean",
+    "time",
+    "timedelta",
+    "empty",
+}
+
+
 def _from_dataframe(frame: Any) -> pa.Table:
     """A DataFrame as Arrow: ``uuid.UUID`` objects as UUIDs, dicts and lists as JSON text.
 
@@ -40,6 +56,8 @@ def _from_dataframe(frame: Any) -> pa.Table:
     (checked for depth) are converted here, timestamps checked for time zones. Arrow converts
     the other columns of the frame in one call.
     """
+    from pandas.api.types import infer_dtype
+
     check_unique(str(column) for column in frame.columns)
     converted: dict[int, tuple[pa.Field, pa.Array]] = {}
     for position, column in enumerate(frame.columns):
@@ -47,7 +65,14 @@ def _from_dataframe(frame: Any) -> pa.Table:
         if series.dtype != object:
             continue
         name, values = str(column), series.to_numpy()
-        nested, dated = value_kinds(values)
+        # pandas tells the kinds of values in one fast pass: only columns of several kinds
+        # (or of kinds it does not name, like dicts and UUIDs) are looked at value by value.
+        kind = infer_dtype(values, skipna=True)
+        if kind in _PLAIN_OBJECTS:
+            continue
+        # "date" too: datetimes are dates, and a column of both is called "date".
+        timestamps = kind in ("datetime", "date")
+        nested, dated = (False, True) if timestamps else value_kinds(values)
         if nested:
             converted[position] = json_field(name), pa.array(json_texts(name, values), pa.string())
             continue
