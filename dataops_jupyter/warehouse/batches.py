@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
@@ -49,6 +50,9 @@ _PLAIN_OBJECTS = {
 }
 
 
+_OBJECT = np.dtype(object)
+
+
 def _from_dataframe(frame: Any) -> pa.Table:
     """A DataFrame as Arrow: ``uuid.UUID`` objects as UUIDs, dicts and lists as JSON text.
 
@@ -60,10 +64,10 @@ def _from_dataframe(frame: Any) -> pa.Table:
 
     check_unique(str(column) for column in frame.columns)
     converted: dict[int, tuple[pa.Field, pa.Array]] = {}
-    for position, column in enumerate(frame.columns):
-        series = frame[column]
-        if series.dtype != object:
+    for position, (column, dtype) in enumerate(frame.dtypes.items()):
+        if dtype != _OBJECT:
             continue
+        series = frame[column]
         name, values = str(column), series.to_numpy()
         # pandas tells the kinds of values in one fast pass: only columns of several kinds
         # (or of kinds it does not name, like dicts and UUIDs) are looked at value by value.
