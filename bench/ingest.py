@@ -140,6 +140,7 @@ def duckdb_cases(rows: list[dict[str, Any]], frame: pd.DataFrame, runs: int, fre
     sample = rows[: min(n, 20_000)]
 
     def to_sql() -> None:
+        import duckdb_engine  # noqa: F401  (SQLAlchemy's dialect; without it no baseline)
         from sqlalchemy import create_engine
 
         engine = create_engine(f"duckdb:///{current['path']}")

@@ -1,7 +1,9 @@
 """What ``%%sql``, ``%%ingest``, ``job.sql`` and ``job.ingest`` do, apart from parsing options.
 
 Errors the user can fix come out as :class:`IPython.core.error.UsageError` with a short message
-(no Python traceback): the database's message and the statement, or what to change.
+(no Python traceback): the database's message and the statement, or what to change. A load's
+errors are also of the product's own type (``IngestInputError``, ``IngestError``,
+``WarehouseError``: each an ``InvalidInputError``), for code that catches them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,30 @@ PROGRESS_AFTER = 2.0
 def _user_error(exc: Exception) -> UsageError:
     message = getattr(exc, "message", None) or str(exc)
     return UsageError(message)
+
+
+class _TypedUsageError(UsageError):
+    """A :class:`UsageError` that is also of the product's error type (see :func:`_typed`).
+
+    IPython shows only exact ``UsageError``s without a traceback; this one renders itself as
+    the same single line, under the name of its product type."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+_TYPED: dict[type[Exception], type[UsageError]] = {}
+
+
+def _typed(exc: Exception) -> UsageError:
+    """``exc`` as a one-line :class:`UsageError` that ``except IngestInputError`` (or whatever
+    the product's type of ``exc`` is) still catches in notebook code."""
+    kind = type(exc)
+    if kind not in _TYPED:
+        _TYPED[kind] = type(
+            kind.__name__, (_TypedUsageError, kind), {"__module__": kind.__module__}
+        )
+    return _TYPED[kind](getattr(exc, "message", None) or str(exc))
 
 
 def connection_for(job: JobContext, conn: str | None) -> Warehouse:
@@ -153,6 +179,6 @@ def run_ingest(
     try:
         summary = ingest(job.warehouse, data, table, mode, key, schema, context, progress)
     except DataOpsError as exc:
-        raise _user_error(exc) from None
+        raise _typed(exc) from None
     progress.finish(summary)
     return summary

@@ -17,12 +17,12 @@ import pytest
 
 from dataops_jupyter.warehouse import (
     IngestError,
+    IngestInputError,
     LoadContext,
     Warehouse,
     ingest,
     open_warehouse,
 )
-from dataops_jupyter.warehouse.batches import IngestInputError
 
 PARIS = ZoneInfo("Europe/Paris")
 

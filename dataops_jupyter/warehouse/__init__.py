@@ -12,11 +12,13 @@ from .resolve import (
     workspace_root,
 )
 from .sqltext import SQLTemplateError, Statement, prepare, quote_identifier
+from .values import IngestInputError
 
 __all__ = [
     "DEFAULT_FILE",
     "WORKSPACE_FILE",
     "IngestError",
+    "IngestInputError",
     "LoadContext",
     "LoadSummary",
     "RetryPolicy",

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import math
+import contextlib
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from ..errors import InvalidInputError
+from .values import (
+    IngestInputError,
+    arrow_ready,
+    check_time_zones,
+    check_unique,
+    json_field,
+    json_texts,
+    python_column,
+    value_kinds,
+)
 
 #: Rows per batch when the data arrives row by row.
 BATCH_ROWS = 100_000
@@ -20,77 +30,75 @@ BATCH_ROWS = 100_000
 IN_MEMORY_BATCH_ROWS = 1_000_000
 
 
-class IngestInputError(InvalidInputError):
-    """Data that cannot be ingested as given (wrong shape, mixed types in one column)."""
-
-
 def _is_dataframe(data: Any) -> bool:
     return type(data).__name__ == "DataFrame" and hasattr(data, "to_dict")
 
 
-def _is_nested(value: Any) -> bool:
-    return isinstance(value, Mapping | list | tuple)
+#: What ``pandas.api.types.infer_dtype`` calls columns of objects that Arrow converts as they
+#: are (strings, numbers, times of day): neither nested values nor timestamps among them.
+_PLAIN_OBJECTS = {
+    "string",
+    "bytes",
+    "integer",
+    "floating",
+    "mixed-integer-float",
+    "decimal",
+    "boolean",
+    "time",
+    "timedelta",
+    "empty",
+}
 
 
-def _to_json(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return json.dumps(value, default=str)
-
-
-def _as_json_field(table: pa.Table, name: str) -> pa.Table:
-    index = table.schema.get_field_index(name)
-    field = pa.field(name, pa.string(), metadata={b"dataops": b"json"})
-    return table.set_column(index, field, table.column(index).cast(pa.string()))
+_OBJECT = np.dtype(object)
 
 
 def _from_dataframe(frame: Any) -> pa.Table:
     """A DataFrame as Arrow: ``uuid.UUID`` objects as UUIDs, dicts and lists as JSON text.
 
-    Arrow converts ordinary frames directly; only frames it refuses (UUID objects) or whose
-    columns hold dicts or lists take the column-by-column path.
+    Columns of Python objects are looked at before Arrow sees them: UUIDs and nested values
+    (checked for depth) are converted here, timestamps checked for time zones. Arrow converts
+    the other columns of the frame in one call.
     """
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return _from_dataframe_by_column(frame)
-    if any(pa.types.is_nested(field.type) for field in table.schema):
-        return _from_dataframe_by_column(frame)
-    return table
+    from pandas.api.types import infer_dtype
 
-
-def _from_dataframe_by_column(frame: Any) -> pa.Table:
-    uuid_columns: list[str] = []
-    json_columns: list[str] = []
-    replaced: dict[Any, Any] = {}
-    for column in frame.columns:
+    check_unique(str(column) for column in frame.columns)
+    converted: dict[int, tuple[pa.Field, pa.Array]] = {}
+    for position, (column, dtype) in enumerate(frame.dtypes.items()):
+        if dtype != _OBJECT:
+            continue
         series = frame[column]
-        if series.dtype != object:
+        name, values = str(column), series.to_numpy()
+        # pandas tells the kinds of values in one fast pass: only columns of several kinds
+        # (or of kinds it does not name, like dicts and UUIDs) are looked at value by value.
+        kind = infer_dtype(values, skipna=True)
+        if kind in _PLAIN_OBJECTS:
             continue
-        values = series.dropna()
-        if values.empty:
+        # "date" too: datetimes are dates, and a column of both is called "date".
+        timestamps = kind in ("datetime", "date")
+        nested, dated = (False, True) if timestamps else value_kinds(values)
+        if nested:
+            converted[position] = json_field(name), pa.array(json_texts(name, values), pa.string())
             continue
-        if all(isinstance(v, uuid.UUID) for v in values):
-            replaced[column] = series.map(lambda v: v.bytes if isinstance(v, uuid.UUID) else None)
-            uuid_columns.append(str(column))
-        elif any(_is_nested(v) for v in values):
-            replaced[column] = series.map(_to_json)
-            json_columns.append(str(column))
-    if replaced:
-        frame = frame.copy(deep=False)  # the caller's frame stays as it was
-        for column, series in replaced.items():
-            frame[column] = series.astype(object)
+        if dated:
+            check_time_zones(name, values)
+        present = series.dropna()
+        if not present.empty and all(isinstance(v, uuid.UUID) for v in present):
+            raw = [v.bytes if isinstance(v, uuid.UUID) else None for v in values]
+            converted[position] = (
+                pa.field(name, pa.uuid()),
+                pa.array(raw, pa.binary(16)).cast(pa.uuid()),
+            )
+    if len(converted) == len(frame.columns):
+        fields, arrays = zip(*converted.values(), strict=True) if converted else ((), ())
+        return pa.Table.from_arrays(list(arrays), schema=pa.schema(fields))
+    rest = frame.drop(columns=[frame.columns[p] for p in converted]) if converted else frame
     try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(rest, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise IngestInputError(f"the DataFrame could not be converted: {exc}") from None
-    for column in uuid_columns:
-        index = table.schema.get_field_index(column)
-        table = table.set_column(
-            index, column, table.column(index).cast(pa.binary(16)).cast(pa.uuid())
-        )
-    for column in json_columns:
-        table = _as_json_field(table, column)
+    for position, (field, array) in sorted(converted.items()):
+        table = table.add_column(position, field, array)
     return table
 
 
@@ -99,64 +107,25 @@ def _rows_to_table(rows: list[Mapping[str, Any]]) -> pa.Table:
 
     A key missing from a row is NULL there. Dicts and lists are kept as JSON text exactly as
     given (Arrow would force one structure on all of them and add missing keys as nulls).
-    Rows that all have the same keys are converted by Arrow in one call; only the columns
-    holding dicts or lists are then rebuilt from the rows.
+    Each column is converted on its own, after a look at the kinds of its values.
     """
-    keys = rows[0].keys()
-    if all(row.keys() == keys for row in rows) and all(isinstance(k, str) for k in keys):
-        try:
-            table = pa.Table.from_pylist(rows)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            return _rows_to_table_by_column(rows)
-        for index, field in enumerate(table.schema):
-            if pa.types.is_nested(field.type):
-                values = pa.array([_to_json(row.get(field.name)) for row in rows], pa.string())
-                json_field = pa.field(field.name, pa.string(), metadata={b"dataops": b"json"})
-                table = table.set_column(index, json_field, values)
-        return table
-    return _rows_to_table_by_column(rows)
-
-
-def _rows_to_table_by_column(rows: list[Mapping[str, Any]]) -> pa.Table:
-    names: dict[str, None] = {}
-    for row in rows:
-        for name in row:
-            if not isinstance(name, str):
-                raise IngestInputError(f"column names must be strings, got {name!r}")
-            names.setdefault(name)
-    columns: dict[str, list[Any]] = {name: [row.get(name) for row in rows] for name in names}
-    json_names = [n for n, values in columns.items() if any(_is_nested(v) for v in values)]
-    for name in json_names:
-        columns[name] = [_to_json(v) for v in columns[name]]
-    arrays = {}
-    for name, values in columns.items():
-        try:
-            arrays[name] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
-            raise IngestInputError(
-                f"rows could not be converted: column {name!r} mixes kinds of values ({exc})"
-            ) from None
-    table = pa.table(arrays)
-    for name in json_names:
-        table = _as_json_field(table, name)
-    return table
-
-
-def _nested_to_json(table: pa.Table) -> pa.Table:
-    """Struct, list and map columns become JSON text (stored as JSON in the warehouse)."""
-    for index, field in enumerate(table.schema):
-        if pa.types.is_nested(field.type):
-            values = [_to_json(v) for v in table.column(index).to_pylist()]
-            table = table.set_column(
-                index,
-                pa.field(field.name, pa.string(), metadata={b"dataops": b"json"}),
-                pa.array(values, pa.string()),
-            )
-        elif pa.types.is_dictionary(field.type):
-            table = table.set_column(
-                index, field.name, table.column(index).cast(field.type.value_type)
-            )
-    return table
+    names: list[Any] = list(rows[0])
+    columns: list[list[Any]] | None = None
+    if len(set(map(len, rows))) == 1:
+        # Rows as long as the first that all have its keys have exactly its keys.
+        with contextlib.suppress(KeyError):
+            columns = [list(map(itemgetter(name), rows)) for name in names]
+    if columns is None:
+        names = list(dict.fromkeys(name for row in rows for name in row))
+        columns = [[row.get(name) for row in rows] for name in names]
+    fields, arrays = [], []
+    for name, values in zip(names, columns, strict=True):
+        if not isinstance(name, str):
+            raise IngestInputError(f"column names must be strings, got {name!r}")
+        field, array = python_column(name, values)
+        fields.append(field)
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def _list_of_rows(rows: list[Mapping[str, Any]], batch_rows: int) -> Iterator[pa.Table]:
@@ -225,7 +194,8 @@ def record_batches(data: Any, batch_rows: int = BATCH_ROWS) -> Iterator[pa.Recor
     fewer, larger inserts are faster and keep nothing more in memory.
     """
     for table in _tables(data, batch_rows):
-        table = _nested_to_json(table)
+        check_unique(table.schema.names)
+        table = arrow_ready(table)
         yield from table.to_batches(max_chunksize=max(batch_rows, IN_MEMORY_BATCH_ROWS))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -119,10 +120,16 @@ class DuckDBWarehouse(Warehouse):
     def append_batch(self, connection: Any, table: str, batch: pa.RecordBatch) -> None:
         view = self._view_name()
         connection.register(view, batch)
+        columns = ", ".join(quote_name(n) for n in batch.schema.names)
         try:
-            columns = ", ".join(quote_name(n) for n in batch.schema.names)
             connection.execute(
                 f"INSERT INTO {quote_identifier(table)} ({columns}) SELECT {columns} FROM {view}"
             )
-        finally:
-            connection.unregister(view)
+        except BaseException:
+            # The failed statement aborted the transaction, which then refuses to unregister
+            # ("Current transaction is aborted"): keep the statement's own error. The view goes
+            # with the connection.
+            with contextlib.suppress(Exception):
+                connection.unregister(view)
+            raise
+        connection.unregister(view)

@@ -20,12 +20,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InvalidInputError
 from .base import RetryPolicy, Warehouse, WarehouseError, first_line
 from .batches import BatchSource
-from .sqltext import quote_identifier, quote_name
-from .types import accepts, describe, sql_type
+from .sqltext import Dialect, quote_identifier, quote_name
+from .types import accepts, describe, family, sql_type
 
 Mode = Literal["append", "replace", "merge"]
 SchemaPolicy = Literal["evolve", "freeze"]
@@ -175,9 +176,7 @@ class _Load:
         """
         warehouse, dialect = self.warehouse, self.warehouse.dialect
         names = batch.schema.names
-        if len(set(names)) != len(names):
-            twice = sorted({n for n in names if names.count(n) > 1})
-            raise IngestError(f"the data has more than one column named {', '.join(twice)}")
+        self.check_folded_names(names)
         for name in self.keys:
             if name not in names:
                 raise IngestError(f"key column {name!r} is not in the data")
@@ -209,6 +208,12 @@ class _Load:
                     self.untyped.pop(f.name, None)
             elif pa.types.is_null(f.type):
                 continue
+            elif (outside := _outside_integer_column(existing, f, batch, dialect)) is not None:
+                raise IngestError(
+                    f"column {f.name!r} holds {outside}, which does not fit the table's "
+                    f"{existing} column: change the column's type, or load the values into a "
+                    "new column"
+                )
             elif not accepts(existing, describe(f, dialect)):
                 conflicts.append(
                     f"column {f.name!r}: the table has {existing}, the data has "
@@ -228,6 +233,19 @@ class _Load:
         for f in new:
             self.add_column(connection, f)
         return self.without_untyped(batch)
+
+    def check_folded_names(self, names: Sequence[str]) -> None:
+        """Names that differ only in case are one column where the database ignores case."""
+        if not self.warehouse.case_insensitive:
+            return
+        seen: dict[str, str] = {}
+        for name in names:
+            other = seen.setdefault(self.fold(name), name)
+            if other != name:
+                raise IngestError(
+                    f"columns {other!r} and {name!r} are one column in this warehouse, which "
+                    "ignores the case of names: rename one"
+                )
 
     def fold(self, name: str) -> str:
         """A column name as the database compares names (DuckDB ignores case)."""
@@ -291,6 +309,24 @@ class _Load:
         self.warehouse.merge_stage(
             connection, self.stage, self.table, self.keys, self.stage_columns
         )
+
+
+def _outside_integer_column(
+    column_type: str, field: pa.Field, batch: pa.RecordBatch, dialect: Dialect
+) -> int | None:
+    """A value of an integer ``field`` that its table column cannot hold, if the types say
+    there may be one: uint64 values beyond BIGINT (only those stay uint64), or negative values
+    for an unsigned DuckDB column."""
+    if not pa.types.is_integer(field.type):
+        return None
+    if field.type == pa.uint64() and not accepts(column_type, describe(field, dialect)):
+        largest: int = pc.max(batch.column(field.name)).as_py()
+        return largest
+    if family(column_type) == "int" and column_type.upper().startswith("U"):
+        smallest = pc.min(batch.column(field.name)).as_py()
+        if smallest is not None and smallest < 0:
+            return int(smallest)
+    return None
 
 
 def ingest(

@@ -32,6 +32,9 @@ def sql_type(field: pa.Field, dialect: Dialect) -> str:
         name = "UUID"
     elif pa.types.is_boolean(kind):
         name = "BOOLEAN"
+    elif kind == pa.uint64():
+        # Only values beyond BIGINT's range stay uint64 (see values.arrow_ready).
+        return "UBIGINT" if dialect == "duckdb" else "NUMERIC(20,0)"
     elif pa.types.is_integer(kind):
         unsigned32 = kind.bit_width == 32 and pa.types.is_unsigned_integer(kind)
         name = "BIGINT" if kind.bit_width > 32 or unsigned32 else "INTEGER"
@@ -87,6 +90,8 @@ _ACCEPTS = {
 }
 
 
+#: Integer columns that hold every uint64 value.
+_UNSIGNED_64_COLUMNS = {"UBIGINT", "HUGEINT", "UHUGEINT"}
 _MODIFIERS = re.compile(r"\s*\([^)]*\)")
 _DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 
@@ -122,6 +127,8 @@ def _precision(type_name: str) -> tuple[int, int] | None:
 def accepts(column_type: str, data_type: str) -> bool:
     """Whether data whose type is ``data_type`` fits a ``column_type`` column without loss."""
     column, data = family(column_type), family(data_type)
+    if column == data == "int" and data_type.upper() == "UBIGINT":
+        return _MODIFIERS.sub("", column_type.upper()).strip() in _UNSIGNED_64_COLUMNS
     if column == data == "decimal":
         # A column without precision (PostgreSQL's plain numeric) takes any decimal. Otherwise
         # fewer decimal places would round the values and fewer integer digits overflow.
