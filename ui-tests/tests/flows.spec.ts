@@ -324,6 +324,15 @@ test.describe('Data Jobs sidebar: history', () => {
         message: null
       };
     });
+    // The sidebar's poll brings the newest runs of every job with the jobs.
+    await page.route(/\/dataops\/jobs\?runs=(\d+)/, async route => {
+      const response = await route.fetch();
+      const body = await response.json();
+      const count = Number(/runs=(\d+)/.exec(route.request().url())![1]);
+      body.runs = { ...(body.runs ?? {}), history: runs.slice(0, count) };
+      return route.fulfill({ response, json: body });
+    });
+    // "Show older runs" asks for more of them.
     await page.route(/\/dataops\/runs\?job=history&limit=(\d+)/, route => {
       const limit = Number(/limit=(\d+)/.exec(route.request().url())![1]);
       return route.fulfill({
