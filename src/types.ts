@@ -72,6 +72,10 @@ export interface StepResult {
   /** Seconds. */
   duration: number | null;
   error: StepError | null;
+  /** Why the step was skipped (its cell is empty, or the notebook ended early). */
+  reason?: string | null;
+  /** The first lines of the step's last displayed result, as text. */
+  preview?: string | null;
 }
 
 export type RunStatus =
@@ -238,6 +242,10 @@ export interface ExecutionStep {
   /** Seconds. */
   duration: number | null;
   error: StepError | null;
+  /** Why the step was skipped (its cell is empty, or the notebook ended early). */
+  reason?: string | null;
+  /** The first lines of the step's last displayed result, as text. */
+  preview?: string | null;
 }
 
 /** One execution of a deployed job on the control service. */

@@ -143,6 +143,30 @@ def test_user_error_reports_the_step(any_control: RunningService, make_job: Make
     assert [s["status"] for s in final["steps"]] == ["succeeded", "failed"]
 
 
+def test_an_execution_keeps_each_steps_reason_and_preview(
+    control: RunningService, make_job: MakeJob
+) -> None:
+    client = control.client()
+    folder = make_job(
+        "explained",
+        [
+            (["step:table"], "import pandas as pd\npd.DataFrame({'city': ['Oslo', 'Lima']})"),
+            (["step:empty"], "   \n"),
+            (["step:done"], "import sys\nsys.exit(0)"),
+            (["step:never"], "print('not run')"),
+        ],
+    )
+    deploy(client, "analytics", folder)
+    started = client.post(f"{API}/jobs/explained/executions").json()
+    final = wait_for(client, "analytics", "explained", started["id"])
+    assert final["status"] == "succeeded", final
+    steps = {s["name"]: s for s in final["steps"]}
+    assert "Oslo" in steps["table"]["preview"] and "Lima" in steps["table"]["preview"]
+    assert steps["empty"]["status"] == "skipped" and "empty" in steps["empty"]["reason"]
+    assert steps["never"]["status"] == "skipped"
+    assert "sys.exit(0)" in steps["never"]["reason"] and "'done'" in steps["never"]["reason"]
+
+
 def test_user_errors_are_retried_when_the_job_opts_in(
     control: RunningService, make_job: MakeJob
 ) -> None:

@@ -122,11 +122,17 @@ class ExecutionCreate(BaseModel):
 
 
 class StepOutcome(BaseModel):
+    """One step of an execution, as the runner recorded it."""
+
     name: str
     status: str
     started_at: datetime | None = None
     duration: float | None = None
     error: dict[str, Any] | None = None
+    #: Why the step was skipped (its cell is empty, or an earlier step ended the notebook).
+    reason: str | None = None
+    #: The first lines of the last result the step displayed, as text (masked).
+    preview: str | None = None
 
 
 class Execution(BaseModel):

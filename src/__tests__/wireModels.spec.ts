@@ -46,7 +46,9 @@ describe('control service wire models', () => {
       status: 'succeeded',
       started_at: null,
       duration: null,
-      error: null
+      error: null,
+      reason: null,
+      preview: null
     };
     expect(keys(step)).toEqual(fields('StepOutcome'));
   });

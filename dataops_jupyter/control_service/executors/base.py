@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..models import StepOutcome
 from ..sandbox import Account, job_environment
 
 #: The runner's record statuses mapped to execution statuses.
@@ -89,10 +90,7 @@ def outcome_from_record(record_folder: Path, exit_code: int | None, detail: str 
             "platform_error",
             f"the runner ended with code {exit_code} and no run record. {detail}".strip(),
         )
-    steps = [
-        {k: step.get(k) for k in ("name", "status", "started_at", "duration", "error")}
-        for step in record.get("steps", [])
-    ]
+    steps = [{k: step.get(k) for k in StepOutcome.model_fields} for step in record.get("steps", [])]
     status = record.get("status")
     error = record.get("error")
     if status in _STATUS:
