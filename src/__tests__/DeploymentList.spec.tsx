@@ -1,6 +1,5 @@
 import * as React from 'react';
 import { act } from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import {
   DeploymentList,
@@ -17,26 +16,13 @@ import {
   makeJob,
   makeStepError
 } from './fixtures';
+import { mountReactRoot } from './reactRoot';
 
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+const view = mountReactRoot();
 
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
-
-const query = (selector: string) => container.querySelector(selector);
+const query = (selector: string) => view.container.querySelector(selector);
 const queryAll = (selector: string) =>
-  Array.from(container.querySelectorAll(selector));
+  Array.from(view.container.querySelectorAll(selector));
 const button = (label: string) =>
   query(`button[aria-label="${label}"]`) as HTMLButtonElement;
 
@@ -57,7 +43,7 @@ describe('DeploymentList', () => {
       onOpenLog: jest.fn(),
       ...props
     };
-    act(() => root.render(<DeploymentList {...all} />));
+    act(() => view.root.render(<DeploymentList {...all} />));
   }
 
   it('shows each deployed job with version, schedule, next run and executions', () => {
@@ -412,7 +398,7 @@ describe('JobList with deploy', () => {
       onCancel: jest.fn(),
       ...props
     };
-    act(() => root.render(<JobList {...all} />));
+    act(() => view.root.render(<JobList {...all} />));
   }
 
   it('has no Deploy button without a control service', () => {

@@ -1,26 +1,12 @@
 import * as React from 'react';
 import { act } from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { FailedStep, errorMessage } from '../components/FailedStep';
 import { makeStepError } from './fixtures';
-
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { mountReactRoot } from './reactRoot';
 
 describe('FailedStep', () => {
-  let container: HTMLDivElement;
-  let root: Root;
-
-  beforeEach(() => {
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
-  });
-
-  afterEach(() => {
-    act(() => root.unmount());
-    container.remove();
-  });
+  const view = mountReactRoot();
 
   const message =
     'Catalog Error: Table with name all_products does not exist!\n' +
@@ -35,7 +21,7 @@ describe('FailedStep', () => {
       message
     );
     act(() =>
-      root.render(
+      view.root.render(
         <FailedStep
           step="sales-mart"
           error={error}
@@ -43,30 +29,34 @@ describe('FailedStep', () => {
         />
       )
     );
-    const line = container.querySelector('.dataops-failed-step-line')!;
+    const line = view.container.querySelector('.dataops-failed-step-line')!;
     expect(line.textContent).toBe(
       'Failed in step sales-mart: UsageError: Catalog Error: Table with name all_products does not exist!more'
     );
-    expect(container.querySelector('.dataops-failed-step-message')).toBeNull();
+    expect(
+      view.container.querySelector('.dataops-failed-step-message')
+    ).toBeNull();
 
-    const more = container.querySelector(
+    const more = view.container.querySelector(
       'button[aria-label="Show all of the error of step sales-mart"]'
     ) as HTMLButtonElement;
     expect(more.getAttribute('aria-expanded')).toBe('false');
     act(() => more.click());
     expect(
-      container.querySelector('.dataops-failed-step-message')!.textContent
+      view.container.querySelector('.dataops-failed-step-message')!.textContent
     ).toBe(`UsageError: ${message}`);
     expect(more.textContent).toBe('less');
     expect(more.getAttribute('aria-expanded')).toBe('true');
 
     act(() => more.click());
-    expect(container.querySelector('.dataops-failed-step-message')).toBeNull();
+    expect(
+      view.container.querySelector('.dataops-failed-step-message')
+    ).toBeNull();
   });
 
   it('has no toggle for a one-line message, and says the class alone without one', () => {
     act(() =>
-      root.render(
+      view.root.render(
         <FailedStep
           step="load"
           error={makeStepError('load', 'a.ipynb', 1, 'KeyError', "'price'")}
@@ -74,10 +64,12 @@ describe('FailedStep', () => {
         />
       )
     );
-    expect(container.textContent).toBe(
+    expect(view.container.textContent).toBe(
       "Failed in step load: KeyError: 'price'"
     );
-    expect(container.querySelector('.dataops-failed-step-more')).toBeNull();
+    expect(
+      view.container.querySelector('.dataops-failed-step-more')
+    ).toBeNull();
     expect(errorMessage({ ename: 'SystemExit', evalue: '' })).toBe(
       'SystemExit'
     );

@@ -1,27 +1,13 @@
 import * as React from 'react';
 import { act } from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { ExecutionList } from '../components/ExecutionList';
 import { RunList } from '../components/RunList';
 import { Execution, Run } from '../types';
 import { makeExecution, makeRun } from './fixtures';
+import { mountReactRoot } from './reactRoot';
 
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+const view = mountReactRoot();
 
 const minutesAgo = (minutes: number) =>
   new Date(Date.now() - minutes * 60000 - 1000).toISOString();
@@ -43,14 +29,14 @@ function executions(count: number): Execution[] {
 }
 
 const ids = (selector: string, attribute: string) =>
-  Array.from(container.querySelectorAll(selector)).map(node =>
+  Array.from(view.container.querySelectorAll(selector)).map(node =>
     node.getAttribute(attribute)
   );
 
 describe('run and execution history', () => {
   it('says when runs and executions started in the same words', () => {
     act(() =>
-      root.render(
+      view.root.render(
         <>
           <RunList runs={runs(1)} onCancel={jest.fn()} />
           <ExecutionList
@@ -61,11 +47,11 @@ describe('run and execution history', () => {
         </>
       )
     );
-    expect(container.querySelector('.dataops-run-time')!.textContent).toBe(
+    expect(view.container.querySelector('.dataops-run-time')!.textContent).toBe(
       '2 minutes ago'
     );
     expect(
-      container.querySelector('.dataops-execution-time')!.textContent
+      view.container.querySelector('.dataops-execution-time')!.textContent
     ).toBe('2 minutes ago');
   });
 
@@ -73,7 +59,7 @@ describe('run and execution history', () => {
     const all = runs(12);
     const loadRuns = jest.fn(async (limit: number) => all.slice(0, limit));
     act(() =>
-      root.render(
+      view.root.render(
         <RunList
           runs={all.slice(0, 5)}
           onCancel={jest.fn()}
@@ -84,7 +70,7 @@ describe('run and execution history', () => {
     );
     expect(ids('.dataops-run', 'data-run-id')).toHaveLength(5);
     const more = () =>
-      container.querySelector(
+      view.container.querySelector(
         'button[aria-label="Show older runs of orders"]'
       ) as HTMLButtonElement | null;
     await act(async () => more()!.click());
@@ -103,7 +89,7 @@ describe('run and execution history', () => {
     );
     const render = (recent: Execution[]) =>
       act(() =>
-        root.render(
+        view.root.render(
           <ExecutionList
             executions={recent}
             onCancel={jest.fn()}
@@ -114,11 +100,13 @@ describe('run and execution history', () => {
         )
       );
     render(all.slice(0, 3));
-    expect(container.querySelector('.dataops-show-more-button')).toBeNull();
+    expect(
+      view.container.querySelector('.dataops-show-more-button')
+    ).toBeNull();
 
     render(all.slice(0, 5));
     const more = () =>
-      container.querySelector(
+      view.container.querySelector(
         'button[aria-label="Show older executions of orders"]'
       ) as HTMLButtonElement;
     await act(async () => more().click());

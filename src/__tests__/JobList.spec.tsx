@@ -1,28 +1,14 @@
 import * as React from 'react';
 import { act } from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { JobList, JobListProps } from '../components/JobList';
 import { formatDuration } from '../components/RunList';
 import { Job, Run, StepStatus } from '../types';
 import { makeJob, makeRun, makeStepError } from './fixtures';
-
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { mountReactRoot } from './reactRoot';
 
 describe('JobList', () => {
-  let container: HTMLDivElement;
-  let root: Root;
-
-  beforeEach(() => {
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
-  });
-
-  afterEach(() => {
-    act(() => root.unmount());
-    container.remove();
-  });
+  const view = mountReactRoot();
 
   function render(props: Partial<JobListProps>): void {
     const all: JobListProps = {
@@ -35,12 +21,12 @@ describe('JobList', () => {
       onCancel: jest.fn(),
       ...props
     };
-    act(() => root.render(<JobList {...all} />));
+    act(() => view.root.render(<JobList {...all} />));
   }
 
-  const query = (selector: string) => container.querySelector(selector);
+  const query = (selector: string) => view.container.querySelector(selector);
   const queryAll = (selector: string) =>
-    Array.from(container.querySelectorAll(selector));
+    Array.from(view.container.querySelectorAll(selector));
 
   it('shows each job with its description, steps and runs', () => {
     const runs: { [job: string]: Run[] } = {
