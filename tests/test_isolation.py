@@ -296,6 +296,7 @@ def _reachable(path: Path) -> list[Path]:
 @pytest.fixture
 def run_as_users() -> Iterator[dict[str, pwd.struct_passwd]]:
     """Throwaway OS users, one per team; the interpreter made reachable for them."""
+    # CI runs as root, so this runs there; a developer's unprivileged run cannot create users.
     if os.geteuid() != 0 or shutil.which("useradd") is None:
         pytest.skip("--run-as needs root and useradd to create throwaway users")
     created = {}

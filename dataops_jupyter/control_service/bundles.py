@@ -30,8 +30,12 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_FILES = 2000
 MAX_RATIO = 200
 SKIPPED_PARTS = {".dataops", ".ipynb_checkpoints", "__pycache__", ".git"}
-#: What reading a damaged archive raises: bad headers, a deflate stream that does not
-#: decompress, a size or CRC that does not match, truncated data, unsupported methods.
+#: What reading a damaged archive raises. The archive is in memory, so none of these can be
+#: the server's own trouble: ``BadZipFile``/``LargeZipFile`` (headers, sizes, CRCs),
+#: ``zlib.error`` and ``lzma.LZMAError`` (a stream that does not decompress), ``OSError``
+#: (what ``bz2`` raises for one), ``EOFError`` (truncated data), ``ValueError`` (impossible
+#: header values), ``NotImplementedError`` (a compression method zipfile lacks) and
+#: ``RuntimeError`` (an encrypted entry, which needs a password).
 UNREADABLE = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, ValueError,
     NotImplementedError, RuntimeError, OSError,

@@ -341,8 +341,7 @@ class Notifications:
                 self._queue.task_done()
 
     def _deliver(self, message: Message, targets: list[str], team: str, job: str) -> None:
-        values = self.service.secret_values(team, job)
-        message = message.redacted(lambda text: self.service.redact(text, values))
+        message = message.redacted(self.service.masker(team, job).text)
         for target in targets:
             kind = next((n for n in NOTIFIERS if n.accepts(target)), None)
             if kind is None:

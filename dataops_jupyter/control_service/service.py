@@ -365,9 +365,6 @@ class ControlService:
         """Masks the secret values of ``team``'s ``job`` (raises if they cannot be read)."""
         return Masker(self.secret_values(team, job))
 
-    def redact(self, text: str, values: list[str]) -> str:
-        return Masker(values).text(text)
-
     def _masked(self, execution_id: str, outcome: Outcome) -> Outcome:
         """``outcome`` with every field masked, after masking the execution's record files."""
         row = self.store.execution_by_id(execution_id)
