@@ -33,7 +33,7 @@ from .store import Store
 
 log = logging.getLogger("dataops.control_service")
 #: Files of an execution's record that are masked when it ends.
-RECORD_FILES = ("log.txt", "output.ipynb", "run.json", "runner.out")
+RECORD_FILES = ("log.txt", "output.ipynb", "run.json", "runner.out", "steps.jsonl")
 
 
 class SecretsUnreadable(DataOpsError):

@@ -92,11 +92,11 @@ def statement_tables(sql: str, dialect: Dialect) -> StatementTables:
     return result
 
 
-def _targets(statement: exp.Expression) -> list[exp.Table]:
+def _targets(statement: exp.Expr) -> list[exp.Table]:
     """The tables ``statement`` writes (its target), if it is a writing statement."""
     from sqlglot import exp
 
-    target: exp.Expression | None = None
+    target: exp.Expr | None = None
     if isinstance(statement, exp.Create):
         if str(statement.args.get("kind") or "").upper() not in _CREATED_KINDS:
             return []
