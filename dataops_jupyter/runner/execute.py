@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from kernel_magics.context import source_digest
 from kernel_magics.report import RUN_DIR_ENV, STEPS_FILE
-from pydantic import ValidationError
 
 from ..jobs import Job, check_arguments
 from .notebook import STEP_METADATA, build_execution_notebook
