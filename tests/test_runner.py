@@ -363,3 +363,24 @@ def test_a_failing_step_keeps_the_tables_it_wrote_before(make_job: MakeJob) -> N
     record = run_job(load_job(folder))
     assert record.status == "failed"
     assert record.steps[1].writes == ["raw.items"]
+
+
+def test_check_results_a_step_reports_are_validated(make_job: MakeJob) -> None:
+    report = (
+        "from kernel_magics.report import report_step\n"
+        "good = {'rule': 'r1', 'table': 't', 'kind': 'unique', 'description': 'ids are unique',"
+        " 'status': 'warning', 'severity': 'warning', 'measured': 2}\n"
+        "report_step(job.step, checks=[good])\n"
+        "report_step(job.step, checks=[dict(good, rule='r2', status='so-so')])\n"
+    )
+    folder = make_job(
+        "checked", [(["step:setup"], "%load_ext kernel_magics"), (["step:check"], report)]
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", (record.message, record.error)
+    (check,) = record.steps[1].checks
+    assert (check.rule, check.status, check.severity, check.measured) == ("r1", "warning",
+                                                                         "warning", 2)  # fmt: skip
+    assert check.samples == [] and check.scope == "row"
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert "ignored a line of steps.jsonl that is not a step report" in log
