@@ -5,7 +5,12 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { LabIcon, listIcon, notebookIcon } from '@jupyterlab/ui-components';
+import {
+  LabIcon,
+  checkIcon,
+  listIcon,
+  notebookIcon
+} from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
@@ -13,6 +18,7 @@ import { ArgumentsForm } from './dialogs/ArgumentsForm';
 import { describeError } from './pollingModel';
 import { DataOpsRequestError } from './request';
 import { Arguments } from './types';
+import { CheckReport, ICheckSource } from './widgets/CheckReport';
 import { ILogSource, LogViewer } from './widgets/LogViewer';
 import { INotebookSource, OutputNotebook } from './widgets/OutputNotebook';
 
@@ -268,6 +274,21 @@ export function openOutput(
     icon: notebookIcon,
     className: 'dataops-output-panel',
     create: () => new OutputNotebook({ source, rendermime })
+  });
+}
+
+/** Show the check report of a step in the main area (see {@link openPanel}). */
+export function openChecks(
+  mainArea: IMainArea,
+  panels: Map<string, MainAreaWidget<CheckReport>>,
+  report: PanelRequest<CheckReport> & { source: ICheckSource }
+): MainAreaWidget<CheckReport> {
+  const { source, ...request } = report;
+  return openPanel(mainArea, panels, {
+    ...request,
+    icon: checkIcon,
+    className: 'dataops-checks-panel',
+    create: () => new CheckReport({ source })
   });
 }
 

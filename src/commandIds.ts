@@ -26,6 +26,10 @@ export namespace CommandIDs {
   export const openRunOutput = 'dataops:open-run-output';
   /** Open the output notebook of an execution, read-only; args `{job, executionId}`. */
   export const openExecutionOutput = 'dataops:open-execution-output';
+  /** Open the contract check report of a step of a local run; args `{job, runId, step}`. */
+  export const openRunChecks = 'dataops:open-run-checks';
+  /** Open the contract check report of a step of an execution; args `{job, executionId, step}`. */
+  export const openExecutionChecks = 'dataops:open-execution-checks';
   /** Delete a job from the control service (asks first); args `{name}`. */
   export const deleteDeployedJob = 'dataops:delete-deployed-job';
   /**

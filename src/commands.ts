@@ -1,6 +1,7 @@
 import { PathExt } from '@jupyterlab/coreutils';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import {
+  checkIcon,
   listIcon,
   notebookIcon,
   refreshIcon,
@@ -15,6 +16,7 @@ import {
   IMainArea,
   confirmAction,
   isConflict,
+  openChecks,
   openLog,
   openOutput,
   orErrorDialog,
@@ -25,6 +27,7 @@ import {
 import { CommandIDs } from './commandIds';
 import { revealCell } from './revealCell';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
+import { CheckReport, runChecks } from './widgets/CheckReport';
 import { LogViewer, runLog } from './widgets/LogViewer';
 import { OutputNotebook, runNotebook } from './widgets/OutputNotebook';
 
@@ -46,6 +49,7 @@ export function addCommands(
   const disposables = new DisposableSet();
   const logs = new Map<string, MainAreaWidget<LogViewer>>();
   const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
+  const reports = new Map<string, MainAreaWidget<CheckReport>>();
   const runArgs = {
     args: {
       type: 'object',
@@ -97,6 +101,40 @@ export function addCommands(
           caption: `Output notebook of run ${runId} of ${job} (read-only)`,
           source: runNotebook(model.service, job, runId),
           restore: { command: CommandIDs.openRunOutput, args: { job, runId } }
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openRunChecks, {
+      label: 'Open Data Job Run Contract Checks',
+      caption: 'What the contracts of the tables a step wrote found',
+      icon: checkIcon,
+      isEnabled: args => hasRun(args) && typeof args.step === 'string',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            ...runArgs.args.properties,
+            step: { type: 'string', description: 'The name of the step' }
+          },
+          required: ['job', 'runId', 'step']
+        }
+      },
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const job = args.job as string;
+        const runId = args.runId as string;
+        const step = args.step as string;
+        return openChecks(mainArea, reports, {
+          key: `run-checks-${runId}-${step}`,
+          label: `Contract checks — ${job} ${shortId(runId)} · ${step}`,
+          caption: `Contract checks of step ${step} of run ${runId} of ${job}`,
+          source: runChecks(model.service, job, runId, step),
+          restore: {
+            command: CommandIDs.openRunChecks,
+            args: { job, runId, step }
+          }
         });
       }
     })

@@ -6,6 +6,7 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import {
+  checkIcon,
   deleteIcon,
   editIcon,
   fileUploadIcon,
@@ -23,6 +24,7 @@ import {
   IMainArea,
   confirmAction,
   isConflict,
+  openChecks,
   openLog,
   openOutput,
   orErrorDialog,
@@ -36,12 +38,14 @@ import { VersionPicker } from './dialogs/VersionPicker';
 import { describeError } from './pollingModel';
 import { IDeploymentsModel } from './tokens';
 import { Arguments, Deployment } from './types';
+import { CheckReport, executionChecks } from './widgets/CheckReport';
 import { LogViewer, executionLog } from './widgets/LogViewer';
 import { OutputNotebook, executionNotebook } from './widgets/OutputNotebook';
 
 /**
  * Add the commands that act on the control service: deploy, execute,
- * cancel, schedule on/off and the execution log viewer.
+ * cancel, schedule on/off, and the log, output and check report of an
+ * execution.
  *
  * Failures of the server calls are shown in an error dialog; the commands
  * then resolve to `undefined`.
@@ -54,6 +58,7 @@ export function addDeploymentCommands(
   const disposables = new DisposableSet();
   const logs = new Map<string, MainAreaWidget<LogViewer>>();
   const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
+  const reports = new Map<string, MainAreaWidget<CheckReport>>();
 
   const jobArgs = (extra: { [name: string]: object } = {}) => ({
     args: {
@@ -409,6 +414,40 @@ export function addDeploymentCommands(
           restore: {
             command: CommandIDs.openExecutionOutput,
             args: { job, executionId }
+          }
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openExecutionChecks, {
+      label: 'Open Data Job Execution Contract Checks',
+      caption: 'What the contracts of the tables a step wrote found',
+      icon: checkIcon,
+      isEnabled: args => hasExecution(args) && typeof args.step === 'string',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            ...executionArgs.args.properties,
+            step: { type: 'string', description: 'The name of the step' }
+          },
+          required: ['job', 'executionId', 'step']
+        }
+      },
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const job = args.job as string;
+        const executionId = args.executionId as string;
+        const step = args.step as string;
+        return openChecks(mainArea, reports, {
+          key: `execution-checks-${job}-${executionId}-${step}`,
+          label: `Contract checks — ${job} ${shortId(executionId)} · ${step}`,
+          caption: `Contract checks of step ${step} of execution ${executionId} of ${job}`,
+          source: executionChecks(model.service, job, executionId, step),
+          restore: {
+            command: CommandIDs.openExecutionChecks,
+            args: { job, executionId, step }
           }
         });
       }

@@ -38,7 +38,8 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
       deployments,
       mainArea(app, rendermime, restorer, [
         CommandIDs.openExecutionLog,
-        CommandIDs.openExecutionOutput
+        CommandIDs.openExecutionOutput,
+        CommandIDs.openExecutionChecks
       ])
     );
     return deployments;
@@ -71,7 +72,8 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
       model,
       mainArea(app, rendermime, restorer, [
         CommandIDs.openRunLog,
-        CommandIDs.openRunOutput
+        CommandIDs.openRunOutput,
+        CommandIDs.openRunChecks
       ]),
       deployments ?? undefined
     );

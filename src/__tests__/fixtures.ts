@@ -1,4 +1,6 @@
 import {
+  CheckResult,
+  CheckStatus,
   ControlJob,
   ControlStatus,
   Deployment,
@@ -32,6 +34,31 @@ export function makeStep(
     writes: [],
     reads: [],
     checks: [],
+    ...overrides
+  };
+}
+
+/** What one rule of a contract found, as the engine reports it. */
+export function makeCheck(
+  rule: string,
+  status: CheckStatus,
+  overrides: Partial<CheckResult> = {}
+): CheckResult {
+  return {
+    rule,
+    table: 'shop.products',
+    property: null,
+    kind: 'required',
+    description: `Rule ${rule}`,
+    severity: 'error',
+    scope: 'row',
+    status,
+    measured: 0,
+    threshold: '= 0',
+    unit: 'rows',
+    sql: null,
+    samples: [],
+    reason: null,
     ...overrides
   };
 }

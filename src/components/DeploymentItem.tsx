@@ -24,6 +24,8 @@ export interface DeploymentActions {
   onGoToCell?: (job: ControlJob, error: StepError) => void;
   /** Execute the job again with the arguments of an ended execution. */
   onExecuteAgain?: (execution: Execution) => void;
+  /** Open the check report of a step of an execution. */
+  onOpenChecks?: (execution: Execution, step: string) => void;
   /** Choose which deployed version runs. */
   onPickVersion?: (job: ControlJob) => void;
   /** Edit the job's properties and secrets. */
@@ -53,6 +55,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
   const { onExecuteWithArguments, onGoToCell, onPickVersion, onEditSettings } =
     props;
   const { onExecuteAgain, onOpenOutput, onDelete, onLoadExecutions } = props;
+  const { onOpenChecks } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
   const deployed = job.active_version !== null;
@@ -150,6 +153,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
         onOpenOutput={onOpenOutput}
         onExecuteAgain={onExecuteAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
+        onOpenChecks={onOpenChecks}
         loadExecutions={
           onLoadExecutions && (limit => onLoadExecutions(job, limit))
         }

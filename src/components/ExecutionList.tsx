@@ -9,6 +9,7 @@ import {
   OutputButton
 } from './RowButtons';
 import { ExecutionBadge } from './ExecutionBadge';
+import { StepChecks } from './ChecksButton';
 import { FailedStep } from './FailedStep';
 import { formatDuration } from './RunList';
 import { formatRelativeTime } from './time';
@@ -27,6 +28,8 @@ export interface ExecutionListProps {
   onExecuteAgain?: (execution: Execution) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
+  /** Open the check report of a step of an execution. */
+  onOpenChecks?: (execution: Execution, step: string) => void;
   /** The newest `limit` executions of the job, for "Show more". */
   loadExecutions?: (limit: number) => Promise<ReadonlyArray<Execution>>;
   /** Whose executions, for screen readers. */
@@ -36,7 +39,7 @@ export interface ExecutionListProps {
 /** The recent executions of one deployed job, and older ones on demand. */
 export function ExecutionList(props: ExecutionListProps): JSX.Element {
   const { executions, onCancel, onOpenLog, onOpenOutput } = props;
-  const { onExecuteAgain, onGoToCell } = props;
+  const { onExecuteAgain, onGoToCell, onOpenChecks } = props;
   const history = useHistory(
     executions,
     execution => execution.id,
@@ -59,6 +62,7 @@ export function ExecutionList(props: ExecutionListProps): JSX.Element {
             onOpenOutput={onOpenOutput}
             onExecuteAgain={onExecuteAgain}
             onGoToCell={onGoToCell}
+            onOpenChecks={onOpenChecks}
           />
         ))}
       </ul>
@@ -77,11 +81,14 @@ function ExecutionItem(props: {
   onOpenOutput?: (execution: Execution) => void;
   onExecuteAgain?: (execution: Execution) => void;
   onGoToCell?: (error: StepError) => void;
+  onOpenChecks?: (execution: Execution, step: string) => void;
 }): JSX.Element {
   const { execution, onCancel, onOpenLog, onOpenOutput } = props;
-  const { onExecuteAgain, onGoToCell } = props;
+  const { onExecuteAgain, onGoToCell, onOpenChecks } = props;
   const active = isActiveExecution(execution);
   const failedStep = failingStep(execution);
+  const openChecks =
+    onOpenChecks && ((step: string) => onOpenChecks(execution, step));
   const created = new Date(execution.created_at);
   const duration = executionDuration(execution);
   const trigger = triggerLabel(execution);
@@ -147,6 +154,17 @@ function ExecutionItem(props: {
           error={execution.error}
           className="dataops-execution-failed-step"
           onGoToCell={onGoToCell}
+          checks={
+            execution.steps.find(step => step.name === failedStep)?.checks
+          }
+          onOpenChecks={openChecks}
+        />
+      )}
+      {!active && (
+        <StepChecks
+          steps={execution.steps}
+          except={failedStep ?? undefined}
+          onOpen={openChecks}
         />
       )}
       {execution.message && failedStep === null && !active && (

@@ -1,6 +1,8 @@
 import * as React from 'react';
 
-import { StepError } from '../types';
+import { checksState } from '../checks';
+import { CheckResult, StepError } from '../types';
+import { ChecksButton } from './ChecksButton';
 
 export interface FailedStepProps {
   /** The name of the step that failed. */
@@ -11,19 +13,29 @@ export interface FailedStepProps {
   className: string;
   /** Open the step's notebook at its cell; no link without it. */
   onGoToCell?: (error: StepError) => void;
+  /** What the contracts of the step's tables found. */
+  checks?: ReadonlyArray<CheckResult>;
+  /** Open the step's check report. */
+  onOpenChecks?: (step: string) => void;
 }
 
 /**
  * "Failed in step x: KeyError: 'price'" (the first line of the message),
  * a "more" toggle that shows the whole message when it has more lines, and
- * a link to the step's cell.
+ * a link to the step's cell. Under it, the step's checks when a rule failed
+ * or warned ("contract: 2 of 9 checks failed"); checks that all passed only
+ * once expanded.
  */
 export function FailedStep(props: FailedStepProps): JSX.Element {
-  const { step, error, className, onGoToCell } = props;
+  const { step, error, className, onGoToCell, onOpenChecks } = props;
+  const checks = props.checks ?? [];
   const [expanded, setExpanded] = React.useState(false);
   const message = error ? errorMessage(error) : '';
   const [first, ...rest] = message.split('\n');
-  const hasMore = rest.some(line => line.trim() !== '');
+  const moreMessage = rest.some(line => line.trim() !== '');
+  const quietChecks = checks.length > 0 && checksState(checks) === 'passed';
+  const hasMore = moreMessage || quietChecks;
+  const showChecks = checks.length > 0 && (!quietChecks || expanded);
   return (
     <div
       className={className}
@@ -60,8 +72,13 @@ export function FailedStep(props: FailedStepProps): JSX.Element {
           </button>
         )}
       </div>
-      {hasMore && expanded && (
+      {moreMessage && expanded && (
         <pre className="dataops-failed-step-message">{message}</pre>
+      )}
+      {showChecks && (
+        <div className="dataops-failed-step-checks">
+          <ChecksButton step={step} checks={checks} onOpen={onOpenChecks} />
+        </div>
       )}
     </div>
   );

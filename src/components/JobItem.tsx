@@ -33,6 +33,8 @@ export interface JobActions {
   onRunAgain?: (run: Run) => void;
   /** Open the cell of a failed step of the job. */
   onGoToCell?: (job: Job, error: StepError) => void;
+  /** Open the check report of a step of a run. */
+  onOpenChecks?: (run: Run, step: string) => void;
   /** The newest `limit` runs of a job, for "Show more". */
   onLoadRuns?: (job: Job, limit: number) => Promise<ReadonlyArray<Run>>;
 }
@@ -52,7 +54,7 @@ export interface JobItemProps extends JobActions {
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
   const { onRunWithArguments, onOpenLog, onOpenOutput, onRunAgain } = props;
-  const { onLoadRuns } = props;
+  const { onLoadRuns, onOpenChecks } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -120,6 +122,7 @@ export function JobItem(props: JobItemProps): JSX.Element {
         onOpenOutput={onOpenOutput}
         onRunAgain={onRunAgain}
         onGoToCell={onGoToCell && (error => onGoToCell(job, error))}
+        onOpenChecks={onOpenChecks}
         loadRuns={onLoadRuns && (limit => onLoadRuns(job, limit))}
         job={job.name}
       />

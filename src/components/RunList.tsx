@@ -8,6 +8,7 @@ import {
   LogButton,
   OutputButton
 } from './RowButtons';
+import { StepChecks } from './ChecksButton';
 import { FailedStep } from './FailedStep';
 import { RunBadge } from './RunBadge';
 import { formatRelativeTime } from './time';
@@ -26,6 +27,8 @@ export interface RunListProps {
   onRunAgain?: (run: Run) => void;
   /** Open a failed step's cell. */
   onGoToCell?: (error: StepError) => void;
+  /** Open the check report of a step of a run. */
+  onOpenChecks?: (run: Run, step: string) => void;
   /** The newest `limit` runs of the job, for "Show more". */
   loadRuns?: (limit: number) => Promise<ReadonlyArray<Run>>;
   /** Whose runs, for screen readers. */
@@ -36,6 +39,7 @@ export interface RunListProps {
 export function RunList(props: RunListProps): JSX.Element {
   const { runs, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
     props;
+  const { onOpenChecks } = props;
   const history = useHistory(runs, run => run.run_id, props.loadRuns);
   if (runs.length === 0) {
     return <div className="dataops-run-list-empty">No runs yet.</div>;
@@ -52,6 +56,7 @@ export function RunList(props: RunListProps): JSX.Element {
             onOpenOutput={onOpenOutput}
             onRunAgain={onRunAgain}
             onGoToCell={onGoToCell}
+            onOpenChecks={onOpenChecks}
           />
         ))}
       </ul>
@@ -70,10 +75,14 @@ function RunItem(props: {
   onOpenOutput?: (run: Run) => void;
   onRunAgain?: (run: Run) => void;
   onGoToCell?: (error: StepError) => void;
+  onOpenChecks?: (run: Run, step: string) => void;
 }): JSX.Element {
   const { run, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
     props;
+  const { onOpenChecks } = props;
   const failedStep = run.status === 'failed' ? run.error?.step : undefined;
+  const openChecks =
+    onOpenChecks && ((step: string) => onOpenChecks(run, step));
   const current = runningStep(run);
   const created = new Date(run.created_at);
   return (
@@ -136,7 +145,12 @@ function RunItem(props: {
           error={run.error}
           className="dataops-run-failed-step"
           onGoToCell={onGoToCell}
+          checks={run.steps.find(step => step.name === failedStep)?.checks}
+          onOpenChecks={openChecks}
         />
+      )}
+      {!isActiveRun(run) && (
+        <StepChecks steps={run.steps} except={failedStep} onOpen={openChecks} />
       )}
       {run.message && failedStep === undefined && !isActiveRun(run) && (
         <div className="dataops-run-message">{run.message}</div>

@@ -45,6 +45,12 @@ export class DeploymentsSection extends ReactWidget {
         job: execution.job,
         executionId: execution.id
       });
+    const onOpenChecks = (execution: Execution, step: string) =>
+      void commands.execute(CommandIDs.openExecutionChecks, {
+        job: execution.job,
+        executionId: execution.id,
+        step
+      });
     const onExecuteAgain = (execution: Execution) =>
       void commands.execute(CommandIDs.executeJob, {
         name: execution.job,
@@ -76,6 +82,7 @@ export class DeploymentsSection extends ReactWidget {
             onCancel={onCancel}
             onOpenLog={onOpenLog}
             onOpenOutput={onOpenOutput}
+            onOpenChecks={onOpenChecks}
             onGoToCell={onGoToCell}
             onPickVersion={onPickVersion}
             onEditSettings={onEditSettings}

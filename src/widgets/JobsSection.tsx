@@ -36,6 +36,12 @@ export class JobsSection extends ReactWidget {
         job: run.job,
         runId: run.run_id
       });
+    const onOpenChecks = (run: Run, step: string) =>
+      void this._commands.execute(CommandIDs.openRunChecks, {
+        job: run.job,
+        runId: run.run_id,
+        step
+      });
     const onRunAgain = (run: Run) =>
       void this._commands.execute(CommandIDs.runJob, {
         name: run.job,
@@ -68,6 +74,7 @@ export class JobsSection extends ReactWidget {
         onRunWithArguments={onRunWithArguments}
         onOpenLog={onOpenLog}
         onOpenOutput={onOpenOutput}
+        onOpenChecks={onOpenChecks}
         onLoadRuns={onLoadRuns}
         onRunAgain={onRunAgain}
         deploy={

@@ -1,0 +1,379 @@
+import { ReactWidget } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
+import * as React from 'react';
+
+import {
+  EMPTY_VALUE,
+  checkedTables,
+  checksLine,
+  checksState,
+  countChecks,
+  countsLine,
+  formatMeasured,
+  formatValue,
+  sampleColumns,
+  sortChecks
+} from '../checks';
+import { describeError } from '../pollingModel';
+import { DataOpsService } from '../service';
+import { CheckResult, CheckStatus, StepResult } from '../types';
+
+/** Where a check report comes from: a step of a run or of an execution. */
+export interface ICheckSource {
+  /** Shown above the report, e.g. `products · run 20261201T… · step load`. */
+  readonly title: string;
+  /** The step's check results. */
+  load(): Promise<CheckResult[]>;
+}
+
+/** The checks of a step of a local run. */
+export function runChecks(
+  service: DataOpsService,
+  job: string,
+  runId: string,
+  step: string
+): ICheckSource {
+  return {
+    title: `${job} · run ${runId} · step ${step}`,
+    load: async () =>
+      stepChecks((await service.getRun(runId)).steps, `Run ${runId}`, step)
+  };
+}
+
+/** The checks of a step of an execution on the control service. */
+export function executionChecks(
+  service: DataOpsService,
+  job: string,
+  executionId: string,
+  step: string
+): ICheckSource {
+  return {
+    title: `${job} · execution ${executionId} · step ${step}`,
+    load: async () =>
+      stepChecks(
+        (await service.getExecution(job, executionId)).steps,
+        `Execution ${executionId}`,
+        step
+      )
+  };
+}
+
+/** The checks of the step named `step`; throws if there is no such step. */
+function stepChecks(
+  steps: ReadonlyArray<StepResult>,
+  owner: string,
+  step: string
+): CheckResult[] {
+  const found = steps.find(candidate => candidate.name === step);
+  if (!found) {
+    throw new Error(`${owner} has no step named ${step}.`);
+  }
+  return found.checks ?? [];
+}
+
+/**
+ * The contract check report of one step: the counts by status and the
+ * tables checked, then one row per rule (status, rule, description,
+ * measured value, threshold) with its sample rows, SQL and reason on demand.
+ * Reload fetches the record again.
+ */
+export class CheckReport extends ReactWidget {
+  constructor(options: CheckReport.IOptions) {
+    super();
+    this.source = options.source;
+    this.addClass('dataops-check-report');
+    this.ready = this.load();
+  }
+
+  /** Where the checks come from. */
+  readonly source: ICheckSource;
+
+  /** Settles once the first load ended (well or not). */
+  readonly ready: Promise<void>;
+
+  /** Emitted after each load. */
+  get loaded(): ISignal<this, void> {
+    return this._loaded;
+  }
+
+  /** The results of the last load, or null before one succeeded. */
+  get checks(): ReadonlyArray<CheckResult> | null {
+    return this._checks;
+  }
+
+  /** The message of the last failed load, or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** Fetch the step's checks and show them; a failure shows its message. */
+  async load(): Promise<void> {
+    this._loading = true;
+    this.update();
+    try {
+      const checks = await this.source.load();
+      if (this.isDisposed) {
+        return;
+      }
+      this._checks = checks;
+      this._error = null;
+    } catch (error) {
+      if (this.isDisposed) {
+        return;
+      }
+      this._error = describeError(error);
+    }
+    this._loading = false;
+    this.update();
+    this._loaded.emit();
+  }
+
+  protected render(): JSX.Element {
+    const message = this._loading
+      ? 'Loading…'
+      : this._error
+        ? `Could not load the checks: ${this._error}`
+        : '';
+    return (
+      <CheckReportView
+        title={this.source.title}
+        checks={this._checks}
+        message={message}
+        onReload={() => void this.load()}
+      />
+    );
+  }
+
+  private _checks: ReadonlyArray<CheckResult> | null = null;
+  private _error: string | null = null;
+  private _loaded = new Signal<this, void>(this);
+  private _loading = false;
+}
+
+export namespace CheckReport {
+  export interface IOptions {
+    source: ICheckSource;
+  }
+}
+
+export interface CheckReportViewProps {
+  /** What was checked: job, run or execution, and step. */
+  title: string;
+  /** The results; null before they loaded. */
+  checks: ReadonlyArray<CheckResult> | null;
+  /** Loading, or why loading failed; empty otherwise. */
+  message: string;
+  onReload?: () => void;
+}
+
+/** The report itself: a header with the summary, then the table of checks. */
+export function CheckReportView(props: CheckReportViewProps): JSX.Element {
+  const { title, checks, message, onReload } = props;
+  return (
+    <div className="dataops-checks">
+      <div className="dataops-checks-header">
+        <span className="dataops-checks-title">Contract checks — {title}</span>
+        {onReload && (
+          <button
+            type="button"
+            className="jp-mod-styled dataops-checks-reload"
+            aria-label="Reload the contract checks"
+            onClick={onReload}
+          >
+            Reload
+          </button>
+        )}
+        <div className="dataops-checks-message" role="status">
+          {message}
+        </div>
+        {checks !== null && checks.length > 0 && <Summary checks={checks} />}
+      </div>
+      {checks !== null && checks.length === 0 && (
+        <div className="dataops-checks-empty">
+          No contract checked the tables of this step.
+        </div>
+      )}
+      {checks !== null && checks.length > 0 && <ChecksTable checks={checks} />}
+    </div>
+  );
+}
+
+function Summary(props: { checks: ReadonlyArray<CheckResult> }): JSX.Element {
+  const { checks } = props;
+  const counts = countChecks(checks);
+  const tables = checkedTables(checks);
+  return (
+    <div className="dataops-checks-summary">
+      <div className="dataops-checks-headline" data-state={checksState(checks)}>
+        {checksLine(checks).replace(/^contract: /, '')}
+        <span className="dataops-checks-counts">{countsLine(counts)}</span>
+      </div>
+      <div className="dataops-checks-tables">
+        {tables.length === 1 ? 'Table ' : 'Tables '}
+        {tables.map((table, index) => (
+          <React.Fragment key={table}>
+            {index > 0 && ', '}
+            <code>{table}</code>
+          </React.Fragment>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function ChecksTable(props: {
+  checks: ReadonlyArray<CheckResult>;
+}): JSX.Element {
+  const sorted = sortChecks(props.checks);
+  return (
+    <table className="dataops-checks-table">
+      <thead>
+        <tr>
+          <th scope="col">Status</th>
+          <th scope="col">Rule</th>
+          <th scope="col">Description</th>
+          <th scope="col">Measured</th>
+          <th scope="col">Threshold</th>
+          <th scope="col">
+            <span className="dataops-visually-hidden">Details</span>
+          </th>
+        </tr>
+      </thead>
+      {sorted.map((check, index) => (
+        <CheckRow key={`${check.table} ${check.rule} ${index}`} check={check} />
+      ))}
+    </table>
+  );
+}
+
+/** The mark before a status word (the kernel shows the same under a cell). */
+const MARKS: { [status in CheckStatus]: string } = {
+  passed: '✓',
+  warning: '!',
+  failed: '✗',
+  error: '✗',
+  skipped: '–'
+};
+
+function CheckRow(props: { check: CheckResult }): JSX.Element {
+  const { check } = props;
+  const [samplesOpen, setSamplesOpen] = React.useState(false);
+  const [sqlOpen, setSqlOpen] = React.useState(false);
+  const samples = check.samples ?? [];
+  const hasSamples =
+    samples.length > 0 &&
+    (check.status === 'failed' || check.status === 'warning');
+  const reason = check.reason?.trim() ?? '';
+  const detail = reason !== '' || samplesOpen || sqlOpen;
+  return (
+    <tbody
+      className="dataops-check"
+      data-status={check.status}
+      data-rule={check.rule}
+    >
+      <tr className="dataops-check-row">
+        <td className="dataops-check-status" data-status={check.status}>
+          <span className="dataops-check-mark" aria-hidden="true">
+            {MARKS[check.status]}
+          </span>{' '}
+          {check.status}
+        </td>
+        <td className="dataops-check-rule">
+          <code>{check.rule || EMPTY_VALUE}</code>
+        </td>
+        <td className="dataops-check-description">
+          {check.description || EMPTY_VALUE}
+        </td>
+        <td className="dataops-check-measured">{formatMeasured(check)}</td>
+        <td className="dataops-check-threshold">
+          {check.threshold || EMPTY_VALUE}
+        </td>
+        <td className="dataops-check-toggles">
+          {hasSamples && (
+            <Toggle
+              open={samplesOpen}
+              onToggle={setSamplesOpen}
+              label={`${samplesOpen ? 'Hide' : 'Show'} sample rows of ${check.rule}`}
+              text={`samples (${samples.length})`}
+            />
+          )}
+          {check.sql && (
+            <Toggle
+              open={sqlOpen}
+              onToggle={setSqlOpen}
+              label={`${sqlOpen ? 'Hide' : 'Show'} the SQL of ${check.rule}`}
+              text="SQL"
+            />
+          )}
+        </td>
+      </tr>
+      {detail && (
+        <tr className="dataops-check-detail">
+          <td colSpan={6}>
+            {reason !== '' && (
+              <div className="dataops-check-reason">{reason}</div>
+            )}
+            {hasSamples && samplesOpen && <Samples rows={samples} />}
+            {check.sql && sqlOpen && (
+              <pre className="dataops-check-sql">{check.sql}</pre>
+            )}
+          </td>
+        </tr>
+      )}
+    </tbody>
+  );
+}
+
+function Toggle(props: {
+  open: boolean;
+  onToggle: (open: boolean) => void;
+  label: string;
+  text: string;
+}): JSX.Element {
+  const { open, onToggle, label, text } = props;
+  return (
+    <button
+      type="button"
+      className="dataops-check-toggle"
+      aria-expanded={open}
+      aria-label={label}
+      title={label}
+      onClick={() => onToggle(!open)}
+    >
+      <span className="dataops-check-toggle-caret" aria-hidden="true">
+        {open ? '▾' : '▸'}
+      </span>
+      {text}
+    </button>
+  );
+}
+
+/** Sample rows that break a rule, as a small table. */
+function Samples(props: {
+  rows: ReadonlyArray<{ [column: string]: unknown }>;
+}): JSX.Element {
+  const { rows } = props;
+  const columns = sampleColumns(rows);
+  return (
+    <table className="dataops-check-samples">
+      <thead>
+        <tr>
+          {columns.map(column => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, index) => (
+          <tr key={index}>
+            {columns.map(column => (
+              <td key={column}>{formatValue(row[column])}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
