@@ -242,9 +242,17 @@ def _option_rules(
     for option in sorted(options):
         raw = options[option]
         if option == "minLength":
-            add(option, f"{name} has at least {raw} characters", f"length({text}) < {value(raw)}")
+            add(
+                option,
+                f"{name} has at least {_plural(raw, 'character')}",
+                f"length({text}) < {value(raw)}",
+            )
         elif option == "maxLength":
-            add(option, f"{name} has at most {raw} characters", f"length({text}) > {value(raw)}")
+            add(
+                option,
+                f"{name} has at most {_plural(raw, 'character')}",
+                f"length({text}) > {value(raw)}",
+            )
         elif option == "pattern":
             add(option, f"{name} matches {raw}", f"NOT {compiler.matches(sql, str(raw))}")
         elif option == "format":
@@ -378,6 +386,27 @@ def _quality_kind(quality: DataQuality) -> str:
     return kind or "library"
 
 
+def _describe(kind: str, column: ColumnSpec | None, quality: DataQuality) -> str:
+    """A rule's description when the contract gives none."""
+    subject = column.name if column else "the table"
+    arguments = quality.arguments or {}
+    if kind == "invalidValues" and arguments.get("validValues"):
+        listed = ", ".join(str(v) for v in arguments["validValues"])
+        return f"{subject} is one of {listed}"
+    return {
+        "nullValues": f"{subject} has no NULL",
+        "missingValues": f"{subject} has no missing value",
+        "invalidValues": f"{subject} has no invalid value",
+        "duplicateValues": f"{subject} has no duplicate",
+        "rowCount": "the table's row count",
+        "sql": f"SQL rule on {subject}",
+    }.get(kind, kind)
+
+
+def _plural(count: object, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _severity(quality: DataQuality) -> Any:
     return SEVERITIES.get((quality.severity or "error").lower(), "error")
 
@@ -404,7 +433,7 @@ def _quality_rule(
         rule_id=quality.id or compiler.rule_id(spec, column, rule_kind),
         subject=column.name if column else None,
         kind=rule_kind,
-        description=quality.description or quality.name or rule_kind,
+        description=quality.description or quality.name or _describe(rule_kind, column, quality),
         severity=_severity(quality),
         unit="percent" if (quality.unit or "").lower() in ("percent", "%") else "rows",
     )
