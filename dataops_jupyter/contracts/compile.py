@@ -97,9 +97,7 @@ def compile_table(
     for column in spec.columns:
         actual = present.get(column.name)
         _schema_rule(compiler, spec, column, actual)
-        usable = actual is not None and (
-            column.logical_type is None or fits(column.logical_type, actual[1])
-        )
+        usable = actual is not None and _type_fits(column, actual[1])
         if not usable:
             _skip_column_rules(compiler, spec, column, actual)
             continue
@@ -133,7 +131,7 @@ def _schema_rule(
     wanted = f"present, {logical}" if logical else "present"
     if actual is None:
         verdict: tuple[Any, bool, str | None] = ("missing", False, "the table has no such column")
-    elif logical is not None and not fits(logical, actual[1]):
+    elif not _type_fits(column, actual[1]):
         verdict = (actual[1], False, f"a {actual[1]} column does not hold logicalType {logical}")
     else:
         verdict = (actual[1], True, None)
@@ -148,6 +146,15 @@ def _schema_rule(
             verdict=verdict,
         )
     )
+
+
+def _type_fits(column: ColumnSpec, actual: str) -> bool:
+    """Whether the column's type holds the property's logical type; a column of exactly the
+    ``physicalType`` the contract names fits too (``logicalType: date`` kept in a timestamp)."""
+    if column.logical_type is None or fits(column.logical_type, actual):
+        return True
+    physical = " ".join((column.physical_type or "").lower().split())
+    return bool(physical) and physical == " ".join(actual.lower().split())
 
 
 def _skip_column_rules(
