@@ -15,10 +15,10 @@ from ..warehouse.base import Warehouse, first_line
 from ..warehouse.sqltext import quote_name
 from .compile import Compiler, compile_table
 from .model import Contract, TableSpec, split_name
-from .results import CheckReport, CheckResult, CheckSummary, json_value, utc_now
+from .results import CheckReport, CheckResult, CheckSummary, Scope, json_value, utc_now
 from .rules import Rule
 
-_PARAM = re.compile(r"\$(p\d+)\b|%\((p\d+)\)s")
+_PARAM = re.compile(r"\$([a-z]\d+)\b|%\(([a-z]\d+)\)s")
 
 
 @dataclass
@@ -28,6 +28,22 @@ class CheckTarget:
     contract: Contract
     spec: TableSpec
     table: str
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """Where the rows that row-level rules judge are: a table (a load's stage, or the target)
+    and a condition selecting them (``"_load_id" = 'ab12…'``), ``None`` for every row."""
+
+    table_sql: str
+    where: str | None = None
+
+
+def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The values ``sql`` refers to by placeholder (drivers refuse values a statement does not
+    use), ``None`` when none."""
+    used = {name for pair in _PARAM.findall(sql) for name in pair if name}
+    return {k: params[k] for k in used} or None
 
 
 class StatementFailed(Exception):
@@ -60,10 +76,9 @@ class _Session:
         """Column names and rows of ``sql`` (only the values it refers to are sent)."""
         if self._broken is not None:
             raise StatementFailed(f"not run: an earlier statement failed ({self._broken})")
-        used = {name for pair in _PARAM.findall(sql) for name in pair if name}
         connection = self.connection()
         try:
-            cursor = connection.execute(sql, {k: params[k] for k in used} or None)
+            cursor = connection.execute(sql, used_params(sql, params))
             names = [d[0] for d in cursor.description or []]
             return names, cursor.fetchall()
         except Exception as exc:
@@ -89,21 +104,65 @@ def table_sql(table: str) -> str:
 
 
 def check_target(
-    warehouse: Warehouse, target: CheckTarget, connection: Any = None
+    warehouse: Warehouse,
+    target: CheckTarget,
+    connection: Any = None,
+    *,
+    scope: Scope | None = None,
+    rows: RowSource | None = None,
 ) -> list[CheckResult]:
-    """Every rule of ``target`` on the warehouse, on ``connection`` when given (inside the
-    caller's transaction, for checks before a commit)."""
+    """The rules of ``target`` on the warehouse: all of them, or those of one ``scope``.
+
+    On ``connection`` when given: inside the caller's transaction, for checks before a commit.
+    Row-level rules judge the rows of ``rows`` when given (the rows a load brings), table-level
+    rules always the whole table.
+    """
     session = _Session(warehouse, connection)
     try:
-        return _check(warehouse, session, target)
+        return _check(warehouse, session, target, scope, rows)
     finally:
         session.close()
 
 
-def _check(warehouse: Warehouse, session: _Session, target: CheckTarget) -> list[CheckResult]:
+def compile_target(
+    warehouse: Warehouse, target: CheckTarget, connection: Any, rows: RowSource | None = None
+) -> Compiler | None:
+    """The rules of ``target`` for the table as it is on ``connection`` (``None`` when the
+    table does not exist); row-level rules restricted to ``rows``."""
+    columns = _table_columns(warehouse, connection, target.table)
+    if columns is None:
+        return None
+    return _compile(warehouse, target, columns, rows)
+
+
+def _compile(
+    warehouse: Warehouse, target: CheckTarget, columns: dict[str, str], rows: RowSource | None
+) -> Compiler:
+    compiler = compile_table(
+        target.spec, target.table, table_sql(target.table), columns, warehouse.dialect
+    )
+    if rows is not None:
+        for rule in compiler.rules:
+            if rule.scope == "row" and rule.predicate is not None:
+                rule.source = rows.table_sql
+                if rows.where is not None:
+                    rule.predicate = f"({rows.where}) AND ({rule.predicate})"
+                rule.sample_query = f"SELECT * FROM {rows.table_sql} WHERE {rule.predicate} LIMIT 5"
+    return compiler
+
+
+def _check(
+    warehouse: Warehouse,
+    session: _Session,
+    target: CheckTarget,
+    scope: Scope | None,
+    rows: RowSource | None,
+) -> list[CheckResult]:
     table = target.table
-    columns = _table_columns(warehouse, session, table)
-    compiler = compile_table(target.spec, table, table_sql(table), columns or {}, warehouse.dialect)
+    columns = _table_columns(warehouse, session.connection(), table)
+    compiler = _compile(warehouse, target, columns or {}, rows)
+    if scope is not None:
+        compiler.rules = [rule for rule in compiler.rules if rule.scope == scope]
     if columns is None:
         missing = CheckResult(
             rule=f"{target.spec.object_name}.exists",
@@ -120,15 +179,14 @@ def _check(warehouse: Warehouse, session: _Session, target: CheckTarget) -> list
             _result(compiler, rule, "skipped", reason="the table does not exist")
             for rule in compiler.rules
         ]
-    figures = _aggregate(session, compiler)
-    results = []
-    for rule in compiler.rules:
-        results.append(_judge(session, compiler, rule, figures))
-    return results
+    sources = dict.fromkeys(_source(compiler, rule) for rule in compiler.rules)
+    figures = {source: _aggregate(session, compiler, source) for source in sources}
+    return [
+        _judge(session, compiler, rule, figures[_source(compiler, rule)]) for rule in compiler.rules
+    ]
 
 
-def _table_columns(warehouse: Warehouse, session: _Session, table: str) -> dict[str, str] | None:
-    connection = session.connection()
+def _table_columns(warehouse: Warehouse, connection: Any, table: str) -> dict[str, str] | None:
     found = warehouse.columns(connection, table)
     if found is None and table != table.lower() and not warehouse.case_insensitive:
         # An unquoted name in the contract's SQL folds to lower case in PostgreSQL.
@@ -152,15 +210,16 @@ def _expression(rule: Rule) -> str | None:
     return None
 
 
-def _aggregate(session: _Session, compiler: Compiler) -> _Figures:
-    """One query for the figures of every count-style rule of the table."""
+def _aggregate(session: _Session, compiler: Compiler, source: str) -> _Figures:
+    """One query for the figures of every count-style rule measured on ``source``."""
     aliases: dict[str, str] = {}
     for rule in compiler.rules:
         expression = _expression(rule)
-        if expression is not None and rule.skip is None and rule.verdict is None:
+        measured = rule.skip is None and rule.verdict is None and rule.query is None
+        if expression is not None and measured and _source(compiler, rule) == source:
             aliases.setdefault(expression, f"m{len(aliases)}")
     selected = ", ".join(["count(*) AS n", *(f"{e} AS {a}" for e, a in aliases.items())])
-    sql = f"SELECT {selected} FROM {compiler.table_sql}"
+    sql = f"SELECT {selected} FROM {source}"
     try:
         _, rows = session.rows(sql, compiler.params)
     except StatementFailed as exc:
@@ -168,6 +227,10 @@ def _aggregate(session: _Session, compiler: Compiler) -> _Figures:
     row = rows[0]
     values = {expression: row[index + 1] for index, expression in enumerate(aliases)}
     return _Figures(int(row[0]), values, sql)
+
+
+def _source(compiler: Compiler, rule: Rule) -> str:
+    return rule.source or compiler.table_sql
 
 
 def _judge(session: _Session, compiler: Compiler, rule: Rule, figures: _Figures) -> CheckResult:
@@ -241,10 +304,11 @@ def _result(compiler: Compiler, rule: Rule, status: Any, **fields: Any) -> Check
 
 def _standalone(compiler: Compiler, rule: Rule) -> str:
     """A query giving the rule's figure by itself, values written in: what a user can run."""
+    source = _source(compiler, rule)
     if rule.predicate is not None:
-        sql = f"SELECT count(*) FROM {compiler.table_sql} WHERE {rule.predicate}"
+        sql = f"SELECT count(*) FROM {source} WHERE {rule.predicate}"
     else:
-        sql = f"SELECT {rule.measure} FROM {compiler.table_sql}"
+        sql = f"SELECT {rule.measure} FROM {source}"
     return _PARAM.sub(lambda m: _literal(compiler.params[m.group(1) or m.group(2)]), sql)
 
 

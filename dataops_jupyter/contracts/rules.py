@@ -125,6 +125,9 @@ class Rule:
     verdict: tuple[Any, bool, str | None] | None = None
     #: What a rule judged without SQL expects, in words (``present, string``).
     expected: str | None = None
+    #: The table a row-level rule's rows are read from when not the contract's own table
+    #: (a load's stage); ``None``: the table.
+    source: str | None = None
 
     @property
     def scope(self) -> Scope:
