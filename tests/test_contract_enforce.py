@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from dataops_jupyter.contracts.engine import CheckTarget
 from dataops_jupyter.contracts.enforce import ContractGuard, ContractViolation, find_target
+from dataops_jupyter.contracts.engine import CheckTarget
 from dataops_jupyter.contracts.model import load_contract
 from dataops_jupyter.jobs.config import ContractsPolicy
 from dataops_jupyter.warehouse import Statement, Warehouse, ingest, prepare
@@ -142,7 +142,7 @@ def test_row_rules_judge_only_the_rows_a_load_brings(warehouse: Warehouse, tmp_p
     assert guard.summary().failed == 0
     # ...but table rules judge the whole table: an id loaded again breaks uniqueness.
     guard = _guard(warehouse, tmp_path, on_violation="quarantine")
-    with pytest.raises(ContractViolation, match="products.id.unique"):
+    with pytest.raises(ContractViolation, match=r"products\.id\.unique"):
         ingest(warehouse, _rows(2, start=10), "shop.products", guard=guard)
     assert _count(warehouse, "shop.products") == 6
 
