@@ -8,16 +8,18 @@ errors are also of the product's own type (``IngestInputError``, ``IngestError``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from IPython.core.error import UsageError
 
+from .report import in_run, report_step, reporting
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from dataops_jupyter.warehouse import LoadSummary, Warehouse
+    from dataops_jupyter.warehouse.sqltext import Dialect
 
     from .context import JobContext
 
@@ -95,8 +97,31 @@ def run_sql(
         result = warehouse.execute(statements)
     except DataOpsError as exc:
         raise _user_error(exc) from None
+    _report_tables(job, [s.text for s in statements], warehouse.dialect)
     frame = result.table.to_pandas() if result.table is not None else None
     return SQLOutcome(frame, result.done)
+
+
+def _report_tables(job: JobContext, statements: Sequence[str], dialect: Dialect) -> None:
+    """In a run, tell the runner which tables the statements that ran wrote and read.
+    Lineage never fails a statement: one it cannot read is counted as ``unparsed``."""
+    if not reporting() or job.step is None:
+        return
+    from dataops_jupyter.lineage import statement_tables
+
+    reads: list[str] = []
+    writes: list[str] = []
+    unparsed = 0
+    for text in statements:
+        try:
+            found = statement_tables(text, dialect)
+        except Exception:
+            unparsed += 1
+            continue
+        unparsed += not found.parsed
+        writes += [name for name in found.writes if name not in writes]
+        reads += [name for name in found.reads if name not in reads]
+    report_step(job.step, writes=writes, reads=reads, unparsed=unparsed)
 
 
 def _known_total(data: Any) -> int | None:
@@ -172,13 +197,12 @@ def run_ingest(
     from dataops_jupyter.errors import DataOpsError
     from dataops_jupyter.warehouse import LoadContext, ingest
 
-    progress = LoadProgress(
-        table, _known_total(data), in_run=bool(os.environ.get("DATAOPS_RUN_ID"))
-    )
+    progress = LoadProgress(table, _known_total(data), in_run=in_run())
     context = LoadContext(job=job.name, run=job.execution_id, step=job.step)
     try:
         summary = ingest(job.warehouse, data, table, mode, key, schema, context, progress)
     except DataOpsError as exc:
         raise _typed(exc) from None
     progress.finish(summary)
+    report_step(job.step, writes=[summary.table])
     return summary

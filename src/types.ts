@@ -61,6 +61,38 @@ export interface StepError {
 export type StepStatus =
   'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 
+export type CheckStatus = 'passed' | 'warning' | 'failed' | 'error' | 'skipped';
+export type CheckSeverity = 'error' | 'warning' | 'info';
+
+/** What one rule of a contract found on one table. */
+export interface CheckResult {
+  /** Stable id: the rule's own id, else `<object>.<property>.<kind>`. */
+  rule: string;
+  /** The warehouse table that was checked (`shop.all_products`). */
+  table: string;
+  /** The column the rule is about; null for a rule on the whole table. */
+  property: string | null;
+  /** `required`, `unique`, `type`, `minimum`, `nullValues`, `sql`… */
+  kind: string;
+  description: string;
+  severity: CheckSeverity;
+  /** `row`: judged row by row; `table`: an invariant of the whole table. */
+  scope: 'row' | 'table';
+  status: CheckStatus;
+  /** The figure the rule was judged on; null when nothing was measured. */
+  measured: number | string | null;
+  /** The condition the figure had to meet, in words (`= 0`, `> 1000`). */
+  threshold: string | null;
+  unit: 'rows' | 'percent' | null;
+  /** The SQL the figure came from. */
+  sql: string | null;
+  /** Up to five rows that break a row-level rule. */
+  samples: { [column: string]: unknown }[];
+  /** Why the rule was skipped or could not be evaluated. */
+  reason: string | null;
+}
+
+/** One step of a run, as the runner records it (also an execution's step). */
 export interface StepResult {
   name: string;
   notebook: string;
@@ -73,9 +105,15 @@ export interface StepResult {
   duration: number | null;
   error: StepError | null;
   /** Why the step was skipped (its cell is empty, or the notebook ended early). */
-  reason?: string | null;
+  reason: string | null;
   /** The first lines of the step's last displayed result, as text. */
-  preview?: string | null;
+  preview: string | null;
+  /** Warehouse tables the step wrote (`shop.all_products`), in the order first written. */
+  writes: string[];
+  /** Warehouse tables its SQL read, in the order first read. */
+  reads: string[];
+  /** What the contracts of the tables it wrote found. */
+  checks: CheckResult[];
 }
 
 export type RunStatus =
@@ -233,20 +271,8 @@ export const ACTIVE_EXECUTION_STATUSES: ReadonlyArray<ExecutionStatus> = [
 
 export type ExecutionTrigger = 'manual' | 'schedule' | 'retry';
 
-/** How one step of an execution went. */
-export interface ExecutionStep {
-  name: string;
-  status: string;
-  /** ISO 8601, UTC. */
-  started_at: string | null;
-  /** Seconds. */
-  duration: number | null;
-  error: StepError | null;
-  /** Why the step was skipped (its cell is empty, or the notebook ended early). */
-  reason?: string | null;
-  /** The first lines of the step's last displayed result, as text. */
-  preview?: string | null;
-}
+/** How one step of an execution went: the runner's own step record. */
+export type ExecutionStep = StepResult;
 
 /** One execution of a deployed job on the control service. */
 export interface Execution {

@@ -13,8 +13,9 @@ from typing import Any
 
 import psutil
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from dataops_jupyter.control_service.db import executions as executions_table
 from dataops_jupyter.control_service.db import secrets as secrets_table
 
 from .conftest import MakeJob
@@ -430,3 +431,71 @@ def test_a_quiet_log_stream_sends_keepalives_then_ends(tmp_path: Path, make_job:
         assert lines[-3:-1] == ["event: end", 'data: {"status": "succeeded"}']
     finally:
         running.stop()
+
+
+def test_steps_carry_their_tables_and_checks_masked(
+    control: RunningService, make_job: MakeJob
+) -> None:
+    client = control.client()
+    # The step reports a check result through the kernel's channel to the runner, as the
+    # contract checks run after a load do; its sample holds the secret value.
+    check = (
+        "from kernel_magics.report import report_step\n"
+        "report_step(job.step, checks=[{'rule': 'items.code.pattern', 'table': 'x.items', "
+        "'kind': 'pattern', 'description': 'codes look right', 'status': 'failed', "
+        "'measured': 1, 'samples': [{'code': job.secrets['code']}]}])"
+    )
+    folder = make_job(
+        "tabled",
+        [
+            (["step:setup"], "%load_ext kernel_magics"),
+            (["step:load"], "job.ingest([{'id': 1}], job.secrets['code'] + '.items')\n" + check),
+            (["step:copy"], "%%sql\nCREATE TABLE main.copied AS SELECT * FROM main.items"),
+        ],
+    )
+    deploy(client, "analytics", folder)
+    assert client.put(f"{API}/jobs/tabled/secrets/code", json={"value": "main"}).status_code == 204
+    started = client.post(f"{API}/jobs/tabled/executions").json()
+    final = wait_for(client, "analytics", "tabled", started["id"])
+    assert final["status"] == "succeeded", final
+    load, copy = final["steps"][1], final["steps"][2]
+    assert load["writes"] == ["***.items"] and load["reads"] == []
+    assert load["checks"] == [
+        {
+            "rule": "items.code.pattern", "table": "x.items", "property": None,
+            "kind": "pattern", "description": "codes look right", "severity": "error",
+            "scope": "row", "status": "failed", "measured": 1, "threshold": None, "unit": None,
+            "sql": None, "samples": [{"code": "***"}], "reason": None,
+        }
+    ]  # fmt: skip
+    assert (copy["writes"], copy["reads"], copy["checks"]) == (["***.copied"], ["***.items"], [])
+    with control.service.engine.connect() as c:
+        stored = c.execute(
+            select(executions_table.c.steps).where(executions_table.c.id == started["id"])
+        ).scalar_one()
+    assert "main" not in json.dumps([s["writes"] + s["reads"] for s in stored])
+    assert '"main"' not in json.dumps(stored)
+
+
+def test_steps_stored_before_tables_and_checks_are_still_served(
+    control: RunningService, make_job: MakeJob
+) -> None:
+    client = control.client()
+    deploy(client, "analytics", make_job("older", STEPS))
+    started = client.post(f"{API}/jobs/older/executions").json()
+    assert wait_for(client, "analytics", "older", started["id"])["status"] == "succeeded"
+    old_step = {"name": "count", "status": "succeeded", "started_at": None, "duration": 0.5,
+                "error": None, "reason": None, "preview": None}  # fmt: skip
+    with control.service.engine.begin() as c:
+        c.execute(
+            update(executions_table)
+            .where(executions_table.c.id == started["id"])
+            .values(steps=[old_step])
+        )
+    served = client.get(f"{API}/jobs/older/executions/{started['id']}")
+    assert served.status_code == 200
+    (step,) = served.json()["steps"]
+    assert step["name"] == "count" and step["duration"] == 0.5
+    assert (step["writes"], step["reads"], step["checks"]) == ([], [], [])
+    listed = client.get(f"{API}/jobs/older/executions").json()["executions"]
+    assert listed[0]["steps"][0]["checks"] == []

@@ -231,6 +231,9 @@ def test_unreadable_secrets_withhold_the_artifacts(
     folder = _secret_job(
         make_job,
         "key-changed",
+        "from kernel_magics.report import report_step\n"
+        "report_step(job.step, writes=[s], checks=[{'rule': 'r', 'table': s, 'kind': 'sql', "
+        "'description': s, 'status': 'failed', 'samples': [{'p': s}]}])\n"
         f"print('the password is', s)\nopen({str(printed)!r}, 'w').close()\n"
         f"while not os.path.exists({str(go)!r}): time.sleep(0.1)",
     )
@@ -243,6 +246,11 @@ def test_unreadable_secrets_withhold_the_artifacts(
     final = wait_for(client, "analytics", "key-changed", started["id"])
     assert final["status"] == "platform_error"
     assert "cannot be read" in final["message"] and "withheld" in final["message"]
+    assert SECRET not in json.dumps(final)  # the step's tables and checks went with its error
+    assert [(s["status"], s["writes"], s["checks"]) for s in final["steps"]] == [
+        ("succeeded", [], []),
+        ("succeeded", [], []),
+    ]
     base = f"{API}/jobs/key-changed/executions/{started['id']}"
     for answer in (client.get(f"{base}/logs"), client.get(f"{base}/notebook")):
         assert answer.status_code == 503 and answer.json()["error"] == "secrets-unreadable"

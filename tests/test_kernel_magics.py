@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -34,3 +35,25 @@ def test_job_context_in_an_ipython_shell(tmp_path, monkeypatch) -> None:  # type
     shell.run_line_magic("load_ext", "kernel_magics")
     job = shell.user_ns["job"]
     assert job.name == "interactive-job" and job.args == {} and job.execution_id is None
+
+
+def test_interactive_sql_records_no_tables_and_loads_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "job.toml").write_text('name = "interactive-job"\n')
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.run_line_magic('load_ext', 'kernel_magics')\n"
+        "shell.run_cell_magic('sql', '', 'CREATE TABLE t AS SELECT 1 AS x')\n"
+        "shell.run_cell_magic('ingest', 'u', '[{\"x\": 1}]')\n"
+        "shell.user_ns['job'].sql('SELECT count(*) AS n FROM t')\n"
+        "print('parser loaded:', 'sqlglot' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATAOPS_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "created table t" in result.stdout and "1 rows into u" in result.stdout
+    assert "parser loaded: False" in result.stdout
+    assert not list(tmp_path.rglob("steps.jsonl"))

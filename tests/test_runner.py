@@ -306,3 +306,81 @@ def test_a_step_keeps_a_preview_of_its_last_result(make_job: MakeJob) -> None:
     assert lines[0].split() == ["n"] and lines[1].split() == ["0", "0"]
     assert len(lines) <= 9 and "more lines in output.ipynb" in lines[-1]
     assert record.steps[1].preview is None
+
+
+def test_each_step_records_the_tables_it_wrote_and_read(make_job: MakeJob) -> None:
+    folder = make_job(
+        "tables",
+        [
+            (["parameters"], 'schema = "shop"\nfloor = 0'),
+            (["step:setup"], "%load_ext kernel_magics"),
+            (
+                ["step:ingest"],
+                "%%ingest {schema}.current --mode replace\n[{'id': 1, 'price': 2.5}]",
+            ),
+            (["step:load"], "job.ingest([{'id': 2, 'price': 4.0}], 'shop.legacy')"),
+            (
+                ["step:merge"],
+                "%%sql\nCREATE OR REPLACE TABLE {schema}.all_products AS\n"
+                "SELECT id, price FROM {schema}.current\nUNION ALL\n"
+                "SELECT id, price FROM {schema}.legacy;\n"
+                "DELETE FROM {schema}.all_products WHERE price <= :floor;\n"
+                "CREATE TABLE IF NOT EXISTS shop.audit (n INTEGER);\n"
+                "INSERT INTO shop.audit SELECT count(*) FROM {schema}.all_products",
+            ),
+            (["step:report"], "job.sql('SELECT count(*) AS n FROM shop.all_products')"),
+            (["step:nothing"], "print('no tables')"),
+        ],
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", (record.message, record.error)
+    stored = json.loads((run_folder(folder, record.run_id) / "run.json").read_text())
+    steps = {s["name"]: (s["writes"], s["reads"], s["checks"]) for s in stored["steps"]}
+    assert steps == {
+        "setup": ([], [], []),
+        "ingest": (["shop.current"], [], []),
+        "load": (["shop.legacy"], [], []),
+        "merge": (
+            ["shop.all_products", "shop.audit"],
+            ["shop.current", "shop.legacy", "shop.all_products"],
+            [],
+        ),
+        "report": ([], ["shop.all_products"], []),
+        "nothing": ([], [], []),
+    }
+    reports = run_folder(folder, record.run_id) / "steps.jsonl"
+    assert reports.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_failing_step_keeps_the_tables_it_wrote_before(make_job: MakeJob) -> None:
+    folder = make_job(
+        "half",
+        [
+            (["step:setup"], "%load_ext kernel_magics"),
+            (["step:load"], "job.ingest([{'id': 1}], 'raw.items')\nraise ValueError('then broke')"),
+        ],
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "failed"
+    assert record.steps[1].writes == ["raw.items"]
+
+
+def test_check_results_a_step_reports_are_validated(make_job: MakeJob) -> None:
+    report = (
+        "from kernel_magics.report import report_step\n"
+        "good = {'rule': 'r1', 'table': 't', 'kind': 'unique', 'description': 'ids are unique',"
+        " 'status': 'warning', 'severity': 'warning', 'measured': 2}\n"
+        "report_step(job.step, checks=[good])\n"
+        "report_step(job.step, checks=[dict(good, rule='r2', status='so-so')])\n"
+    )
+    folder = make_job(
+        "checked", [(["step:setup"], "%load_ext kernel_magics"), (["step:check"], report)]
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", (record.message, record.error)
+    (check,) = record.steps[1].checks
+    assert (check.rule, check.status, check.severity, check.measured) == ("r1", "warning",
+                                                                         "warning", 2)  # fmt: skip
+    assert check.samples == [] and check.scope == "row"
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert "ignored a line of steps.jsonl that is not a step report" in log

@@ -21,6 +21,7 @@ from starlette.types import Scope
 from .. import __version__
 from ..errors import DataOpsError, NotFoundError
 from ..jobs import JobName, TeamName, quote
+from ..runner.records import StepResult
 from . import models
 from .auth import Principal, authenticate
 from .deployments import check_deploy_input
@@ -107,8 +108,17 @@ def execution_model(row: Row[Any]) -> models.Execution:
         trigger=row.trigger, arguments=row.arguments or {}, attempt=row.attempt,
         retry_of=row.retry_of, scheduled_for=row.scheduled_for, created_at=row.created_at,
         started_at=row.started_at, finished_at=row.finished_at, message=row.message,
-        steps=[models.StepOutcome(**s) for s in row.steps or []], error=row.error,
+        steps=[stored_step(s) for s in row.steps or []], error=row.error,
     )  # fmt: skip
+
+
+#: What steps stored before executions kept the runner's whole step record lack.
+_UNRECORDED_STEP = {"notebook": "", "cell_index": -1, "cell_id": ""}
+
+
+def stored_step(step: dict[str, Any]) -> StepResult:
+    """A step as stored with its execution, read through the runner's step model."""
+    return StepResult.model_validate({**_UNRECORDED_STEP, **step})
 
 
 def deployment_model(row: Row[Any], active_version: int | None) -> models.Deployment:

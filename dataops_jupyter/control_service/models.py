@@ -9,6 +9,7 @@ from annotated_types import Interval
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ..jobs import JobName
+from ..runner.records import StepError, StepResult
 from .limits import (
     MAX_ARGUMENTS_BYTES,
     MAX_DESCRIPTION,
@@ -121,20 +122,6 @@ class ExecutionCreate(BaseModel):
     ] = Field(default_factory=dict)
 
 
-class StepOutcome(BaseModel):
-    """One step of an execution, as the runner recorded it."""
-
-    name: str
-    status: str
-    started_at: datetime | None = None
-    duration: float | None = None
-    error: dict[str, Any] | None = None
-    #: Why the step was skipped (its cell is empty, or an earlier step ended the notebook).
-    reason: str | None = None
-    #: The first lines of the last result the step displayed, as text (masked).
-    preview: str | None = None
-
-
 class Execution(BaseModel):
     id: str
     team: str
@@ -150,8 +137,10 @@ class Execution(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     message: str | None
-    steps: list[StepOutcome]
-    error: dict[str, Any] | None
+    #: Each step as the runner recorded it (the run record's own step model).
+    steps: list[StepResult]
+    #: The failing step (``user_error``).
+    error: StepError | None
 
 
 class ExecutionList(BaseModel):

@@ -33,7 +33,7 @@ from .store import Store
 
 log = logging.getLogger("dataops.control_service")
 #: Files of an execution's record that are masked when it ends.
-RECORD_FILES = ("log.txt", "output.ipynb", "run.json", "runner.out")
+RECORD_FILES = ("log.txt", "output.ipynb", "run.json", "runner.out", "steps.jsonl")
 
 
 class SecretsUnreadable(DataOpsError):
@@ -452,6 +452,10 @@ class ControlService:
         return status in FINAL_STATUSES
 
 
+#: What of a step is kept when its record could not be masked: nothing the job's code made.
+_BARE_STEP = ("name", "notebook", "cell_index", "cell_id", "status", "started_at", "duration")
+
+
 def _bare_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Steps without their errors (which could not be masked)."""
-    return [{**step, "error": None} for step in steps]
+    """Steps without their errors, previews, tables and checks (which could not be masked)."""
+    return [{key: step[key] for key in _BARE_STEP if key in step} for step in steps]

@@ -16,7 +16,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from kernel_magics.context import source_digest
+from kernel_magics.report import RUN_DIR_ENV, STEPS_FILE
 
 from ..jobs import Job, check_arguments
 from .notebook import STEP_METADATA, build_execution_notebook
@@ -25,6 +28,7 @@ from .records import (
     OUTPUT_FILE,
     RunRecord,
     StepError,
+    StepReport,
     StepResult,
     planned_record,
     run_folder,
@@ -156,6 +160,8 @@ class JobRun:
         self._sockets: Path | None = None
         #: The step that ended the notebook early (``sys.exit(0)``) and the call it made.
         self._ended: tuple[str, str] | None = None
+        #: How far ``steps.jsonl`` (what the kernel reports of each step) has been read.
+        self._reports_read = 0
 
     # -- control -----------------------------------------------------------------------------
 
@@ -224,6 +230,7 @@ class JobRun:
             return
         step.duration = round(time.monotonic() - self._step_clock, 4)
         step.preview = result_preview(cell.get("outputs") or [])
+        self._read_reports()
         if ok or ending is not None:
             step.status = "succeeded"
         else:
@@ -242,6 +249,33 @@ class JobRun:
             self._log.step = _SETUP
         self._current = None
         self._emit("step_finished", step)
+
+    def _read_reports(self) -> None:
+        """Put what the kernel reported since the last time (``steps.jsonl``) on the steps."""
+        try:
+            with (self.folder / STEPS_FILE).open("rb") as handle:
+                handle.seek(self._reports_read)
+                chunk = handle.read()
+        except FileNotFoundError:
+            return
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
+        self._reports_read += len(complete)
+        for line in complete.splitlines():
+            try:
+                report = StepReport.model_validate_json(line)
+            except ValidationError:
+                if self._log is not None:
+                    self._log.line(f"ignored a line of {STEPS_FILE} that is not a step report")
+                continue
+            step = self._steps.get(report.step)
+            if step is None:
+                continue
+            step.add_report(report)
+            if report.unparsed and self._log is not None:
+                self._log.line(
+                    f"step {step.name!r}: the tables of {report.unparsed} statement(s) could not "
+                    "be read, so its reads and writes may be incomplete"
+                )
 
     @staticmethod
     def _error(
@@ -267,6 +301,7 @@ class JobRun:
             "DATAOPS_JOB_NAME": self.job.name,
             "DATAOPS_JOB_DIR": str(self.job.folder),
             "DATAOPS_RUN_ID": self.record.run_id,
+            RUN_DIR_ENV: str(self.folder.resolve()),
             "DATAOPS_ARGS": json.dumps({**self.job.parameters, **self.arguments}),
             "DATAOPS_STEPS": json.dumps({source_digest(s.source): s.name for s in self.job.steps}),
             "PYTHONUNBUFFERED": "1",
@@ -308,6 +343,8 @@ class JobRun:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         self._log = StepLog(self.folder / LOG_FILE, self.echo)
+        # What the kernel reports of each step; readable by its owner alone, like the log.
+        os.close(os.open(self.folder / STEPS_FILE, os.O_WRONLY | os.O_CREAT, 0o600))
         self._started_at = time.monotonic()
         self.record.status, self.record.started_at = "running", utcnow()
         self._log.line(f"run {self.record.run_id} of job {self.job.name!r} started")
@@ -350,6 +387,7 @@ class JobRun:
 
     def _finish(self, failure: BaseException | None) -> None:
         record = self.record
+        self._read_reports()  # a step stopped before its end may have written tables
         reason = self._stop_reason
         skipped_because = self._skip_reason(failure)
         for step in record.steps:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..contracts.results import CheckResult
 from ..errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -72,6 +73,31 @@ class StepResult(BaseModel):
     reason: str | None = None
     #: The first lines of the last result the step displayed (a query's table), as text.
     preview: str | None = None
+    #: Warehouse tables the step wrote (``%%ingest`` targets, ``%%sql`` statements' targets),
+    #: qualified as written (``shop.all_products``), in the order first written.
+    writes: list[str] = Field(default_factory=list)
+    #: Warehouse tables its ``%%sql`` statements read, in the order first read.
+    reads: list[str] = Field(default_factory=list)
+    #: What the contracts of the tables it wrote found.
+    checks: list[CheckResult] = Field(default_factory=list)
+
+    def add_report(self, report: StepReport) -> None:
+        """Add what the kernel reported the step did."""
+        self.writes += [name for name in report.writes if name not in self.writes]
+        self.reads += [name for name in report.reads if name not in self.reads]
+        self.checks += report.checks
+
+
+class StepReport(BaseModel):
+    """One line of ``steps.jsonl``: what a ``%%sql`` or ``%%ingest`` of a step did, as the
+    kernel tells the runner (see :mod:`kernel_magics.report`)."""
+
+    step: str
+    writes: list[str] = Field(default_factory=list)
+    reads: list[str] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=list)
+    #: Statements whose tables could not be read (their tables are missing from the lists).
+    unparsed: int = 0
 
 
 _INTERNAL = {"runner_pid", "kernel_pgid"}

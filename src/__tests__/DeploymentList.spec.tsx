@@ -14,6 +14,7 @@ import {
   makeControlStatus,
   makeExecution,
   makeJob,
+  makeStep,
   makeStepError
 } from './fixtures';
 import { mountReactRoot } from './reactRoot';
@@ -239,15 +240,7 @@ describe('DeploymentList', () => {
     );
     const failed = makeExecution('products', 'e2', 'user_error', { error });
     const crashed = makeExecution('products', 'e1', 'user_error', {
-      steps: [
-        {
-          name: 'load',
-          status: 'failed',
-          started_at: null,
-          duration: null,
-          error: null
-        }
-      ]
+      steps: [makeStep('load', 'failed')]
     });
     const onGoToCell = jest.fn();
     render({
@@ -479,20 +472,8 @@ describe('helpers', () => {
       failingStep(
         makeExecution('a', 'e', 'user_error', {
           steps: [
-            {
-              name: 'ingest',
-              status: 'succeeded',
-              started_at: null,
-              duration: 1,
-              error: null
-            },
-            {
-              name: 'transform',
-              status: 'failed',
-              started_at: null,
-              duration: 1,
-              error: null
-            }
+            makeStep('ingest', 'succeeded', { duration: 1 }),
+            makeStep('transform', 'failed', { duration: 1 })
           ]
         })
       )

@@ -4,7 +4,7 @@ import { act } from 'react';
 import { JobList, JobListProps } from '../components/JobList';
 import { formatDuration } from '../components/RunList';
 import { Job, Run, StepStatus } from '../types';
-import { makeJob, makeRun, makeStepError } from './fixtures';
+import { makeJob, makeRun, makeStep, makeStepError } from './fixtures';
 import { mountReactRoot } from './reactRoot';
 
 describe('JobList', () => {
@@ -137,16 +137,12 @@ describe('JobList', () => {
   });
 
   it('shows the step a run is in, and opens the log of a run', () => {
-    const step = (name: string, status: StepStatus, index: number) => ({
-      name,
-      notebook: 'orders.ipynb',
-      cell_index: index,
-      cell_id: `c${index}`,
-      status,
-      started_at: null,
-      duration: null,
-      error: null
-    });
+    const step = (name: string, status: StepStatus, index: number) =>
+      makeStep(name, status, {
+        notebook: 'orders.ipynb',
+        cell_index: index,
+        cell_id: `c${index}`
+      });
     const running = makeRun('orders', 'r2', 'running', {
       steps: [
         step('extract', 'succeeded', 1),

@@ -7,8 +7,34 @@ import {
   Job,
   Run,
   RunStatus,
-  StepError
+  StepError,
+  StepResult,
+  StepStatus
 } from '../types';
+
+/** A step of a run or an execution, as the runner records it. */
+export function makeStep(
+  name: string,
+  status: StepStatus,
+  overrides: Partial<StepResult> = {}
+): StepResult {
+  return {
+    name,
+    notebook: 'main.ipynb',
+    cell_index: 1,
+    cell_id: `cell-${name}`,
+    status,
+    started_at: null,
+    duration: null,
+    error: null,
+    reason: null,
+    preview: null,
+    writes: [],
+    reads: [],
+    checks: [],
+    ...overrides
+  };
+}
 
 /** Where and why a step failed, as the runner reports it. */
 export function makeStepError(

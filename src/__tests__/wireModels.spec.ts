@@ -8,13 +8,23 @@
  */
 import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
 import {
+  CheckResult,
+  CheckSeverity,
+  CheckStatus,
   ExecutionStep,
   ExecutionTrigger,
   LogChunk,
   SecretNames,
-  SetSecretRequest
+  SetSecretRequest,
+  StepStatus
 } from '../types';
-import { makeControlJob, makeDeployment, makeExecution } from './fixtures';
+import {
+  makeControlJob,
+  makeDeployment,
+  makeExecution,
+  makeStep,
+  makeStepError
+} from './fixtures';
 
 // Jest loads JSON modules; the document lies outside the compiled sources.
 declare const require: (id: string) => any;
@@ -40,17 +50,64 @@ describe('control service wire models', () => {
     );
   });
 
-  it('ExecutionStep has the fields of StepOutcome', () => {
-    const step: ExecutionStep = {
-      name: 'ingest',
-      status: 'succeeded',
-      started_at: null,
-      duration: null,
-      error: null,
-      reason: null,
-      preview: null
+  it('ExecutionStep has the fields of StepResult', () => {
+    const step: ExecutionStep = makeStep('ingest', 'succeeded');
+    expect(keys(step)).toEqual(fields('StepResult'));
+    expect(keys(makeStepError('ingest', 'a.ipynb', 1, 'E', 'x'))).toEqual(
+      fields('StepError')
+    );
+    const statuses: { [status in StepStatus]: true } = {
+      pending: true,
+      running: true,
+      succeeded: true,
+      failed: true,
+      cancelled: true,
+      skipped: true
     };
-    expect(keys(step)).toEqual(fields('StepOutcome'));
+    expect(Object.keys(statuses).sort()).toEqual(
+      [...schemas.StepResult.properties.status.enum].sort()
+    );
+  });
+
+  it('CheckResult has the fields, statuses and severities of CheckResult', () => {
+    const check: CheckResult = {
+      rule: 'all_products.price.minimum',
+      table: 'shop.all_products',
+      property: 'price',
+      kind: 'minimum',
+      description: 'prices are positive',
+      severity: 'error',
+      scope: 'row',
+      status: 'failed',
+      measured: 2,
+      threshold: '= 0',
+      unit: 'rows',
+      sql: 'SELECT count(*) FROM shop.all_products WHERE price < 0',
+      samples: [{ price: -1 }],
+      reason: null
+    };
+    expect(keys(check)).toEqual(fields('CheckResult'));
+    const statuses: { [status in CheckStatus]: true } = {
+      passed: true,
+      warning: true,
+      failed: true,
+      error: true,
+      skipped: true
+    };
+    expect(Object.keys(statuses).sort()).toEqual(
+      [...schemas.CheckResult.properties.status.enum].sort()
+    );
+    const severities: { [severity in CheckSeverity]: true } = {
+      error: true,
+      warning: true,
+      info: true
+    };
+    expect(Object.keys(severities).sort()).toEqual(
+      [...schemas.CheckResult.properties.severity.enum].sort()
+    );
+    expect(schemas.StepResult.properties.checks.items.$ref).toBe(
+      '#/components/schemas/CheckResult'
+    );
   });
 
   it('LogChunk has the fields of LogChunk', () => {

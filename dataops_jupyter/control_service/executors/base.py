@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..models import StepOutcome
+from pydantic import ValidationError
+
+from ...runner.records import RunRecord
 from ..sandbox import Account, job_environment
 
 #: The runner's record statuses mapped to execution statuses.
@@ -66,7 +68,9 @@ class Attempt:
 
 @dataclass
 class Outcome:
-    """How an attempt ended."""
+    """How an attempt ended. ``steps`` and ``error`` are the run record's steps and error
+    (:class:`~dataops_jupyter.runner.records.StepResult`, ``StepError``) as JSON, validated
+    by those models when read from ``run.json``."""
 
     status: str
     message: str | None = None
@@ -84,27 +88,34 @@ def outcome_from_record(record_folder: Path, exit_code: int | None, detail: str 
     with ``detail`` (the end of the runner's output, which names the cause)."""
     detail = detail.strip()[-DETAIL_CHARS:]
     try:
-        record = json.loads((record_folder / "run.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        text = (record_folder / "run.json").read_text(encoding="utf-8")
+    except FileNotFoundError:
         return Outcome(
             "platform_error",
             f"the runner ended with code {exit_code} and no run record. {detail}".strip(),
         )
-    steps = [{k: step.get(k) for k in StepOutcome.model_fields} for step in record.get("steps", [])]
-    status = record.get("status")
-    error = record.get("error")
+    try:
+        record = RunRecord.model_validate_json(text)
+    except ValidationError as exc:
+        return Outcome(
+            "platform_error",
+            f"the runner ended with code {exit_code} and a run record that does not read "
+            f"({exc.error_count()} errors). {detail}".strip(),
+        )
+    status = record.status
+    error = record.error.model_dump(mode="json") if record.error is not None else None
     if status in _STATUS:
         result = _STATUS[status]
     elif status == "failed" and error is not None:
         result = "user_error"
     else:
         result = "platform_error"
-    message = record.get("message")
+    message = record.message
     if status not in ("succeeded", "failed", "cancelled", "timed_out"):
         message = (
             f"the runner ended with code {exit_code} while the run was {status}. {detail}".strip()
         )
-    return Outcome(result, message, steps, error)
+    return Outcome(result, message, [s.model_dump(mode="json") for s in record.steps], error)
 
 
 #: Called once per attempt when it has ended.
