@@ -99,7 +99,9 @@ def _line(result: CheckResult) -> str:
     measured = "" if result.measured is None else f": {result.measured}"
     expected = f" (expected {result.threshold})" if result.threshold else ""
     reason = f" — {result.reason}" if result.reason else ""
-    return f"{_MARK[result.status]} {result.rule} — {result.description}{measured}{expected}{reason}"
+    return (
+        f"{_MARK[result.status]} {result.rule} — {result.description}{measured}{expected}{reason}"
+    )
 
 
 def plain(results: Sequence[CheckResult], title: str) -> str:
