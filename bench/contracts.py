@@ -132,12 +132,19 @@ def product_table(rows: int, seed: int = SEED) -> pa.Table:
     )
 
 
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con`` without DuckDB's progress bar (it would print on every long query)."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def write_duckdb(python: str, database: Path, parquet: Path) -> None:
     """Create ``shop.all_products`` in ``database`` from ``parquet`` with ``python``'s DuckDB
     (each tool reads files of its own DuckDB's storage version)."""
     script = (
         "import duckdb, sys\n"
         "con = duckdb.connect(sys.argv[1])\n"
+        "con.execute('SET enable_progress_bar = false')\n"
         f"con.execute('CREATE SCHEMA {SCHEMA}')\n"
         f"con.execute('CREATE TABLE {QUALIFIED} AS FROM read_parquet($$' + sys.argv[2] + '$$)')\n"
         "con.close()\n"
@@ -180,16 +187,27 @@ class Side:
     name: str
     run: Callable[[], Outcome]
     times: list[float] = field(default_factory=list)
+    own_times: list[float] = field(default_factory=list)
     outcome: Outcome | None = None
 
     def once(self) -> None:
         started = time.perf_counter()
         self.outcome = self.run()
         self.times.append(time.perf_counter() - started)
+        if self.outcome.own_seconds is not None:
+            self.own_times.append(self.outcome.own_seconds)
+
+    def clear(self) -> None:
+        self.times.clear()
+        self.own_times.clear()
 
     @property
     def median(self) -> float:
         return statistics.median(self.times)
+
+    @property
+    def own_median(self) -> float | None:
+        return statistics.median(self.own_times) if self.own_times else None
 
 
 def merge(pairs: list[tuple[tuple[str | None, str], int]]) -> Findings:
@@ -227,7 +245,7 @@ def hand_written_sql(database: Path, with_format: bool) -> Callable[[], Outcome]
     query = "SELECT count(*), " + ", ".join(figures.values()) + f" FROM {QUALIFIED}"
 
     def run() -> Outcome:
-        with duckdb.connect(str(database), read_only=True) as con:
+        with quiet(duckdb.connect(str(database), read_only=True)) as con:
             row_count, *values = con.execute(query).fetchone() or ()
         pairs = [(key, value) for key, value in zip(figures, values, strict=True) if value]
         if not row_count:
@@ -323,7 +341,7 @@ def datacontract_test(python: Path, contract: Path, output: Path) -> Callable[[]
 
 def pandera_frame(database: Path) -> Any:
     """The table as a pandas user has it: ids as text, prices as floats."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    with quiet(duckdb.connect(str(database), read_only=True)) as con:
         relation = con.sql(
             "SELECT product_id::VARCHAR AS product_id, name, category, price::DOUBLE AS price, "
             f"source FROM {QUALIFIED}"
@@ -476,7 +494,7 @@ def rounds(sides: list[Side], runs: int) -> None:
     """One untimed warm-up run of each side, then ``runs`` rounds alternating between them."""
     for side in sides:
         side.once()
-        side.times.clear()
+        side.clear()
     for _ in range(runs):
         for side in sides:
             side.once()
@@ -490,7 +508,7 @@ def report(sides: list[Side], ours: Side | None) -> None:
     )
     for side in sides:
         assert side.outcome is not None
-        own = side.outcome.own_seconds
+        own = side.own_median
         vs_ours = f"{side.median / ours.median:7.2f}x" if ours else "  pending"
         print(
             f"{side.name:<46} {side.median:6.2f} s {f'{own:.2f} s' if own else '':>10} "
