@@ -50,9 +50,11 @@ def quarantine_table(table: str) -> str:
 class ContractViolation(GuardRejection):
     """What a step wrote breaks its table's contract; nothing of it was committed."""
 
-    def __init__(self, message: str, results: list[CheckResult], quarantined: int) -> None:
+    def __init__(
+        self, message: str, results: list[CheckResult] | None = None, quarantined: int = 0
+    ) -> None:
         super().__init__(message)
-        self.results = results
+        self.results = results or []
         self.quarantined = quarantined
 
 
