@@ -28,7 +28,15 @@ from .documents import ContractDocument, ContractFileError, Location, read_docum
 from .findings import Finding, finding, key_name
 from .semantics import operator_hint, semantic_findings
 
-__all__ = ["SUPPORTED_VERSIONS", "ContractLintError", "Finding", "lint_document", "lint_file"]
+__all__ = [
+    "SUPPORTED_VERSIONS",
+    "ContractLintError",
+    "Finding",
+    "check_job_contracts",
+    "lint_document",
+    "lint_file",
+    "lint_job",
+]
 
 #: apiVersion → the ODCS JSON Schema it is validated against.
 SCHEMA_OF_VERSION = {
@@ -71,8 +79,10 @@ TYPE_SYNONYMS = {
     "datetime": "timestamp", "struct": "object", "record": "object", "list": "array",
 }  # fmt: skip
 #: Keys that make an item of ``schema`` a column rather than a table.
-COLUMN_KEYS = ("type", "required", "primaryKey", "primaryKeyPosition", "unique", "enum",
-               "isNullable", "nullable", "isUnique", "isPrimaryKey", "logicalTypeOptions")  # fmt: skip
+COLUMN_KEYS = (
+    "type", "required", "primaryKey", "primaryKeyPosition", "unique", "enum", "isNullable",
+    "nullable", "isUnique", "isPrimaryKey", "logicalTypeOptions",
+)  # fmt: skip
 _EXTRAS = re.compile(r"^(?:Unevaluated|Additional) properties are not allowed \((.*) (?:was|were) "
                      r"unexpected\)$", re.S)  # fmt: skip
 _JSON_TYPES = {
@@ -197,7 +207,8 @@ def _schema(name: str) -> dict[str, Any]:
     if name == "v3.2.0":
         source = resources.files("open_data_contract_standard") / "schema.json"
     else:
-        source = resources.files("dataops_jupyter.contracts") / "schemas" / f"odcs-{name}.schema.json"
+        folder = resources.files("dataops_jupyter.contracts") / "schemas"
+        source = folder / f"odcs-{name}.schema.json"
     schema: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
     return schema
 
@@ -224,7 +235,7 @@ def _column_items(data: dict[str, Any]) -> list[tuple[Location, list[str]]]:
     tables = data.get("schema")
     if not isinstance(tables, list):
         return []
-    found = []
+    found: list[tuple[Location, list[str]]] = []
     for index, item in enumerate(tables):
         if isinstance(item, dict) and "properties" not in item:
             keys = [k for k in item if k in COLUMN_KEYS]
@@ -236,11 +247,11 @@ def _column_items(data: dict[str, Any]) -> list[tuple[Location, list[str]]]:
 def _column_issues(data: dict[str, Any], columns: list[tuple[Location, list[str]]]) -> list[Issue]:
     issues = []
     if len(columns) == len(data["schema"]):
-        keys = ", ".join(f"`{k}`" for k in dict.fromkeys(k for _, ks in columns for k in ks))
+        listed = ", ".join(f"`{k}`" for k in dict.fromkeys(k for _, ks in columns for k in ks))
         issues.append(Issue(
             ("schema",),
             "this file is not an ODCS v3 contract: `schema` must list tables (objects with "
-            f"`name` and `properties`), but its items look like columns (they have {keys}). "
+            f"`name` and `properties`), but its items look like columns (they have {listed}). "
             "Put them under a table: `schema: [{name: orders, properties: [{name: order_id, "
             "logicalType: string, required: true}, …]}]`, and write each column's `type` as "
             "`logicalType`.",
@@ -248,8 +259,8 @@ def _column_issues(data: dict[str, Any], columns: list[tuple[Location, list[str]
         ))  # fmt: skip
     for location, keys in columns:
         item = data["schema"][location[1]]
-        name = item.get("name")
-        label = f"{name!r}" if isinstance(name, str) else "this item"
+        title = item.get("name")
+        label = f"{title!r}" if isinstance(title, str) else "this item"
         written = ", ".join(f"`{k}`" for k in keys)
         issues.append(Issue(
             location,
@@ -273,7 +284,8 @@ def _explain(error: jsonschema.ValidationError, name: str, data: Any) -> Iterato
             return
     elif kind == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
-        for key in error.validator_value:
+        required: Any = error.validator_value
+        for key in required:
             if key not in present:
                 yield Issue(location, _missing(str(key), location), covers=False)
         return
@@ -390,11 +402,11 @@ def _missing(key: str, location: Location) -> str:
 def _message(error: jsonschema.ValidationError, location: Location) -> str:
     key = key_name(location)
     kind, value = error.validator, error.instance
+    expected: Any = error.validator_value
     if kind in ("enum", "const"):
-        allowed = error.validator_value if kind == "enum" else [error.validator_value]
+        allowed = expected if kind == "enum" else [expected]
         return _not_allowed(key, value, [str(a) for a in allowed])
     if kind == "type":
-        expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_JSON_TYPES.get(n, n) for n in names)
         return f"`{key}` must be {wanted}, got {_shown(value)}"
@@ -481,9 +493,9 @@ def _explain_choice(error: jsonschema.ValidationError, name: str, data: Any) -> 
     meant = {b: errs for b, errs in branches.items()
              if not any(s in own_types for s in errs)}  # fmt: skip
     if not meant:
-        names = []
+        names: list[str] = []
         for sub in own_types:
-            value = sub.validator_value
+            value: Any = sub.validator_value
             names.extend([value] if isinstance(value, str) else value)
         wanted = " or ".join(_JSON_TYPES.get(n, n) for n in dict.fromkeys(names))
         yield Issue(location, f"`{key_name(location)}` must be {wanted}, got {_shown(instance)}")
@@ -520,8 +532,33 @@ def _existing(document: ContractDocument, loc: tuple[Any, ...]) -> Location:
     location: Location = ()
     node: Any = document.data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node, location = node[part], (*location, part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        listed = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if listed or (isinstance(node, dict) and part in node):
             node, location = node[part], (*location, part)
     return location
+
+
+# -- a job's contracts ---------------------------------------------------------------------------
+
+
+def lint_job(folder: Path) -> list[Finding]:
+    """The findings of every ``contracts/*.odcs.yaml`` of the job ``folder``, each file named
+    as it is written in the folder (``contracts/orders.odcs.yaml``)."""
+    from .discover import contracts_in
+
+    found: list[Finding] = []
+    for path in contracts_in(folder):
+        found.extend(lint_file(path, path.relative_to(folder)))
+    return found
+
+
+def check_job_contracts(folder: Path) -> None:
+    """Refuse (:class:`ContractLintError`, a 400) a job whose contracts have errors."""
+    errors = [f for f in lint_job(folder) if f.severity == "error"]
+    if errors:
+        lines = "\n".join(str(f) for f in errors)
+        noun = "error" if len(errors) == 1 else "errors"
+        raise ContractLintError(
+            f"the job's contracts have {len(errors)} {noun} (dataops contract lint shows them "
+            f"too), so the deployment was refused:\n{lines}"
+        )

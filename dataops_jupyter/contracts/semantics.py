@@ -2,8 +2,9 @@
 that must fit their column's type, operators and metrics the engine knows, SQL that parses.
 
 Choices: an SLA ``element`` naming a table or column the contract does not have is a warning
-(its service level cannot be measured; the standard's own full example has one); ``validValues`` on a non-string column is an error only for values that cannot be of
-the column's type (text on an integer column; a date column takes dates or ISO date text); a
+(its service level cannot be measured; the standard's own full example has one);
+``validValues`` on a non-string column is an error only for values that cannot be of the
+column's type (text on an integer column; a date column takes dates or ISO date text); a
 ``format`` the engine does not check and an older metric name are warnings; tables that SQL
 rules name but the contract does not describe are not flagged (rules may join other tables).
 """
@@ -172,8 +173,11 @@ class _Checks:
         key = "metric" if "metric" in rule else "rule"
         metric = rule.get(key)
         if metric is None:
-            yield self.at(at, "a library rule names what it measures: `metric: nullValues` (or "
-                              "missingValues, invalidValues, duplicateValues, rowCount)")  # fmt: skip
+            yield self.at(
+                at,
+                "a library rule names what it measures: `metric: nullValues` "
+                "(or missingValues, invalidValues, duplicateValues, rowCount)",
+            )
         elif metric in LEGACY_METRICS or metric in METRICS:
             newer = LEGACY_METRICS.get(metric, metric)
             if self.version >= "v3.1.0" and (key == "rule" or newer != metric):
