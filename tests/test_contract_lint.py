@@ -308,6 +308,34 @@ def test_missing_top_level_keys_are_named(tmp_path: Path) -> None:
     ]
 
 
+def test_what_only_the_odcs_package_model_refuses_is_reported_at_its_key(
+    tmp_path: Path,
+) -> None:
+    # v3.0.2's schema leaves a custom rule's operators unchecked; the package's model does not.
+    custom = note("logicalType: integer", "quality:", "  - type: custom", "    engine: soda",
+                  "    implementation: checks", "    mustBeGreaterThan: abc")  # fmt: skip
+    assert messages(contract(tmp_path, custom, version="v3.0.2")) == [
+        "orders.odcs.yaml:26:13: `mustBeGreaterThan` must be a number, got 'abc'"
+    ]
+
+
+def test_values_of_the_wrong_shape_are_named_not_dumped(tmp_path: Path) -> None:
+    path = tmp_path / "odd.odcs.yaml"
+    path.write_text(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\n"
+        "1: 2\nschema:\n  - 5\n  - name: t\n    properties: {a: 1}\n"
+        "    quality: [7, {type: sql, query: 'select 1; select 2', mustBe: 1}]\n"
+    )
+    assert messages(path) == [
+        "odd.odcs.yaml:6:1: unexpected key '1' at the top of the contract; ODCS v3.1.0 has no "
+        "such key there",
+        "odd.odcs.yaml:8:5: each item of `schema` must be a mapping (key: value), got 5",
+        "odd.odcs.yaml:10:5: `properties` must be a list, got a mapping",
+        "odd.odcs.yaml:11:15: each item of `quality` must be a mapping (key: value), got 7",
+        "odd.odcs.yaml:11:30: a SQL rule's query is one statement; this has 2",
+    ]
+
+
 # -- the command ------------------------------------------------------------------------------
 
 

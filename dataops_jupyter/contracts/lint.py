@@ -409,11 +409,19 @@ def _message(error: jsonschema.ValidationError, location: Location) -> str:
     if kind == "type":
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_JSON_TYPES.get(n, n) for n in names)
-        return f"`{key}` must be {wanted}, got {_shown(value)}"
+        return f"{_subject(location)} must be {wanted}, got {_shown(value)}"
     if key in ("mustBeBetween", "mustNotBeBetween") and kind in ("minItems", "maxItems",
                                                                  "uniqueItems"):  # fmt: skip
         return f"`{key}` takes two different numbers, smallest first, e.g. `{key}: [1, 10]`"
     return f"`{key}`: {error.message}"
+
+
+def _subject(location: Location) -> str:
+    """How a message names the value at ``location``."""
+    key = key_name(location)
+    if not location:
+        return "the contract"
+    return f"each item of `{key}`" if isinstance(location[-1], int) else f"`{key}`"
 
 
 def _not_allowed(key: str, value: Any, allowed: list[str]) -> str:
@@ -463,6 +471,8 @@ def _explain_choice(error: jsonschema.ValidationError, name: str, data: Any) -> 
     location: Location = tuple(error.absolute_path)
     operators = _operator_branches(error.validator_value)
     instance = error.instance
+    if operators is not None and not isinstance(instance, dict):
+        return  # the item is not a mapping: its type error says so
     if operators is not None and isinstance(instance, dict):
         given = [k for k in instance if k in operators]
         if not given:
@@ -486,7 +496,8 @@ def _explain_choice(error: jsonschema.ValidationError, name: str, data: Any) -> 
         branch = sub.relative_schema_path[0] if sub.relative_schema_path else 0
         branches.setdefault(int(branch), []).append(sub)
     if not branches:
-        yield Issue(location, f"`{key_name(location)}`: {error.message}")
+        yield Issue(location, f"{_subject(location)} matches more than one of the forms ODCS "
+                              "allows there; keep the keys of one")  # fmt: skip
         return
     own_types = [s for errs in branches.values() for s in errs
                  if s.validator == "type" and tuple(s.absolute_path) == location]  # fmt: skip
@@ -498,7 +509,7 @@ def _explain_choice(error: jsonschema.ValidationError, name: str, data: Any) -> 
             value: Any = sub.validator_value
             names.extend([value] if isinstance(value, str) else value)
         wanted = " or ".join(_JSON_TYPES.get(n, n) for n in dict.fromkeys(names))
-        yield Issue(location, f"`{key_name(location)}` must be {wanted}, got {_shown(instance)}")
+        yield Issue(location, f"{_subject(location)} must be {wanted}, got {_shown(instance)}")
         return
     best = max(meant.values(), key=lambda errs: (max(len(s.absolute_path) for s in errs),
                                                  -len(errs)))  # fmt: skip
@@ -522,8 +533,20 @@ def _model_issues(document: ContractDocument) -> Iterable[tuple[Location, Findin
             if location in seen:
                 continue
             seen.add(location)
-            message = f"`{key_name(location)}`: {error['msg']}, got {_shown(error.get('input'))}"
+            got = _shown(error.get("input"))
+            wanted = _PYDANTIC_TYPES.get(error["type"])
+            message = (f"{_subject(location)} must be {wanted}, got {got}" if wanted
+                       else f"{_subject(location)}: {error['msg']}, got {got}")  # fmt: skip
             yield location, finding(document, location, message)
+
+
+_PYDANTIC_TYPES = {
+    "float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number",
+    "int_type": "a whole number", "int_from_float": "a whole number",
+    "bool_parsing": "true or false", "bool_type": "true or false", "string_type": "text",
+    "list_type": "a list", "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)",
+}  # fmt: skip
 
 
 def _existing(document: ContractDocument, loc: tuple[Any, ...]) -> Location:
@@ -534,7 +557,8 @@ def _existing(document: ContractDocument, loc: tuple[Any, ...]) -> Location:
     for part in loc:
         listed = isinstance(node, list) and isinstance(part, int) and part < len(node)
         if listed or (isinstance(node, dict) and part in node):
-            node, location = node[part], (*location, part)
+            node = node[part]
+            location = (*location, part if listed else str(part))
     return location
 
 
