@@ -369,6 +369,8 @@ def test_lint_exit_codes_and_summary(tmp_path: Path) -> None:
     assert clean.returncode == 0 and clean.stdout.strip() == "1 file: no problems"
     missing = dataops("contract", "lint", str(tmp_path / "nope.odcs.yaml"))
     assert missing.returncode == 2 and "nope.odcs.yaml: no such file" in missing.stderr
+    folder = dataops("contract", "lint", str(tmp_path))
+    assert folder.returncode == 2 and "a folder; give contract files" in folder.stderr
     nothing = dataops("contract", "lint", cwd=tmp_path)
     assert nothing.returncode == 2 and "nothing to lint: no *.odcs.yaml" in nothing.stderr
     bad_job = dataops("contract", "lint", "--job", str(tmp_path))

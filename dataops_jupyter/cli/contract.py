@@ -74,6 +74,10 @@ def lint(options: argparse.Namespace) -> int:
     if options.files:
         paths = [Path(f) for f in options.files]
         for path in paths:
+            if path.is_dir():
+                raise InvalidInputError(
+                    f"{path}: a folder; give contract files, or --job DIR for a job's contracts"
+                )
             if not path.is_file():
                 raise InvalidInputError(f"{path}: no such file")
     else:

@@ -24,6 +24,7 @@ from typing import Any
 import jsonschema
 import pydantic
 
+from ..errors import InvalidInputError
 from .documents import ContractDocument, ContractFileError, Location, read_document
 from .findings import Finding, finding, key_name
 from .semantics import operator_hint, semantic_findings
@@ -92,7 +93,7 @@ _JSON_TYPES = {
 }  # fmt: skip
 
 
-class ContractLintError(ContractFileError):
+class ContractLintError(InvalidInputError):
     """Contracts that do not lint; the message has one ``file:line:column: …`` line each."""
 
     kind = "invalid-contract"
