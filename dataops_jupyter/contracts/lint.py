@@ -130,6 +130,7 @@ def lint_document(document: ContractDocument) -> list[Finding]:
 
 
 def _overlaps(one: Location, other: Location) -> bool:
+    """One place is inside the other (or they are the same)."""
     shorter = min(len(one), len(other))
     return one[:shorter] == other[:shorter]
 
