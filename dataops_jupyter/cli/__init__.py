@@ -2,7 +2,7 @@
 
 One module per concern adds its commands: :mod:`.job` (``new``, ``run``), :mod:`.control` (the
 commands that talk to a control service), :mod:`.service` (``control-service``) and
-:mod:`.contract` (``contract check|init``). They share
+:mod:`.contract` (``contract lint|check|init``). They share
 :mod:`.common` and never import each other.
 """
 

@@ -1,7 +1,8 @@
-"""``dataops contract``: check tables against their contracts and write a starting contract.
+"""``dataops contract``: lint contract files, check tables against their contracts, and write
+a starting contract. No service is needed.
 
-Contracts are found in ``contracts/`` of the job folder (the current folder, or ``--job``),
-then of the workspace. A contract's table names take the job's arguments: the defaults of its
+Contracts are found in ``contracts/`` of the job folder (the current folder, or ``--job``) and
+of the workspace. A contract's table names take the job's arguments: the defaults of its
 parameters cell, overridden with ``--arg``.
 """
 
@@ -12,12 +13,93 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..errors import InvalidInputError
 from .common import EXIT_FAILED, EXIT_OK, Commands, add_command, add_job_arguments
+
+if TYPE_CHECKING:
+    from ..contracts.findings import Finding
 
 #: One mark per check status.
 CHECK_MARK = {"passed": "✓", "warning": "!", "failed": "✗", "error": "✗", "skipped": "-"}
+
+
+def _folders(job: str | None) -> tuple[Path | None, Path]:
+    """The job folder (``--job DIR``, else the current folder when it is a job) and the
+    workspace."""
+    from ..jobs.config import JOB_FILE
+    from ..warehouse.resolve import WORKSPACE_FILE, workspace_root
+
+    here = Path(job).resolve() if job else Path.cwd()
+    if job and not (here / JOB_FILE).is_file():
+        raise InvalidInputError(f"--job {job}: no {JOB_FILE} there; give the job folder")
+    if (here / JOB_FILE).is_file():
+        return here, workspace_root(here)
+    marked = [f for f in (here, *here.parents) if (f / WORKSPACE_FILE).is_file()]
+    return None, marked[0] if marked else here
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the current folder when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _discovered(job_folder: Path | None, workspace: Path) -> list[Path]:
+    """The contracts of the job folder and of the workspace; none is a usage error."""
+    from ..contracts.discover import contract_files
+
+    found = contract_files(job_folder, workspace)
+    if not found:
+        where = f"{job_folder or workspace}/contracts/" + (
+            f" or {workspace}/contracts/" if job_folder and workspace != job_folder else ""
+        )
+        raise InvalidInputError(
+            f"no contract in {where}: give the files, or write a contract as "
+            "contracts/<table>.odcs.yaml (dataops contract init TABLE writes a first one)"
+        )
+    return found
+
+
+def _summary(files: int, findings: list[Finding]) -> str:
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}" + ("" if n == 1 else "s")
+
+    problems = ", ".join(
+        [count(errors, "error")] + ([count(warnings, "warning")] if warnings else [])
+    )
+    return f"{count(files, 'file')}: " + (problems if findings else "no problems")
+
+
+def lint(options: argparse.Namespace) -> int:
+    """Lint contract files; print one line per finding and a summary line."""
+    from ..contracts.lint import lint_file
+
+    if options.files:
+        paths = [Path(f) for f in options.files]
+        for path in paths:
+            if path.is_dir():
+                raise InvalidInputError(
+                    f"{path}: a folder; give contract files, or --job DIR for a job's contracts"
+                )
+            if not path.is_file():
+                raise InvalidInputError(f"{path}: no such file")
+    else:
+        paths = _discovered(*_folders(options.job))
+    findings: list[Finding] = []
+    for path in paths:
+        found = lint_file(path, _shown(path))
+        for item in found:
+            print(item)
+        findings.extend(found)
+    print(_summary(len(paths), findings))
+    return EXIT_FAILED if any(f.severity == "error" for f in findings) else EXIT_OK
 
 
 @dataclass
@@ -33,39 +115,28 @@ class Place:
 
 def _place(options: argparse.Namespace) -> Place:
     from ..jobs import load_job, parse_cli_arguments
-    from ..jobs.config import JOB_FILE
-    from ..warehouse import resolve_warehouse_url, workspace_root
+    from ..warehouse import resolve_warehouse_url
 
-    folder = Path(options.job).resolve() if options.job else Path.cwd()
-    job_folder = folder if (folder / JOB_FILE).is_file() else None
+    job_folder, workspace = _folders(options.job)
     defaults: dict[str, Any] | None = None
     job_url = None
     if job_folder is not None:
         job = load_job(job_folder)
         defaults, job_url = job.parameters, job.config.warehouse
-        workspace = workspace_root(job_folder)
-    else:
-        workspace = workspace_root(folder / "_") if not options.job else folder
     arguments = parse_cli_arguments(options.arg, options.args_json, defaults)
-    url = options.warehouse or resolve_warehouse_url(job_folder or folder / "_", job_url)
+    # Without a job, the warehouse is the workspace's (its dataops.toml, else the default).
+    url = options.warehouse or resolve_warehouse_url(job_folder or workspace / "_", job_url)
     return Place(job_folder, workspace, url, {**(defaults or {}), **arguments})
 
 
 def _targets(options: argparse.Namespace, place: Place) -> tuple[list[Any], list[Any]]:
     """The contracts named (files), or found, and the check targets the names select."""
-    from ..contracts.discover import contract_files
     from ..contracts.engine import iter_targets
     from ..contracts.model import ContractError, load_contract
-    from ..errors import InvalidInputError
 
     files = [Path(t) for t in options.targets if Path(t).is_file()]
     tables = [t for t in options.targets if not Path(t).is_file()]
-    found = files or contract_files(place.job_folder, place.workspace)
-    if not found:
-        where = place.job_folder or place.workspace
-        raise InvalidInputError(
-            f"no contract to check: give a contract file, or put contracts/*.odcs.yaml in {where}"
-        )
+    found = files or _discovered(place.job_folder, place.workspace)
     contracts = [load_contract(path) for path in found]
     targets = list(iter_targets(contracts, place.arguments))
     if tables:
@@ -161,13 +232,29 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_commands(commands: Commands) -> None:
-    """``dataops contract check|init``."""
+    """``dataops contract lint|check|init``."""
     group = commands.add_parser(
         "contract",
-        help="check tables against their data contracts",
-        description="Data contracts (ODCS v3): check tables, write a starting contract.",
+        help="data contracts (ODCS v3): lint, check, init",
+        description="Commands on data contracts: ODCS v3 files in contracts/*.odcs.yaml of a "
+        "job folder and of the workspace.",
     )
     actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    linted = add_command(
+        actions,
+        "lint",
+        lint,
+        help="check contract files against ODCS v3 and for what the checks need",
+        description="Validate each FILE against the official ODCS JSON Schema of its apiVersion "
+        "(v3.0.x, v3.1.0, v3.2.0), then check what a schema cannot: SLA elements and rule "
+        "arguments that name tables and columns of the contract, operators, metrics, severities, "
+        "logicalTypeOptions, validValues and SQL that parses. Prints file:line:column: message "
+        "for each problem and a summary. Without FILE: the contracts of the job folder here (or "
+        "--job DIR), else of the workspace. Exit code 0: no errors (warnings allowed), 1: "
+        "errors found, 2: usage error.",
+    )
+    linted.add_argument("files", nargs="*", metavar="FILE", help="contract files to lint")
+    linted.add_argument("--job", metavar="DIR", help="lint the contracts of this job folder")
     checking = add_command(
         actions,
         "check",

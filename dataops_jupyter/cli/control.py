@@ -141,10 +141,21 @@ def _command(handler: Handler) -> Handler:
 
 @_command
 def deploy(options: argparse.Namespace) -> int:
+    from ..contracts.lint import lint_job
     from ..control_service.bundles import make_bundle
     from ..jobs import load_job
 
     job = load_job(Path(options.job_dir))
+    errors = [f for f in lint_job(job.folder) if f.severity == "error"]
+    if errors:
+        for item in errors:
+            print(f"{job.folder}/{item}", file=sys.stderr)
+        print(
+            f"✗ {job.name}: the contracts have errors; nothing deployed (fix them, then "
+            f"check with: dataops contract lint --job {options.job_dir})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     client = _client(options)
     client.resolve_team(fallback=job.config.team)
     name = job.name
@@ -420,7 +431,9 @@ def add_commands(commands: Commands) -> None:
         "deploy",
         "deploy a job folder to the control service",
         "Zip JOB_DIR and upload it; the job is created on the control service by its first "
-        "accepted deploy. The service checks the job and runs its tests/ before the new "
+        "accepted deploy. Contracts (contracts/*.odcs.yaml) with lint errors stop the deploy "
+        "before anything is uploaded (exit code 1). The service checks the job and runs its "
+        "tests/ before the new "
         "version goes live. A folder unchanged since the current version is not deployed "
         "again unless --force. Prints the version, content hash, steps and test output.",
     )
