@@ -378,7 +378,7 @@ def test_lint_exit_codes_and_summary(tmp_path: Path) -> None:
     assert dataops("contract").returncode == 2
 
 
-def test_without_files_lint_finds_the_job_contracts_else_the_workspace_ones(
+def test_without_files_lint_finds_the_job_and_the_workspace_contracts(
     tmp_path: Path, make_job: MakeJob
 ) -> None:
     workspace = tmp_path / "ws"
@@ -397,11 +397,13 @@ def test_without_files_lint_finds_the_job_contracts_else_the_workspace_ones(
     assert contract_files(job, workspace) == [
         job / "contracts" / "extra.odcs.yml",
         job / "contracts" / "orders.odcs.yaml",
+        workspace / "contracts" / "orders.odcs.yaml",
     ]
-    own = dataops("contract", "lint", cwd=job)
-    assert own.returncode == 0 and own.stdout.strip() == "2 files: no problems", own.stdout
+    both = dataops("contract", "lint", cwd=job)
+    assert both.returncode == 1 and both.stdout.splitlines()[-1] == "3 files: 1 error", both.stdout
+    contract(workspace / "contracts")
     by_flag = dataops("contract", "lint", "--job", str(job), cwd=tmp_path)
-    assert by_flag.returncode == 0 and by_flag.stdout.strip() == "2 files: no problems"
+    assert by_flag.returncode == 0 and by_flag.stdout.strip() == "3 files: no problems"
 
 
 # -- the deploy gate --------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def _shown(path: Path) -> Path:
         return path
 
 
-def _discovered(job_folder: Path | None, workspace: Path) -> list[Path]:
+def _discovered(job_folder: Path | None, workspace: Path, action: str) -> list[Path]:
     """The contracts of the job folder and of the workspace; none is a usage error."""
     from ..contracts.discover import contract_files
 
@@ -58,8 +58,8 @@ def _discovered(job_folder: Path | None, workspace: Path) -> list[Path]:
             f" or {workspace}/contracts/" if job_folder and workspace != job_folder else ""
         )
         raise InvalidInputError(
-            f"no contract in {where}: give the files, or write a contract as "
-            "contracts/<table>.odcs.yaml (dataops contract init TABLE writes a first one)"
+            f"nothing to {action}: no *.odcs.yaml in {where}; give the files, or write a "
+            "contract as contracts/<table>.odcs.yaml (dataops contract init TABLE writes one)"
         )
     return found
 
@@ -91,7 +91,7 @@ def lint(options: argparse.Namespace) -> int:
             if not path.is_file():
                 raise InvalidInputError(f"{path}: no such file")
     else:
-        paths = _discovered(*_folders(options.job))
+        paths = _discovered(*_folders(options.job), "lint")
     findings: list[Finding] = []
     for path in paths:
         found = lint_file(path, _shown(path))
@@ -136,7 +136,7 @@ def _targets(options: argparse.Namespace, place: Place) -> tuple[list[Any], list
 
     files = [Path(t) for t in options.targets if Path(t).is_file()]
     tables = [t for t in options.targets if not Path(t).is_file()]
-    found = files or _discovered(place.job_folder, place.workspace)
+    found = files or _discovered(place.job_folder, place.workspace, "check")
     contracts = [load_contract(path) for path in found]
     targets = list(iter_targets(contracts, place.arguments))
     if tables:
