@@ -247,11 +247,12 @@ def hand_written_sql(database: Path, with_format: bool) -> Callable[[], Outcome]
     def run() -> Outcome:
         with quiet(duckdb.connect(str(database), read_only=True)) as con:
             row_count, *values = con.execute(query).fetchone() or ()
-        pairs = [(key, value) for key, value in zip(figures, values, strict=True) if value]
+        findings: Findings = {
+            key: int(value) for key, value in zip(figures, values, strict=True) if value
+        }
         if not row_count:
-            pairs.append(((None, "rowCount"), 0))
+            findings[None, "rowCount"] = 0
         # The table-level duplicateValues rule is the same figure as the column's uniqueness.
-        findings = merge(pairs)
         if ("product_id", "unique") in findings:
             findings["product_id", "duplicateValues"] = findings["product_id", "unique"]
         # + the row count and the duplicateValues rule, judged on figures already there.
@@ -520,15 +521,17 @@ def report(sides: list[Side], ours: Side | None) -> None:
     if ours is None:
         print("ours: not available yet (no `dataops contract check`)")
         return
+    # (side, target, the least ratio of the side's time to ours that meets the target)
     targets = [
-        ("hand-written SQL", "≤ 1.3x ours/SQL", lambda s: ours.median / s.median <= 1.3),
-        ("datacontract", "≥ 2x", lambda s: s.median / ours.median >= 2),
-        ("pandera", "≥ 10x", lambda s: s.median / ours.median >= 10),
+        ("hand-written SQL", "ours ≤ 1.3x its time", 1 / 1.3),
+        ("datacontract", "≥ 2x faster", 2.0),
+        ("pandera", "≥ 10x faster", 10.0),
     ]
-    for prefix, target, met in targets:
+    for prefix, target, ratio in targets:
         for side in sides:
-            if side.name.startswith(prefix) and "format" not in side.name:
-                print(f"target {target} against {side.name}: {'met' if met(side) else 'MISSED'}")
+            if side.name.startswith(prefix):
+                met = side.median / ours.median >= ratio
+                print(f"target {target} against {side.name}: {'met' if met else 'MISSED'}")
 
 
 def bench_checks(options: argparse.Namespace, folder: Path) -> None:
