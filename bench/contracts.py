@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -534,9 +535,36 @@ def report(sides: list[Side], ours: Side | None) -> None:
                 print(f"target {target} against {side.name}: {'met' if met else 'MISSED'}")
 
 
+def datacontract_side(folder: Path, parquet: Path) -> Side | None:
+    """``datacontract test`` on its own copy of the table, or ``None`` if it cannot be had."""
+    try:
+        python = datacontract_venv()
+    except subprocess.CalledProcessError as exc:
+        print(f"{DATACONTRACT} could not be installed ({exc}); baseline skipped")
+        return None
+    version = subprocess.run(
+        [str(python), "-c", "import duckdb; print(duckdb.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    their_db = folder / "datacontract.duckdb"
+    write_duckdb(str(python), their_db, parquet)
+    server = {"server": "bench", "type": "duckdb", "database": str(their_db), "schema": SCHEMA}
+    contract = contract_copy(folder, "datacontract.odcs.yaml", server)
+    return Side(
+        f"datacontract test {DATACONTRACT.split('==')[1]} (DuckDB {version}), wall",
+        datacontract_test(python, contract, folder / "datacontract-result.json"),
+    )
+
+
 def bench_checks(options: argparse.Namespace, folder: Path) -> None:
     rows = options.rows
-    print(f"{rows:,} product rows in {QUALIFIED}, medians of {options.runs} runs", flush=True)
+    print(
+        f"{rows:,} product rows in {QUALIFIED} (DuckDB {duckdb.__version__}), medians of "
+        f"{options.runs} runs",
+        flush=True,
+    )
     started = time.perf_counter()
     parquet = folder / "products.parquet"
     pq.write_table(product_table(rows), parquet)
@@ -548,29 +576,13 @@ def bench_checks(options: argparse.Namespace, folder: Path) -> None:
         Side("hand-written SQL, one query", hand_written_sql(ours_db, with_format=False)),
         Side("hand-written SQL + UUID format figure", hand_written_sql(ours_db, with_format=True)),
     ]
-    if not options.skip_datacontract:
-        python = datacontract_venv()
-        version = subprocess.run(
-            [str(python), "-c", "import duckdb; print(duckdb.__version__)"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        their_db = folder / "datacontract.duckdb"
-        write_duckdb(str(python), their_db, parquet)
-        server = {"server": "bench", "type": "duckdb", "database": str(their_db), "schema": SCHEMA}
-        contract = contract_copy(folder, "datacontract.odcs.yaml", server)
-        sides.append(
-            Side(
-                f"datacontract test ({DATACONTRACT.split('==')[1]}, DuckDB {version}), wall",
-                datacontract_test(python, contract, folder / "datacontract-result.json"),
-            )
-        )
+    if not options.skip_datacontract and (side := datacontract_side(folder, parquet)):
+        sides.append(side)
     if not options.skip_pandera:
         try:
-            frame = pandera_frame(ours_db)
-            sides.append(Side("pandera validate(lazy=True), in process", pandera_validate(frame)))
-        except ImportError:
+            label = f"pandera {metadata.version('pandera')} validate(lazy=True), in process"
+            sides.append(Side(label, pandera_validate(pandera_frame(ours_db))))
+        except (ImportError, metadata.PackageNotFoundError):
             print("pandera not installed, baseline skipped (pip install '.[bench]')")
 
     our_contract = contract_copy(folder, "ours.odcs.yaml", None)
