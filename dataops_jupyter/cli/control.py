@@ -15,10 +15,9 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client import ControlClient, ControlServiceError, resolve_settings
-from ..errors import InvalidInputError
+from ..errors import DataOpsError, InvalidInputError
 from .common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -34,10 +33,16 @@ from .common import (
     table,
 )
 
+if TYPE_CHECKING:
+    from ..client import ControlClient
+
 # -- helpers ----------------------------------------------------------------------------------
 
 
 def _client(options: argparse.Namespace) -> ControlClient:
+    # Imported here: the HTTP client (requests) is not needed by commands that stay local.
+    from ..client import ControlClient, resolve_settings
+
     settings = resolve_settings(options.url, options.token, options.team)
     return ControlClient(settings.url, settings.token, settings.team)
 
@@ -126,8 +131,8 @@ def _command(handler: Handler) -> Handler:
     def run(options: argparse.Namespace) -> int:
         try:
             return handler(options)
-        except ControlServiceError as exc:
-            if exc.status == 401:
+        except DataOpsError as exc:
+            if getattr(exc, "status", None) == 401 and hasattr(exc, "kind"):
                 exc.message += " (the token comes from --token, DATAOPS_TOKEN or the config file)"
             raise
         except KeyboardInterrupt:
@@ -141,6 +146,7 @@ def _command(handler: Handler) -> Handler:
 
 @_command
 def deploy(options: argparse.Namespace) -> int:
+    from ..client import ControlServiceError
     from ..contracts.lint import lint_job
     from ..control_service.bundles import make_bundle
     from ..jobs import load_job
