@@ -63,13 +63,15 @@ test-python: install system-deps
 # pytest runs last so that its summary line closes the output.
 test: lint test-js test-ui test-python
 
-# Every benchmark with its baselines (dlt and duckdb_engine come with the bench extra).
+# Every benchmark with its baselines (dlt, duckdb_engine and pandera come with the bench extra;
+# bench/contracts.py installs datacontract-cli into its own environment under bench/.cache/).
 bench: install
 	$(BIN)/python -m pip install -q -e ".[bench]"
 	$(BIN)/python bench/run_overhead.py --runs 9
 	$(BIN)/python bench/ingest.py --rows 1000000 --runs 5
 	$(BIN)/python bench/control_service.py --jobs 500 --minutes 2 --postgres
 	$(BIN)/python bench/control_service_throughput.py
+	$(BIN)/python bench/contracts.py --rows 5000000 --runs 5
 
 clean:
 	rm -rf $(VENV) node_modules lib dataops_jupyter/labextension ui-tests/node_modules

@@ -18,6 +18,8 @@ from .report import in_run, report_step, reporting
 if TYPE_CHECKING:
     import pandas as pd
 
+    from dataops_jupyter.contracts.enforce import ContractGuard
+    from dataops_jupyter.contracts.results import CheckResult
     from dataops_jupyter.warehouse import LoadSummary, Warehouse
     from dataops_jupyter.warehouse.sqltext import Dialect
 
@@ -90,16 +92,59 @@ def run_sql(
     from dataops_jupyter.warehouse import prepare
 
     warehouse = connection_for(job, conn)
+    guards: list[ContractGuard] = []
     try:
         statements = prepare(sql, values, job.identifiers(), warehouse.dialect, job.comment())
         if not statements:
             raise UsageError("no SQL statement to run")
-        result = warehouse.execute(statements)
+        guards = _sql_guards(job, warehouse, [s.text for s in statements])
+
+        def before_commit(connection: Any) -> None:
+            for guard in guards:
+                guard.before_commit(connection)
+
+        result = warehouse.execute(statements, before_commit=before_commit if guards else None)
     except DataOpsError as exc:
-        raise _user_error(exc) from None
+        _contract_outcome(job, guards, failed=True)
+        raise _typed(exc) if guards else _user_error(exc) from None
     _report_tables(job, [s.text for s in statements], warehouse.dialect)
+    _contract_outcome(job, guards)
     frame = result.table.to_pandas() if result.table is not None else None
     return SQLOutcome(frame, result.done)
+
+
+def _sql_guards(
+    job: JobContext, warehouse: Warehouse, statements: Sequence[str]
+) -> list[ContractGuard]:
+    """A guard for each contracted table the statements write (parsed with sqlglot)."""
+    if not job.contracts.files():
+        return []
+    from dataops_jupyter.lineage import statement_tables
+
+    written: list[str] = []
+    for text in statements:
+        written += [t for t in statement_tables(text, warehouse.dialect).writes if t not in written]
+    guards: list[ContractGuard] = []
+    for table in written:
+        guard = job.contracts.guard(job, warehouse, table)
+        if guard is not None and all(g.table != guard.table for g in guards):
+            guards.append(guard)
+    return guards
+
+
+def _contract_outcome(
+    job: JobContext, guards: Sequence[ContractGuard], failed: bool = False
+) -> None:
+    """Show each guard's results under the cell and hand them to the runner; after a
+    refusal, keep the rows a guard set aside."""
+    from .contracts import show, title_of
+
+    for guard in guards:
+        if failed:
+            guard.after_rollback()
+        if guard.results:
+            show(guard.results, title_of(guard), printed=in_run())
+            report_step(job.step, checks=[r.model_dump(mode="json") for r in guard.results])
 
 
 def _report_tables(job: JobContext, statements: Sequence[str], dialect: Dialect) -> None:
@@ -199,10 +244,55 @@ def run_ingest(
 
     progress = LoadProgress(table, _known_total(data), in_run=in_run())
     context = LoadContext(job=job.name, run=job.execution_id, step=job.step)
+    guards: list[ContractGuard] = []
     try:
-        summary = ingest(job.warehouse, data, table, mode, key, schema, context, progress)
+        guard = job.contracts.guard(job, job.warehouse, table)
+        guards = [guard] if guard is not None else []
+        summary = ingest(
+            job.warehouse, data, table, mode, key, schema, context, progress, guard=guard
+        )
     except DataOpsError as exc:
+        # The guard already kept the rejected rows when it refused the load.
+        _contract_outcome(job, guards)
         raise _typed(exc) from None
     progress.finish(summary)
     report_step(job.step, writes=[summary.table])
+    _contract_outcome(job, guards)
     return summary
+
+
+def check_contracts(job: JobContext, tables: Sequence[str]) -> list[CheckResult]:
+    """Run the contract checks of ``tables`` (every contracted table of the job when none is
+    named) on the whole tables, show them and return them."""
+    from dataops_jupyter.contracts.enforce import find_target
+    from dataops_jupyter.contracts.engine import check_target, iter_targets
+    from dataops_jupyter.errors import DataOpsError
+
+    from .contracts import show, title_of
+
+    try:
+        contracts = job.contracts.contracts()
+        if not contracts:
+            raise UsageError(
+                "the job has no contract: write contracts/<table>.odcs.yaml in the job folder "
+                "or the workspace (dataops contract init TABLE writes a first one)"
+            )
+        arguments = job.identifiers()
+        if tables:
+            targets = []
+            for table in tables:
+                target = find_target(contracts, table, arguments)
+                if target is None:
+                    raise UsageError(f"no contract of the job describes the table {table!r}")
+                targets.append(target)
+        else:
+            targets = list(iter_targets(contracts, arguments))
+        results: list[CheckResult] = []
+        for target in targets:
+            found = check_target(job.warehouse, target)
+            show(found, title_of(target), printed=in_run())
+            report_step(job.step, checks=[r.model_dump(mode="json") for r in found])
+            results += found
+    except DataOpsError as exc:
+        raise _user_error(exc) from None
+    return results

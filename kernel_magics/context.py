@@ -10,6 +10,7 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .contracts import JobContracts
 from .stores import LocalStore, ReadOnlySecrets, RemoteProperties
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class JobContext:
         self._step: str | None = None
         self._warehouse: Warehouse | None = None
         self._warehouse_url: str | None = None
+        #: The contracts of the job's tables (``contracts/*.odcs.yaml``).
+        self.contracts = JobContracts(folder)
         self.properties: MutableMapping[str, Any] = LocalStore(
             folder / ".dataops" / "properties.json"
         )

@@ -6,10 +6,10 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, line_cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .commands import run_ingest, run_sql
+from .commands import check_contracts, run_ingest, run_sql
 
 if TYPE_CHECKING:
     from .context import JobContext
@@ -90,6 +90,19 @@ class DataOpsMagics(Magics):
         keys = [k.strip() for k in options.key.split(",") if k.strip()]
         summary = run_ingest(self.job, data, options.table, options.mode, keys, options.schema)
         print(summary)
+
+    @magic_arguments()
+    @argument("action", choices=["check"], help="check: run the contracts' checks")
+    @argument("tables", nargs="*", help="tables to check (default: every contracted table)")
+    @line_magic
+    def contract(self, line: str) -> None:
+        """Run the contract checks of tables on the whole tables and show the results.
+
+        ``%contract check shop.all_products``: the same checks as ``dataops contract check``
+        and as a run after a step writes the table.
+        """
+        options = _parse(self.contract, line)
+        check_contracts(self.job, options.tables)
 
     def _evaluate(self, cell: str) -> Any:
         """Run the cell body in the user's namespace and return its last expression."""

@@ -31,7 +31,7 @@ def dataops(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 def test_help_documents_every_command() -> None:
     result = dataops("--help")
     assert result.returncode == 0
-    for command in ("new", "run"):
+    for command in ("new", "run", "contract"):
         assert command in result.stdout
     run_help = dataops("run", "--help").stdout
     assert "--arg KEY=VALUE" in run_help and "Exit code 0" in run_help
@@ -128,8 +128,8 @@ def test_python_m_loads_each_command_module_once() -> None:
     files = [f for f in result.stderr.split() if "dataops_jupyter" in f]
     package = Path(dataops_jupyter.cli.__file__).parent
     loaded = sorted(Path(f).name for f in files if Path(f).parent == package)
-    assert loaded == ["__init__.py", "__main__.py", "common.py", "control.py", "job.py",
-                      "service.py"]  # fmt: skip
+    assert loaded == ["__init__.py", "__main__.py", "common.py", "contract.py", "control.py",
+                      "job.py", "service.py"]  # fmt: skip
     assert len(files) == len(set(files)), "a module was loaded twice"
 
 

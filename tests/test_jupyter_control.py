@@ -324,3 +324,22 @@ async def test_output_notebook_force_deploy_and_delete_through_jupyter(
     _, listing = await call("jobs")
     assert "report" not in [job["name"] for job in listing["jobs"]]
     assert "not found" in await call.error(404, "jobs", "report", method="DELETE")
+
+
+async def test_a_deploy_refused_for_its_contracts_shows_their_lines_through_jupyter(
+    jp_fetch: Any, jp_root_dir: Path, make_job: MakeJob
+) -> None:
+    call = Calls(jp_fetch)
+    folder = make_job("contracted", [(["step:a"], "1")], 'team = "lab"', parent=jp_root_dir)
+    (folder / "contracts").mkdir()
+    (folder / "contracts" / "orders.odcs.yaml").write_text(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: orders\nversion: 1.0.0\nstatus: active\n"
+        "schema:\n  - name: orders\n    properties:\n      - name: id\n        type: string\n"
+    )
+    message = await call.error(400, "jobs", "contracted", "deployments", method="POST")
+    assert message.endswith(
+        "so the deployment was refused:\ncontracts/orders.odcs.yaml:10:9: unexpected key 'type' "
+        "in a property; ODCS v3 writes a property's type as `logicalType` (and `physicalType`)"
+    ), message
+    assert json.loads(call.bodies[-1])["error"] == "invalid-contract"
+    assert str(jp_root_dir) not in message

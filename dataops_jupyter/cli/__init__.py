@@ -1,7 +1,8 @@
 """``dataops``: the command line, mirroring what the JupyterLab extension does.
 
 One module per concern adds its commands: :mod:`.job` (``new``, ``run``), :mod:`.control` (the
-commands that talk to a control service) and :mod:`.service` (``control-service``). They share
+commands that talk to a control service), :mod:`.service` (``control-service``) and
+:mod:`.contract` (``contract lint|check|init``). They share
 :mod:`.common` and never import each other.
 """
 
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import DataOpsError, InvalidInputError
-from . import control, job, service
+from . import contract, control, job, service
 from .common import EXIT_FAILED, EXIT_USAGE, Handler
 
 # jsonschema (imported by nbformat) loads rfc3987_syntax when it is installed, which builds a
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_commands(commands)
     service.add_commands(commands)
     control.add_commands(commands)
+    contract.add_commands(commands)
     return parser
 
 

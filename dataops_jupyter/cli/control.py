@@ -15,10 +15,9 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..client import ControlClient, ControlServiceError, resolve_settings
-from ..errors import InvalidInputError
+from ..errors import DataOpsError, InvalidInputError
 from .common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -34,10 +33,16 @@ from .common import (
     table,
 )
 
+if TYPE_CHECKING:
+    from ..client import ControlClient
+
 # -- helpers ----------------------------------------------------------------------------------
 
 
 def _client(options: argparse.Namespace) -> ControlClient:
+    # Imported here: the HTTP client (requests) is not needed by commands that stay local.
+    from ..client import ControlClient, resolve_settings
+
     settings = resolve_settings(options.url, options.token, options.team)
     return ControlClient(settings.url, settings.token, settings.team)
 
@@ -126,8 +131,8 @@ def _command(handler: Handler) -> Handler:
     def run(options: argparse.Namespace) -> int:
         try:
             return handler(options)
-        except ControlServiceError as exc:
-            if exc.status == 401:
+        except DataOpsError as exc:
+            if getattr(exc, "status", None) == 401 and hasattr(exc, "kind"):
                 exc.message += " (the token comes from --token, DATAOPS_TOKEN or the config file)"
             raise
         except KeyboardInterrupt:
@@ -141,10 +146,22 @@ def _command(handler: Handler) -> Handler:
 
 @_command
 def deploy(options: argparse.Namespace) -> int:
+    from ..client import ControlServiceError
+    from ..contracts.lint import lint_job
     from ..control_service.bundles import make_bundle
     from ..jobs import load_job
 
     job = load_job(Path(options.job_dir))
+    errors = [f for f in lint_job(job.folder) if f.severity == "error"]
+    if errors:
+        for item in errors:
+            print(f"{job.folder}/{item}", file=sys.stderr)
+        print(
+            f"✗ {job.name}: the contracts have errors; nothing deployed (fix them, then "
+            f"check with: dataops contract lint --job {options.job_dir})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     client = _client(options)
     client.resolve_team(fallback=job.config.team)
     name = job.name
@@ -420,7 +437,9 @@ def add_commands(commands: Commands) -> None:
         "deploy",
         "deploy a job folder to the control service",
         "Zip JOB_DIR and upload it; the job is created on the control service by its first "
-        "accepted deploy. The service checks the job and runs its tests/ before the new "
+        "accepted deploy. Contracts (contracts/*.odcs.yaml) with lint errors stop the deploy "
+        "before anything is uploaded (exit code 1). The service checks the job and runs its "
+        "tests/ before the new "
         "version goes live. A folder unchanged since the current version is not deployed "
         "again unless --force. Prints the version, content hash, steps and test output.",
     )

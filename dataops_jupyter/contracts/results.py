@@ -97,6 +97,10 @@ class CheckReport(BaseModel):
     summary: CheckSummary = Field(default_factory=CheckSummary)
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def json_value(value: Any) -> Any:
     """A database value as JSON: UUIDs, decimals and times as text, NaN as ``None``."""
     if value is None or isinstance(value, (bool, int, str)):

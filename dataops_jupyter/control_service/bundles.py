@@ -2,7 +2,8 @@
 
 Refused with a reason (400): not a zip, too large, too many files, paths that leave the bundle
 (``../``, absolute), symlinks, damaged archives (corrupt data, sizes or checksums that do not
-match), bundles without ``job.toml``, and archives that would expand far beyond their size (zip
+match), bundles without ``job.toml``, contracts (``contracts/*.odcs.yaml``) with lint errors, and
+archives that would expand far beyond their size (zip
 bombs). Messages name files as the bundle does, never where the service keeps them. Accepted
 bundles are unpacked with notebook outputs stripped, and hashed.
 """
@@ -22,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from ..contracts.lint import check_job_contracts
 from ..errors import DataOpsError, InvalidInputError
 from ..jobs import JOB_FILE, Job, load_job
 
@@ -191,6 +193,7 @@ def unpack_bundle(data: bytes, destination: Path) -> Bundle:
         for notebook in destination.rglob("*.ipynb"):
             _strip_outputs(notebook)
         job = _load(destination)  # refuse an invalid job before it is kept
+        check_job_contracts(destination)  # messages name contracts/… as the bundle does
         return Bundle(destination, job, _content_hash(destination))
     except BaseException:
         shutil.rmtree(destination, ignore_errors=True)

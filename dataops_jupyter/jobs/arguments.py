@@ -75,12 +75,13 @@ def check_arguments(arguments: Mapping[str, Any], defaults: Mapping[str, Any]) -
 
 
 def parse_cli_arguments(
-    pairs: Iterable[str], args_json: str | None, defaults: Mapping[str, Any]
+    pairs: Iterable[str], args_json: str | None, defaults: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """Arguments from ``--args-json`` then ``--arg key=value`` pairs (pairs win), type-checked.
 
     A pair's value is read as JSON and falls back to the plain text; where the parameter's
     default is a string the text is kept as it is, so ``--arg day=2024-01-01`` stays a string.
+    With ``defaults`` ``None`` (no job declares parameters) every name is taken, values as text.
     """
     arguments: dict[str, Any] = {}
     if args_json:
@@ -96,11 +97,11 @@ def parse_cli_arguments(
         name = name.strip()
         if not sep or not name:
             raise ArgumentError(f"--arg {quote(pair)}: use the form key=value, e.g. --arg limit=10")
-        if isinstance(defaults.get(name), str):
+        if defaults is None or isinstance(defaults.get(name), str):
             arguments[name] = text
             continue
         try:
             arguments[name] = json.loads(text)
         except json.JSONDecodeError:
             arguments[name] = text
-    return check_arguments(arguments, defaults)
+    return arguments if defaults is None else check_arguments(arguments, defaults)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomllib
@@ -154,6 +154,39 @@ class Notify(BaseModel):
         return self
 
 
+_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+class ContractsPolicy(BaseModel):
+    """``[contracts]``: what a load or step does with rows that break a contract's row rules.
+
+    ``fail`` (default): nothing of the load is committed and the step fails; the rows that
+    broke a rule are kept in ``<table>__quarantine``. ``quarantine``: the good rows are
+    committed and the others go to quarantine; the step fails (and nothing is committed) only
+    when their share is above ``max_rejected``. ``warn``: every row is committed and the
+    broken rules are reported.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    on_violation: Literal["fail", "quarantine", "warn"] = "fail"
+    #: With ``quarantine``: the largest share of a load's rows that may go to quarantine
+    #: (``"1%"`` or ``0.01``); above it nothing of the load is committed. No limit by default.
+    max_rejected: float = 1.0
+
+    @field_validator("max_rejected", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _SHARE.match(value)
+            if not match:
+                raise ValueError(f"{value!r} is not a share: write a percentage such as '1%'")
+            value = float(match.group(1)) / 100
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError("max_rejected is a share of the rows: '0%' to '100%' (or 0 to 1)")
+        return float(value)
+
+
 class JobConfig(BaseModel):
     """The contents of ``job.toml``."""
 
@@ -174,6 +207,7 @@ class JobConfig(BaseModel):
     #: Names of environment variables of the host passed to the job's code; every other
     #: variable of the control service (its key, database, SMTP settings) is withheld.
     env: list[str] = Field(default_factory=list)
+    contracts: ContractsPolicy = Field(default_factory=ContractsPolicy)
 
     @field_validator("env")
     @classmethod

@@ -279,9 +279,16 @@ class Warehouse(TableWriter, ABC):
         """Run statements in one transaction; the last query's rows, as Arrow."""
         return self.execute(statements).table
 
-    def execute(self, statements: Sequence[Statement]) -> SQLResult:
+    def execute(
+        self,
+        statements: Sequence[Statement],
+        before_commit: Callable[[Any], None] | None = None,
+    ) -> SQLResult:
         """Run statements in one transaction: the last query's rows, and what each statement
-        that is not a query did (``created table t``, ``inserted 3 rows into t``)."""
+        that is not a query did (``created table t``, ``inserted 3 rows into t``).
+
+        ``before_commit`` is called with the connection once every statement ran (a contract
+        guard judging the tables they wrote); what it raises rolls everything back."""
 
         def work() -> SQLResult:
             result = SQLResult()
@@ -292,6 +299,9 @@ class Warehouse(TableWriter, ABC):
                     for statement in statements:
                         running = statement.text
                         result.add(statement, self.fetch_arrow(connection, statement))
+                    if before_commit is not None:
+                        running = "the contract checks"
+                        before_commit(connection)
                     running = "COMMIT"
             except Exception as exc:
                 if self.is_database_error(exc) and not self.is_transient(exc):

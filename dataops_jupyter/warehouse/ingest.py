@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from ..errors import InvalidInputError
 from .base import RetryPolicy, Warehouse, WarehouseError, first_line
 from .batches import BatchSource
+from .guard import GuardRejection, LoadGuard
 from .sqltext import Dialect, quote_identifier, quote_name
 from .types import accepts, describe, family, sql_type
 
@@ -65,6 +66,8 @@ class LoadSummary:
     columns_added: list[str] = field(default_factory=list)
     created: bool = False
     attempts: int = 1
+    #: Rows the guard (a contract) kept out of the table; ``rows`` counts every row brought.
+    rejected: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -74,9 +77,11 @@ class LoadSummary:
         extra = " (table created)" if self.created else ""
         if self.columns_added:
             extra += f" (columns added: {', '.join(self.columns_added)})"
+        if self.rejected:
+            extra += f" ({self.rejected:,} rejected by the contract, in {self.table}__quarantine)"
         return (
-            f"{self.mode}: {self.rows:,} rows into {self.table} in {self.seconds:.2f} s "
-            f"({self.rows_per_second:,.0f} rows/s){extra}"
+            f"{self.mode}: {self.rows - self.rejected:,} rows into {self.table} in "
+            f"{self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s){extra}"
         )
 
 
@@ -149,6 +154,7 @@ class _Load:
         self.stage_columns: list[str] = []
         self.stage_known: set[str] = set()
         self.rows = 0
+        self.rejected = 0
 
     def stamp(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         rows = batch.num_rows
@@ -339,8 +345,12 @@ def ingest(
     context: LoadContext | None = None,
     progress: Progress | None = None,
     batch_rows: int | None = None,
+    guard: LoadGuard | None = None,
 ) -> LoadSummary:
-    """Load ``data`` into ``table``; see the module docstring for the rules."""
+    """Load ``data`` into ``table``; see the module docstring for the rules.
+
+    A ``guard`` judges the load's rows before the merge and the whole table before the commit
+    (see :mod:`.guard`): it may reject rows, or the whole load."""
     keys = _check_request(table, mode, key, schema)
     context = context or LoadContext()
     load_id = str(uuid.uuid4())
@@ -370,13 +380,23 @@ def ingest(
             if mode == "replace" and not cleared and warehouse.columns(connection, table):
                 warehouse.clear_table(connection, table)
             load.add_untyped(connection)
+            if guard is not None and load.columns is not None:
+                rows_at, where = _loaded_rows(load)
+                load.rejected = guard.screen(connection, rows_at, where, load.rows)
             load.merge(connection)
+            if guard is not None and load.columns is not None:
+                guard.verify(connection)
             _record(warehouse, connection, load, context, started, "succeeded", None)
         return load
 
     try:
         # A table or schema that a concurrent load created first is there on the next try.
         load = warehouse.retrying(attempt, transient=warehouse.is_creation_race)
+    except GuardRejection as exc:
+        if guard is not None:
+            guard.after_rollback()
+        _record_failure(warehouse, table, mode, load_id, context, started, exc.message)
+        raise
     except IngestError as exc:
         _record_failure(warehouse, table, mode, load_id, context, started, exc.message)
         raise
@@ -398,7 +418,26 @@ def ingest(
         columns_added=load.added,
         created=load.created,
         attempts=attempts,
+        rejected=load.rejected,
     )
+
+
+def _loaded_rows(load: _Load) -> tuple[str, str | None]:
+    """Where the load's rows are before the commit: its stage (merge), else the table's rows
+    carrying its load id."""
+    if load.stage is not None:
+        return quote_identifier(load.stage), None
+    return quote_identifier(load.table), f"{quote_name(LOAD_ID)} = '{load.load_id}'"
+
+
+def append_rows(warehouse: Warehouse, connection: Any, table: str, rows: pa.Table) -> None:
+    """Append ``rows`` as they are (their own ``_load_id`` and ``_loaded_at`` included) to
+    ``table``, creating it or adding columns as a load with ``schema="evolve"`` does."""
+    load = _Load(warehouse, table, "append", [], "evolve", "", datetime.now(UTC), None)
+    for batch in rows.to_batches():
+        if batch.num_rows:
+            load.write(connection, load.fit_schema(connection, batch))
+    load.add_untyped(connection)
 
 
 def _record(

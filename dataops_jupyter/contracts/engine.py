@@ -1,0 +1,347 @@
+"""Running a table's rules on a warehouse: one aggregate query for every count-style rule, the
+SQL rules' own queries, and sample rows for the rules that broke."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from ..warehouse.base import Warehouse, first_line
+from ..warehouse.sqltext import quote_name
+from .compile import Compiler, compile_table
+from .model import Contract, TableSpec, split_name
+from .results import CheckReport, CheckResult, CheckSummary, Scope, json_value, utc_now
+from .rules import Rule
+
+_PARAM = re.compile(r"\$([a-z]\d+)\b|%\(([a-z]\d+)\)s")
+
+
+@dataclass
+class CheckTarget:
+    """One schema object of one contract, and the table it names once arguments are filled."""
+
+    contract: Contract
+    spec: TableSpec
+    table: str
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """Where the rows that row-level rules judge are: a table (a load's stage, or the target)
+    and a condition selecting them (``"_load_id" = 'ab12…'``), ``None`` for every row."""
+
+    table_sql: str
+    where: str | None = None
+
+
+def used_params(sql: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The values ``sql`` refers to by placeholder (drivers refuse values a statement does not
+    use), ``None`` when none."""
+    used = {name for pair in _PARAM.findall(sql) for name in pair if name}
+    return {k: params[k] for k in used} or None
+
+
+class StatementFailed(Exception):
+    """A statement of the checks failed; the message is the database's."""
+
+
+class _Session:
+    """Runs the checks' statements. On its own transaction a failed statement is followed by
+    a fresh transaction; on a caller's connection the transaction is lost, so later
+    statements are reported as not run."""
+
+    def __init__(self, warehouse: Warehouse, connection: Any = None) -> None:
+        self.warehouse = warehouse
+        self.outer = connection
+        self._stack = ExitStack()
+        self._connection: Any = None
+        self._broken: str | None = None
+
+    def connection(self) -> Any:
+        """The connection statements run on (a transaction is opened when needed)."""
+        if self.outer is not None:
+            return self.outer
+        if self._connection is None:
+            self._connection = self._stack.enter_context(self.warehouse.transaction())
+            if self.warehouse.dialect == "postgres":
+                self.warehouse.run_in(self._connection, "SET TRANSACTION READ ONLY")
+        return self._connection
+
+    def rows(self, sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of ``sql`` (only the values it refers to are sent)."""
+        if self._broken is not None:
+            raise StatementFailed(f"not run: an earlier statement failed ({self._broken})")
+        connection = self.connection()
+        try:
+            cursor = connection.execute(sql, used_params(sql, params))
+            names = [d[0] for d in cursor.description or []]
+            return names, cursor.fetchall()
+        except Exception as exc:
+            if not self.warehouse.is_database_error(exc) or self.warehouse.is_transient(exc):
+                raise
+            message = first_line(exc)
+            if self.outer is not None:
+                self._broken = message
+            else:
+                self._connection = None
+                with contextlib.suppress(Exception):
+                    self._stack.close()
+                self._stack = ExitStack()
+            raise StatementFailed(message) from None
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def table_sql(table: str) -> str:
+    """A table name as SQL, each part quoted."""
+    return ".".join(quote_name(part) for part in split_name(table))
+
+
+def check_target(
+    warehouse: Warehouse,
+    target: CheckTarget,
+    connection: Any = None,
+    *,
+    scope: Scope | None = None,
+    rows: RowSource | None = None,
+) -> list[CheckResult]:
+    """The rules of ``target`` on the warehouse: all of them, or those of one ``scope``.
+
+    On ``connection`` when given: inside the caller's transaction, for checks before a commit.
+    Row-level rules judge the rows of ``rows`` when given (the rows a load brings), table-level
+    rules always the whole table.
+    """
+    session = _Session(warehouse, connection)
+    try:
+        return _check(warehouse, session, target, scope, rows)
+    finally:
+        session.close()
+
+
+def compile_target(
+    warehouse: Warehouse, target: CheckTarget, connection: Any, rows: RowSource | None = None
+) -> Compiler | None:
+    """The rules of ``target`` for the table as it is on ``connection`` (``None`` when the
+    table does not exist); row-level rules restricted to ``rows``."""
+    columns = _table_columns(warehouse, connection, target.table)
+    if columns is None:
+        return None
+    return _compile(warehouse, target, columns, rows)
+
+
+def _compile(
+    warehouse: Warehouse, target: CheckTarget, columns: dict[str, str], rows: RowSource | None
+) -> Compiler:
+    compiler = compile_table(
+        target.spec, target.table, table_sql(target.table), columns, warehouse.dialect
+    )
+    if rows is not None:
+        for rule in compiler.rules:
+            if rule.scope == "row" and rule.predicate is not None:
+                rule.source = rows.table_sql
+                if rows.where is not None:
+                    rule.predicate = f"({rows.where}) AND ({rule.predicate})"
+                rule.sample_query = f"SELECT * FROM {rows.table_sql} WHERE {rule.predicate} LIMIT 5"
+    return compiler
+
+
+def _check(
+    warehouse: Warehouse,
+    session: _Session,
+    target: CheckTarget,
+    scope: Scope | None,
+    rows: RowSource | None,
+) -> list[CheckResult]:
+    table = target.table
+    columns = _table_columns(warehouse, session.connection(), table)
+    compiler = _compile(warehouse, target, columns or {}, rows)
+    if scope is not None:
+        compiler.rules = [rule for rule in compiler.rules if rule.scope == scope]
+    if columns is None:
+        missing = CheckResult(
+            rule=f"{target.spec.object_name}.exists",
+            table=table,
+            kind="exists",
+            description=f"table {table} exists",
+            scope="table",
+            status="failed",
+            measured="missing",
+            threshold="present",
+            reason="the table does not exist in the warehouse",
+        )
+        return [missing] + [
+            _result(compiler, rule, "skipped", reason="the table does not exist")
+            for rule in compiler.rules
+        ]
+    sources = dict.fromkeys(_source(compiler, rule) for rule in compiler.rules)
+    figures = {source: _aggregate(session, compiler, source) for source in sources}
+    return [
+        _judge(session, compiler, rule, figures[_source(compiler, rule)]) for rule in compiler.rules
+    ]
+
+
+def _table_columns(warehouse: Warehouse, connection: Any, table: str) -> dict[str, str] | None:
+    found = warehouse.columns(connection, table)
+    if found is None and table != table.lower() and not warehouse.case_insensitive:
+        # An unquoted name in the contract's SQL folds to lower case in PostgreSQL.
+        found = warehouse.columns(connection, table.lower())
+    return found
+
+
+@dataclass
+class _Figures:
+    rows: int | None
+    values: dict[str, Any]
+    sql: str
+    error: str | None = None
+
+
+def _expression(rule: Rule) -> str | None:
+    if rule.measure is not None:
+        return rule.measure
+    if rule.predicate is not None:
+        return f"count(*) FILTER (WHERE {rule.predicate})"
+    return None
+
+
+def _aggregate(session: _Session, compiler: Compiler, source: str) -> _Figures:
+    """One query for the figures of every count-style rule measured on ``source``."""
+    aliases: dict[str, str] = {}
+    for rule in compiler.rules:
+        expression = _expression(rule)
+        measured = rule.skip is None and rule.verdict is None and rule.query is None
+        if expression is not None and measured and _source(compiler, rule) == source:
+            aliases.setdefault(expression, f"m{len(aliases)}")
+    selected = ", ".join(["count(*) AS n", *(f"{e} AS {a}" for e, a in aliases.items())])
+    sql = f"SELECT {selected} FROM {source}"
+    try:
+        _, rows = session.rows(sql, compiler.params)
+    except StatementFailed as exc:
+        return _Figures(None, {}, sql, str(exc))
+    row = rows[0]
+    values = {expression: row[index + 1] for index, expression in enumerate(aliases)}
+    return _Figures(int(row[0]), values, sql)
+
+
+def _source(compiler: Compiler, rule: Rule) -> str:
+    return rule.source or compiler.table_sql
+
+
+def _judge(session: _Session, compiler: Compiler, rule: Rule, figures: _Figures) -> CheckResult:
+    if rule.skip is not None:
+        return _result(compiler, rule, "skipped", reason=rule.skip)
+    if rule.verdict is not None:
+        measured, holds, reason = rule.verdict
+        return _result(compiler, rule, _status(rule, holds), measured=measured, reason=reason)
+    if rule.query is not None:
+        return _judge_query(session, compiler, rule)
+    expression = _expression(rule)
+    sql = _standalone(compiler, rule)
+    if figures.error is not None or expression not in figures.values:
+        return _result(compiler, rule, "error", sql=sql, reason=figures.error)
+    measured = figures.values[expression]
+    measured = int(measured) if measured is not None else 0
+    if rule.unit == "percent":
+        measured = round(100.0 * measured / figures.rows, 4) if figures.rows else 0.0
+    holds = rule.threshold.holds(measured)
+    samples = [] if holds else _samples(session, compiler, rule)
+    return _result(
+        compiler, rule, _status(rule, holds), measured=measured, sql=sql, samples=samples
+    )
+
+
+def _judge_query(session: _Session, compiler: Compiler, rule: Rule) -> CheckResult:
+    assert rule.query is not None
+    try:
+        _, rows = session.rows(rule.query, {})
+    except StatementFailed as exc:
+        return _result(compiler, rule, "error", sql=rule.query, reason=str(exc))
+    if not rows or not rows[0]:
+        reason = "the query returned no rows: a SQL rule returns one value"
+        return _result(compiler, rule, "error", sql=rule.query, reason=reason)
+    measured = json_value(rows[0][0])
+    holds = rule.threshold.holds(measured)
+    return _result(compiler, rule, _status(rule, holds), measured=measured, sql=rule.query)
+
+
+def _samples(session: _Session, compiler: Compiler, rule: Rule) -> list[dict[str, Any]]:
+    if rule.sample_query is None:
+        return []
+    try:
+        names, rows = session.rows(rule.sample_query, compiler.params)
+    except StatementFailed:
+        return []
+    return [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in rows[:5]]
+
+
+def _status(rule: Rule, holds: bool) -> Any:
+    if holds:
+        return "passed"
+    return "failed" if rule.severity == "error" else "warning"
+
+
+def _result(compiler: Compiler, rule: Rule, status: Any, **fields: Any) -> CheckResult:
+    return CheckResult(
+        rule=rule.rule_id,
+        table=compiler.table,
+        property=rule.subject,
+        kind=rule.kind,
+        description=rule.description,
+        severity=rule.severity,
+        scope=rule.scope,
+        status=status,
+        threshold=rule.expected or rule.threshold.text(rule.unit),
+        unit=rule.unit if rule.verdict is None else None,
+        **fields,
+    )
+
+
+def _standalone(compiler: Compiler, rule: Rule) -> str:
+    """A query giving the rule's figure by itself, values written in: what a user can run."""
+    source = _source(compiler, rule)
+    if rule.predicate is not None:
+        sql = f"SELECT count(*) FROM {source} WHERE {rule.predicate}"
+    else:
+        sql = f"SELECT {rule.measure} FROM {source}"
+    return _PARAM.sub(lambda m: _literal(compiler.params[m.group(1) or m.group(2)]), sql)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def check_targets(
+    warehouse: Warehouse, targets: Sequence[CheckTarget], contracts: Sequence[Contract] = ()
+) -> CheckReport:
+    """Every rule of every target, as one report."""
+    started, clock = utc_now(), time.monotonic()
+    results = [result for target in targets for result in check_target(warehouse, target)]
+    return CheckReport(
+        started_at=started,
+        duration=round(time.monotonic() - clock, 4),
+        warehouse=warehouse.display_url(),
+        contracts=sorted(
+            {str(t.contract.path) for t in targets} | {str(c.path) for c in contracts}
+        ),
+        results=results,
+        summary=CheckSummary.of(results),
+    )
+
+
+def iter_targets(
+    contracts: Sequence[Contract], arguments: dict[str, Any] | None = None
+) -> Iterator[CheckTarget]:
+    """A target per schema object of each contract, arguments filled in."""
+    for contract in contracts:
+        for spec in contract.tables:
+            yield CheckTarget(contract, spec, spec.table(arguments))
