@@ -3,8 +3,12 @@
  *
  * The browser is the system Chromium (`apt-get install chromium`): set
  * PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 when installing the dependencies.
+ * TARGET_URL (default http://localhost:8888) moves the server to another port.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+// The server the tests start listens where Galata looks: TARGET_URL.
+const target = new URL(process.env.TARGET_URL || 'http://localhost:8888');
 
 module.exports = {
   ...baseConfig,
@@ -29,8 +33,8 @@ module.exports = {
     }
   },
   webServer: {
-    command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
+    command: `jlpm start --ServerApp.port=${target.port || 8888}`,
+    url: `${target.origin}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI
   }

@@ -279,7 +279,7 @@ function CheckRow(props: { check: CheckResult }): JSX.Element {
           {check.status}
         </td>
         <td className="dataops-check-rule">
-          <code>{check.rule || EMPTY_VALUE}</code>
+          <code>{check.rule ? breakable(check.rule) : EMPTY_VALUE}</code>
         </td>
         <td className="dataops-check-description">
           {check.description || EMPTY_VALUE}
@@ -310,18 +310,30 @@ function CheckRow(props: { check: CheckResult }): JSX.Element {
       {detail && (
         <tr className="dataops-check-detail">
           <td colSpan={6}>
-            {reason !== '' && (
-              <div className="dataops-check-reason">{reason}</div>
-            )}
-            {hasSamples && samplesOpen && <Samples rows={samples} />}
-            {check.sql && sqlOpen && (
-              <pre className="dataops-check-sql">{check.sql}</pre>
-            )}
+            <div className="dataops-check-detail-body">
+              {reason !== '' && (
+                <div className="dataops-check-reason">{reason}</div>
+              )}
+              {hasSamples && samplesOpen && <Samples rows={samples} />}
+              {check.sql && sqlOpen && (
+                <pre className="dataops-check-sql">{check.sql}</pre>
+              )}
+            </div>
           </td>
         </tr>
       )}
     </tbody>
   );
+}
+
+/** A dotted id that may wrap after its dots: `products.<wbr>price.<wbr>…`. */
+function breakable(id: string): JSX.Element[] {
+  return id.split(/(?<=\.)/).map((part, index) => (
+    <React.Fragment key={index}>
+      {index > 0 && <wbr />}
+      {part}
+    </React.Fragment>
+  ));
 }
 
 function Toggle(props: {
