@@ -6,7 +6,7 @@ import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 import { act } from 'react';
 
-import { checksLine, sortChecks } from '../checks';
+import { checksLine, formatMeasured, formatValue, sortChecks } from '../checks';
 import { CommandIDs, addCommands } from '../commands';
 import { ExecutionList } from '../components/ExecutionList';
 import { FailedStep } from '../components/FailedStep';
@@ -89,6 +89,19 @@ describe('the checks of a step in one line', () => {
     expect(checksLine([makeCheck('a', 'passed')])).toBe(
       'contract: 1 check passed'
     );
+  });
+
+  it('says measured figures with their unit, and values of sample rows as text', () => {
+    const measured = (overrides: Partial<CheckResult>) =>
+      formatMeasured(makeCheck('r', 'failed', overrides));
+    expect(measured({ measured: 3, unit: 'rows' })).toBe('3 rows');
+    expect(measured({ measured: 1, unit: 'rows' })).toBe('1 row');
+    expect(measured({ measured: 12.5, unit: 'percent' })).toBe('12.5 %');
+    expect(measured({ measured: 'books', unit: null })).toBe('books');
+    expect(measured({ measured: null })).toBe('—');
+    expect(formatValue({ a: [1, 2] })).toBe('{"a":[1,2]}');
+    expect(formatValue('')).toBe('—');
+    expect(formatValue(false)).toBe('false');
   });
 
   it('lists failed, warnings, errors, passed, skipped, in order within each', () => {
