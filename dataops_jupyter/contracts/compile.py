@@ -301,41 +301,21 @@ def _option_rules(
 def _format_rule(
     compiler: Compiler, spec: TableSpec, column: ColumnSpec, sql: str, kind: str, fmt: str
 ) -> None:
-    rule_id = compiler.rule_id(spec, column, "format")
-    description = f"{column.name} is a valid {fmt}"
+    rule = Rule(
+        compiler.rule_id(spec, column, "format"),
+        column.name,
+        "format",
+        f"{column.name} is a valid {fmt}",
+    )
+    pattern = FORMAT_PATTERNS.get(fmt)
     if fmt == "uuid" and kind.lower() == "uuid":
         # The column's type admits UUIDs alone: every value is one.
-        compiler.add(
-            Rule(
-                rule_id,
-                column.name,
-                "format",
-                description,
-                verdict=(0, True, "every value of a UUID column is a UUID"),
-            )
-        )
-        return
-    pattern = FORMAT_PATTERNS.get(fmt)
-    if pattern is None:
-        compiler.add(
-            Rule(
-                rule_id,
-                column.name,
-                "format",
-                description,
-                skip=f"format {fmt!r} is not checked (checked: {', '.join(FORMAT_PATTERNS)})",
-            )
-        )
-        return
-    compiler.add(
-        Rule(
-            rule_id,
-            column.name,
-            "format",
-            description,
-            predicate=f"NOT {compiler.matches(sql, pattern)}",
-        )
-    )
+        rule.verdict = (0, True, "every value of a UUID column is a UUID")
+    elif pattern is None:
+        rule.skip = f"format {fmt!r} is not checked (checked: {', '.join(FORMAT_PATTERNS)})"
+    else:
+        rule.predicate = f"NOT {compiler.matches(sql, pattern)}"
+    compiler.add(rule)
 
 
 def _key_rule(compiler: Compiler, spec: TableSpec, present: dict[str, tuple[str, str]]) -> None:
