@@ -17,6 +17,8 @@ from jupyter_client.manager import start_new_kernel
 from dataops_jupyter.jobs import load_job
 from dataops_jupyter.runner import run_job
 
+from .control import RunningService, deploy, wait_for
+
 pytestmark = pytest.mark.timeout(300)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -184,3 +186,22 @@ def test_a_run_that_loads_a_negative_price_fails_its_step(tmp_path: Path) -> Non
     # Nothing of the failed step was committed: the table is the one the good run built.
     assert _rows(database, "SELECT count(*) FROM shop.all_products") == [(22,)]
     assert [s.status for s in record.steps][-1] == "skipped"
+
+
+def test_a_deployed_execution_that_breaks_the_contract_is_a_user_error(
+    tmp_path: Path, control: RunningService
+) -> None:
+    folder = _products_copy(tmp_path)
+    _plant_negative_price(folder)
+    client = control.client("analytics")
+    deploy(client, "analytics", folder)
+    started = client.post("/api/v1/teams/analytics/jobs/products/executions").json()
+    final = wait_for(client, "analytics", "products", started["id"], timeout=180)
+    assert final["status"] == "user_error", final
+    assert final["error"]["step"] == "all-products"
+    assert final["error"]["ename"] == "ContractViolation"
+    step = next(s for s in final["steps"] if s["name"] == "all-products")
+    failed = [c for c in step["checks"] if c["status"] == "failed"]
+    assert [c["rule"] for c in failed] == ["all_products.price.exclusiveMinimum"]
+    assert failed[0]["samples"][0]["name"] == "Broken Bin"
+    assert step["writes"] == []  # nothing of the step was committed

@@ -442,7 +442,8 @@ def test_steps_carry_their_tables_and_checks_masked(
     check = (
         "from kernel_magics.report import report_step\n"
         "report_step(job.step, checks=[{'rule': 'items.code.pattern', 'table': 'x.items', "
-        "'kind': 'pattern', 'description': 'codes look right', 'status': 'failed', "
+        "'kind': 'pattern', 'description': 'codes look right: no warning', 'status': 'failed', "
+        "'severity': 'warning', "
         "'measured': 1, 'samples': [{'code': job.secrets['code']}]}])"
     )
     folder = make_job(
@@ -455,6 +456,8 @@ def test_steps_carry_their_tables_and_checks_masked(
     )
     deploy(client, "analytics", folder)
     assert client.put(f"{API}/jobs/tabled/secrets/code", json={"value": "main"}).status_code == 204
+    # A secret that is also one of the record's fixed words masks text, never the structure.
+    assert client.put(f"{API}/jobs/tabled/secrets/w", json={"value": "warning"}).status_code == 204
     started = client.post(f"{API}/jobs/tabled/executions").json()
     final = wait_for(client, "analytics", "tabled", started["id"])
     assert final["status"] == "succeeded", final
@@ -463,7 +466,7 @@ def test_steps_carry_their_tables_and_checks_masked(
     assert load["checks"] == [
         {
             "rule": "items.code.pattern", "table": "x.items", "property": None,
-            "kind": "pattern", "description": "codes look right", "severity": "error",
+            "kind": "pattern", "description": "codes look right: no ***", "severity": "warning",
             "scope": "row", "status": "failed", "measured": 1, "threshold": None, "unit": None,
             "sql": None, "samples": [{"code": "***"}], "reason": None,
         }

@@ -109,6 +109,14 @@ def test_sql_that_cannot_be_read_gives_no_tables_and_says_so(
     assert caplog.records == []  # nothing shows in the user's cell output
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_other_ddl_reads_and_writes_no_table(dialect: str) -> None:
+    sql = (
+        "CREATE SEQUENCE shop.ids START 1; DROP TABLE shop.old; ALTER TABLE shop.t ADD COLUMN c INT"
+    )
+    assert tables(sql, dialect) == ([], [])
+
+
 def test_statements_that_write_nothing_are_read_fully() -> None:
     found = statement_tables("SET threads = 2; INSTALL httpfs; SELECT 1", "duckdb")
     assert (found.reads, found.writes, found.parsed) == ([], [], True)

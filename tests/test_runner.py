@@ -384,3 +384,21 @@ def test_check_results_a_step_reports_are_validated(make_job: MakeJob) -> None:
     assert check.samples == [] and check.scope == "row"
     log = (run_folder(folder, record.run_id) / "log.txt").read_text()
     assert "ignored a line of steps.jsonl that is not a step report" in log
+
+
+def test_sql_the_parser_cannot_read_still_runs_and_the_log_says_so(make_job: MakeJob) -> None:
+    folder = make_job(
+        "odd",
+        [
+            (["step:setup"], "%load_ext kernel_magics"),
+            (
+                ["step:types"],
+                "%%sql\nCREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE TABLE m (x mood)",
+            ),
+        ],
+    )
+    record = run_job(load_job(folder))
+    assert record.status == "succeeded", (record.message, record.error)
+    assert record.steps[1].writes == ["m"]
+    log = (run_folder(folder, record.run_id) / "log.txt").read_text()
+    assert "step 'types': the tables of 1 statement(s) could not be read" in log

@@ -25,7 +25,7 @@ from open_data_contract_standard.model import DataQuality
 from ..warehouse.sqltext import Dialect, quote_name
 from .logical_types import fits
 from .model import ColumnSpec, TableSpec
-from .rules import Rule, Threshold, count_filter, distinct_count
+from .rules import Rule, Threshold, count_filter
 from .sqlrules import SQLRuleError, prepare_sql_rule
 from .vocabulary import LEGACY_METRICS, OPERATORS, SEVERITIES
 
@@ -213,8 +213,7 @@ def _column_rules(
                 name,
                 "unique",
                 f"no value of {name} appears twice",
-                measure=f"count({sql}) - {distinct_count([sql])}",
-                sample_query=_duplicates_query(compiler.table_sql, [sql]),
+                duplicates=(sql,),
             )
         )
     _option_rules(compiler, spec, column, sql, kind)
@@ -302,41 +301,21 @@ def _option_rules(
 def _format_rule(
     compiler: Compiler, spec: TableSpec, column: ColumnSpec, sql: str, kind: str, fmt: str
 ) -> None:
-    rule_id = compiler.rule_id(spec, column, "format")
-    description = f"{column.name} is a valid {fmt}"
+    rule = Rule(
+        compiler.rule_id(spec, column, "format"),
+        column.name,
+        "format",
+        f"{column.name} is a valid {fmt}",
+    )
+    pattern = FORMAT_PATTERNS.get(fmt)
     if fmt == "uuid" and kind.lower() == "uuid":
         # The column's type admits UUIDs alone: every value is one.
-        compiler.add(
-            Rule(
-                rule_id,
-                column.name,
-                "format",
-                description,
-                verdict=(0, True, "every value of a UUID column is a UUID"),
-            )
-        )
-        return
-    pattern = FORMAT_PATTERNS.get(fmt)
-    if pattern is None:
-        compiler.add(
-            Rule(
-                rule_id,
-                column.name,
-                "format",
-                description,
-                skip=f"format {fmt!r} is not checked (checked: {', '.join(FORMAT_PATTERNS)})",
-            )
-        )
-        return
-    compiler.add(
-        Rule(
-            rule_id,
-            column.name,
-            "format",
-            description,
-            predicate=f"NOT {compiler.matches(sql, pattern)}",
-        )
-    )
+        rule.verdict = (0, True, "every value of a UUID column is a UUID")
+    elif pattern is None:
+        rule.skip = f"format {fmt!r} is not checked (checked: {', '.join(FORMAT_PATTERNS)})"
+    else:
+        rule.predicate = f"NOT {compiler.matches(sql, pattern)}"
+    compiler.add(rule)
 
 
 def _key_rule(compiler: Compiler, spec: TableSpec, present: dict[str, tuple[str, str]]) -> None:
@@ -359,27 +338,16 @@ def _key_rule(compiler: Compiler, spec: TableSpec, present: dict[str, tuple[str,
         )
         return
     sql = [quote_name(present[k.name][0]) for k in keys]
-    measure = f"count(*) - {distinct_count(sql)}"
-    if len(sql) > 1:
-        # A NULL part does not make the compound value NULL: count those rows apart.
-        measure += " + " + count_filter(" OR ".join(f"{s} IS NULL" for s in sql))
     compiler.add(
         Rule(
             rule_id,
             names[0] if len(keys) == 1 else None,
             "primaryKey",
             f"({label}) is never NULL and never appears twice",
-            measure=measure,
-            sample_query=_duplicates_query(compiler.table_sql, sql),
+            # A row with a NULL key part breaks the key too.
+            measure=count_filter(" OR ".join(f"{s} IS NULL" for s in sql)),
+            duplicates=tuple(sql),
         )
-    )
-
-
-def _duplicates_query(table_sql: str, columns: list[str]) -> str:
-    listed = ", ".join(columns)
-    return (
-        f"SELECT {listed}, count(*) AS occurrences FROM {table_sql} GROUP BY {listed} "
-        f"HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT 5"
     )
 
 
@@ -490,8 +458,8 @@ def _library_rule(
         if not columns or (not sql and len(columns) != len(names)):
             rule.skip = "a column the rule names is missing"
         else:
-            rule.measure = f"count(*) - {distinct_count(columns)}"
-            rule.sample_query = _duplicates_query(compiler.table_sql, columns)
+            # NULLs of one column are not duplicates; rows of a compound key compare whole.
+            rule.duplicates, rule.skip_nulls = tuple(columns), len(columns) == 1
     elif sql is None:
         rule.skip = f"metric {metric!r} is judged on a property: move it under one"
     elif metric == "nullValues":

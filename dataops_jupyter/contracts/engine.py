@@ -181,9 +181,46 @@ def _check(
         ]
     sources = dict.fromkeys(_source(compiler, rule) for rule in compiler.rules)
     figures = {source: _aggregate(session, compiler, source) for source in sources}
+    duplicates = _Duplicates(session, compiler.table_sql)
     return [
-        _judge(session, compiler, rule, figures[_source(compiler, rule)]) for rule in compiler.rules
+        _judge(session, compiler, rule, figures[_source(compiler, rule)], duplicates)
+        for rule in compiler.rules
     ]
+
+
+class _Duplicates:
+    """Repeated key values, one grouping query per key shared by every rule on that key: the
+    rows beyond the first of each value, and the most repeated values as samples."""
+
+    def __init__(self, session: _Session, table: str) -> None:
+        self.session, self.table = session, table
+        self._found: dict[tuple[tuple[str, ...], bool], tuple[int, list[dict[str, Any]]]] = {}
+
+    def query(self, key: tuple[str, ...], skip_nulls: bool, total_only: bool = False) -> str:
+        listed = ", ".join(key)
+        where = (" WHERE " + " AND ".join(f"{k} IS NOT NULL" for k in key)) if skip_nulls else ""
+        groups = (
+            f"SELECT {listed}, count(*) AS occurrences FROM {self.table}{where} "
+            f"GROUP BY {listed} HAVING count(*) > 1"
+        )
+        if total_only:
+            return f"SELECT coalesce(sum(occurrences - 1), 0) FROM ({groups}) AS repeated"
+        return (
+            f"SELECT {listed}, occurrences, sum(occurrences - 1) OVER () AS _extra "
+            f"FROM ({groups}) AS repeated ORDER BY occurrences DESC, {listed} LIMIT 5"
+        )
+
+    def of(self, key: tuple[str, ...], skip_nulls: bool) -> tuple[int, list[dict[str, Any]]]:
+        """Rows beyond the first of each value of ``key``, and up to five repeated values."""
+        if (key, skip_nulls) not in self._found:
+            names, rows = self.session.rows(self.query(key, skip_nulls), {})
+            extra = int(rows[0][-1]) if rows else 0
+            samples = [
+                {n: json_value(v) for n, v in zip(names[:-1], row[:-1], strict=True)}
+                for row in rows
+            ]
+            self._found[(key, skip_nulls)] = (extra, samples)
+        return self._found[(key, skip_nulls)]
 
 
 def _table_columns(warehouse: Warehouse, connection: Any, table: str) -> dict[str, str] | None:
@@ -233,24 +270,38 @@ def _source(compiler: Compiler, rule: Rule) -> str:
     return rule.source or compiler.table_sql
 
 
-def _judge(session: _Session, compiler: Compiler, rule: Rule, figures: _Figures) -> CheckResult:
+def _judge(
+    session: _Session,
+    compiler: Compiler,
+    rule: Rule,
+    figures: _Figures,
+    duplicates: _Duplicates,
+) -> CheckResult:
     if rule.skip is not None:
         return _result(compiler, rule, "skipped", reason=rule.skip)
     if rule.verdict is not None:
-        measured, holds, reason = rule.verdict
-        return _result(compiler, rule, _status(rule, holds), measured=measured, reason=reason)
+        known, holds, reason = rule.verdict
+        return _result(compiler, rule, _status(rule, holds), measured=known, reason=reason)
     if rule.query is not None:
         return _judge_query(session, compiler, rule)
     expression = _expression(rule)
-    sql = _standalone(compiler, rule)
-    if figures.error is not None or expression not in figures.values:
+    sql = _standalone(compiler, rule, duplicates)
+    if figures.error is not None or (expression is not None and expression not in figures.values):
         return _result(compiler, rule, "error", sql=sql, reason=figures.error)
-    measured = figures.values[expression]
-    measured = int(measured) if measured is not None else 0
+    value = figures.values.get(expression) if expression is not None else 0
+    count = int(value) if value is not None else 0
+    repeated: list[dict[str, Any]] = []
+    if rule.duplicates is not None:
+        try:
+            extra, repeated = duplicates.of(rule.duplicates, rule.skip_nulls)
+        except StatementFailed as exc:
+            return _result(compiler, rule, "error", sql=sql, reason=str(exc))
+        count += extra
+    measured: float | int = count
     if rule.unit == "percent":
-        measured = round(100.0 * measured / figures.rows, 4) if figures.rows else 0.0
+        measured = round(100.0 * count / figures.rows, 4) if figures.rows else 0.0
     holds = rule.threshold.holds(measured)
-    samples = [] if holds else _samples(session, compiler, rule)
+    samples = [] if holds else (repeated or _samples(session, compiler, rule))
     return _result(
         compiler, rule, _status(rule, holds), measured=measured, sql=sql, samples=samples
     )
@@ -302,11 +353,15 @@ def _result(compiler: Compiler, rule: Rule, status: Any, **fields: Any) -> Check
     )
 
 
-def _standalone(compiler: Compiler, rule: Rule) -> str:
+def _standalone(compiler: Compiler, rule: Rule, duplicates: _Duplicates) -> str:
     """A query giving the rule's figure by itself, values written in: what a user can run."""
     source = _source(compiler, rule)
     if rule.predicate is not None:
         sql = f"SELECT count(*) FROM {source} WHERE {rule.predicate}"
+    elif rule.duplicates is not None:
+        sql = duplicates.query(rule.duplicates, rule.skip_nulls, total_only=True)
+        if rule.measure is not None:
+            sql = f"SELECT ({sql}) + ({rule.measure}) FROM {source}"
     else:
         sql = f"SELECT {rule.measure} FROM {source}"
     return _PARAM.sub(lambda m: _literal(compiler.params[m.group(1) or m.group(2)]), sql)

@@ -22,6 +22,9 @@ from .logical_types import fits
 from .model import ContractError, split_name
 from .results import json_value
 
+#: Columns each load writes (``_load_id``, ``_loaded_at``).
+LOAD_COLUMNS = frozenset({"_load_id", "_loaded_at"})
+
 #: A text column with at most this many distinct values, each seen twice on average, gets
 #: ``validValues``.
 MAX_VALID_VALUES = 10
@@ -60,6 +63,8 @@ def initial_contract(warehouse: Warehouse, table: str) -> dict[str, Any]:
     object_name = split_name(table)[-1]
     properties = [
         _property(name, columns[name], kinds[name], figures[name], rows, listed.get(name))
+        if name not in LOAD_COLUMNS
+        else _load_column(name, columns[name], kinds[name], figures[name], rows)
         for name in columns
     ]
     contract: dict[str, Any] = {
@@ -167,6 +172,17 @@ def _property(
                 "mustBe": 0,
             }
         ]
+    return prop
+
+
+def _load_column(
+    name: str, column_type: str, kind: str | None, figure: dict[str, Any], rows: int
+) -> dict[str, Any]:
+    """A column every load writes: its type, and that every row has it; the values of the
+    loads so far promise nothing about the next one."""
+    prop: dict[str, Any] = {"name": name, "logicalType": kind, "physicalType": column_type}
+    if rows and figure["count"] == rows:
+        prop["required"] = True
     return prop
 
 

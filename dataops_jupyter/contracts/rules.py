@@ -9,7 +9,6 @@ predicate of a row that breaks it, used for samples and for quarantine at ingest
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -116,9 +115,13 @@ class Rule:
     query: str | None = None
     #: Bind values the SQL text refers to (by the warehouse's placeholders).
     params: dict[str, Any] = field(default_factory=dict)
-    #: A statement listing up to five examples of what breaks the rule (for ``measure`` rules:
-    #: duplicated keys with their count).
+    #: A statement listing up to five rows that break a ``predicate`` rule.
     sample_query: str | None = None
+    #: Key columns (as SQL) whose repeated values break the rule: the figure counts the rows
+    #: beyond the first of each value (plus ``measure``, when set: a key's NULL rows).
+    duplicates: tuple[str, ...] | None = None
+    #: Whether rows with a NULL key part are left out of ``duplicates``.
+    skip_nulls: bool = True
     #: Why the rule is not evaluated.
     skip: str | None = None
     #: A figure known without running SQL (the column's type), and whether it holds.
@@ -139,10 +142,3 @@ class Rule:
 def count_filter(predicate: str) -> str:
     """The aggregate counting rows that satisfy ``predicate``."""
     return f"count(*) FILTER (WHERE {predicate})"
-
-
-def distinct_count(columns: Sequence[str]) -> str:
-    """``count(DISTINCT a)`` or ``count(DISTINCT (a, b))`` for a compound key."""
-    if len(columns) == 1:
-        return f"count(DISTINCT {columns[0]})"
-    return f"count(DISTINCT ({', '.join(columns)}))"

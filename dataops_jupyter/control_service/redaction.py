@@ -12,9 +12,12 @@ from __future__ import annotations
 import base64
 import json
 import re
+import types
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 from urllib.parse import quote, quote_plus
+
+from pydantic import BaseModel
 
 MASK = "***"
 #: Values shorter than this are not masked (they would mask ordinary text).
@@ -60,6 +63,18 @@ def encoded_forms(value: str) -> set[str]:
     return forms
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _is_literal(annotation: Any) -> bool:
+    """Whether a field holds one of fixed words (``Literal[...]``, maybe ``| None``)."""
+    if get_origin(annotation) is Literal:
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_is_literal(arg) for arg in get_args(annotation))
+    return False
+
+
 class Masker:
     """Replaces every form of the given secret values by ``***``."""
 
@@ -91,6 +106,25 @@ class Masker:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+    def model(self, value: M) -> M:
+        """A copy of a pydantic model with every string it holds masked, its structure kept:
+        field names and fixed words (statuses, severities) are not text the job made, and
+        masking them would make the record unreadable."""
+        update: dict[str, Any] = {}
+        for name, info in type(value).model_fields.items():
+            field = getattr(value, name)
+            if isinstance(field, str) and _is_literal(info.annotation):
+                continue
+            update[name] = self._field(field)
+        return value.model_copy(update=update)
+
+    def _field(self, value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return self.model(value)
+        if isinstance(value, list):
+            return [self._field(v) for v in value]
+        return self.data(value)
 
     def notebook(self, notebook: dict[str, Any]) -> dict[str, Any]:
         """A notebook (as loaded from JSON) masked structurally: multi-line strings joined and

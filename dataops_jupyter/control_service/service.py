@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import delete, select, union, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import ConflictError, DataOpsError, NotFoundError
 from ..jobs import check_arguments, load_job
 from ..runner import process_alive, read_log
+from ..runner.records import StepError, StepResult
 from .auth import create_token
 from .db import jobs, make_engine, migrate, tokens, utcnow
 from .deployments import Deployments
@@ -376,8 +378,8 @@ class ControlService:
         masked = Outcome(
             outcome.status,
             masker.text(outcome.message) if outcome.message is not None else None,
-            masker.data(outcome.steps),
-            masker.data(outcome.error),
+            [masked_json(masker, StepResult, step) for step in outcome.steps],
+            masked_json(masker, StepError, outcome.error) if outcome.error is not None else None,
         )
         folder = self.record_folder(execution_id)
         for name in RECORD_FILES:
@@ -454,6 +456,12 @@ class ControlService:
 
 #: What of a step is kept when its record could not be masked: nothing the job's code made.
 _BARE_STEP = ("name", "notebook", "cell_index", "cell_id", "status", "started_at", "duration")
+
+
+def masked_json(masker: Masker, model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` read through ``model``, masked field by field, as JSON again."""
+    masked: dict[str, Any] = masker.model(model.model_validate(data)).model_dump(mode="json")
+    return masked
 
 
 def _bare_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

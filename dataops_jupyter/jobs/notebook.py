@@ -7,11 +7,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from ..errors import JobDefinitionError
+
+if TYPE_CHECKING:
+    import nbformat
 
 STEP_TAG = "step"
 PARAMETERS_TAG = "parameters"
@@ -52,6 +53,8 @@ def read_notebook(path: Path, label: str) -> nbformat.NotebookNode:
     except (OSError, UnicodeDecodeError) as exc:
         raise JobDefinitionError(f"{label}: cannot read the notebook: {exc}") from None
     try:
+        import nbformat  # its JSON Schema validation is slow to import: only when reading
+
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for bad JSON
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from typing import TYPE_CHECKING
 
 from ..errors import ConflictError, InvalidInputError
 from .config import JOB_FILE
 from .model import Job, load_job
 from .names import check_job_name
+
+if TYPE_CHECKING:
+    import nbformat
 
 _JOB_TOML = """\
 name = "{name}"
@@ -36,6 +37,8 @@ def _toml_string(value: str) -> str:
 
 
 def _template_notebook(name: str) -> nbformat.NotebookNode:
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
     def cell(source: str, *tags: str) -> nbformat.NotebookNode:
         return new_code_cell(source, metadata={"tags": list(tags)} if tags else {})
 
@@ -77,6 +80,8 @@ def create_job(root: Path | str, name: str, team: str = "default", description: 
         _JOB_TOML.format(name=name, team=_toml_string(team), description=_toml_string(description)),
         encoding="utf-8",
     )
+    import nbformat
+
     nbformat.write(_template_notebook(name), str(folder / f"{name}.ipynb"))
     try:
         return load_job(folder)

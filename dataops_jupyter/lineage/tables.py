@@ -81,6 +81,11 @@ def statement_tables(sql: str, dialect: Dialect) -> StatementTables:
         _add(result.writes, (_name(t) for t in targets))
         ctes = {cte.alias_or_name for cte in statement.find_all(exp.CTE)}
         seen = {id(t) for t in targets}
+        if isinstance(statement, (exp.Create, exp.Drop, exp.Alter)):
+            # The object a DDL statement makes, drops or changes is not read.
+            target = statement.this
+            seen.add(id(target.this if isinstance(target, exp.Schema) else target))
+            seen.update(id(t) for t in statement.args.get("tables") or [])  # DROP a, b
         _add(
             result.reads,
             (
