@@ -1,6 +1,12 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { codeCell, jobRow, screenshotBothThemes, uploadJob } from './helpers';
+import {
+  codeCell,
+  deployFromSidebar,
+  jobRow,
+  screenshotBothThemes,
+  uploadJob
+} from './helpers';
 
 /** What the job's `shop.products` promises: ids, names and a price above 0. */
 const CONTRACT = `apiVersion: v3.1.0
@@ -34,19 +40,27 @@ const LOAD =
   '    {"id": 3, "name": "Mug", "price": 4.0},\n' +
   ']';
 
+/** A job folder `name/` whose `load` step loads a negative price into `shop.products`. */
+async function uploadBrokenLoad(
+  page: Parameters<typeof uploadJob>[0],
+  name: string
+): Promise<void> {
+  await uploadJob(page, name, [
+    codeCell('setup-cell', ['step:setup'], '%load_ext kernel_magics'),
+    codeCell('load-cell', ['step:load'], LOAD)
+  ]);
+  await page.contents.uploadContent(
+    CONTRACT,
+    'text',
+    `${name}/contracts/products.odcs.yaml`
+  );
+}
+
 test.describe('Data Jobs sidebar: contract checks', () => {
   test('a step that breaks its contract shows its checks, and the report shows the rule and a sample row', async ({
     page
   }) => {
-    await uploadJob(page, 'shop-load', [
-      codeCell('setup-cell', ['step:setup'], '%load_ext kernel_magics'),
-      codeCell('load-cell', ['step:load'], LOAD)
-    ]);
-    await page.contents.uploadContent(
-      CONTRACT,
-      'text',
-      'shop-load/contracts/products.odcs.yaml'
-    );
+    await uploadBrokenLoad(page, 'shop-load');
     const job = await jobRow(page, 'shop-load');
     await job
       .getByRole('button', { name: 'Run shop-load', exact: true })
@@ -138,5 +152,53 @@ test.describe('Data Jobs sidebar: contract checks', () => {
     await expect(
       page.getByRole('main').getByRole('tab', { name: /^Contract checks — / })
     ).toHaveCount(1);
+  });
+
+  test('an execution that breaks its contract shows its checks under the deployed job', async ({
+    page
+  }) => {
+    test.setTimeout(300 * 1000);
+    await uploadBrokenLoad(page, 'shop-deploy');
+    const job = await jobRow(page, 'shop-deploy');
+    await deployFromSidebar(page, job, 'shop-deploy', 'contract on products');
+    const deployed = page.locator(
+      '#dataops-sidebar .dataops-deployment[data-job="shop-deploy"]'
+    );
+    await deployed
+      .getByRole('button', { name: 'Execute shop-deploy', exact: true })
+      .click();
+    const execution = deployed.locator('.dataops-execution').first();
+    await expect(execution).toHaveAttribute('data-status', 'user_error', {
+      timeout: 120000
+    });
+    const checks = execution
+      .locator('.dataops-execution-failed-step')
+      .getByRole('button', {
+        name: /^contract: 1 of \d+ checks failed in step load$/
+      });
+    await expect(checks).toBeVisible();
+    await checks.scrollIntoViewIfNeeded();
+    await screenshotBothThemes(page, 'contract-checks-execution');
+
+    await checks.click();
+    const executionId = (await execution.getAttribute('data-execution-id'))!;
+    const report = page.locator('#jp-main-dock-panel .dataops-check-report');
+    await expect(report.locator('.dataops-checks-title')).toHaveText(
+      `Contract checks — shop-deploy · execution ${executionId} · step load`
+    );
+    const rule = report.locator('.dataops-check').first();
+    await expect(rule).toHaveAttribute(
+      'data-rule',
+      'products.price.exclusiveMinimum'
+    );
+    await expect(rule.locator('.dataops-check-measured')).toHaveText('1 row');
+    await rule
+      .getByRole('button', {
+        name: 'Show sample rows of products.price.exclusiveMinimum'
+      })
+      .click();
+    await expect(rule.locator('.dataops-check-samples')).toContainText(
+      'Broken Bin'
+    );
   });
 });
