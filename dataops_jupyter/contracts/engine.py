@@ -18,6 +18,9 @@ from .model import Contract, TableSpec, split_name
 from .results import CheckReport, CheckResult, CheckSummary, Scope, json_value, utc_now
 from .rules import Rule
 
+#: A broken key or duplicates rule shows repeated values on tables of up to this many rows
+#: (finding them costs a second pass over the whole key).
+DUPLICATE_SAMPLE_ROWS = 1_000_000
 _PARAM = re.compile(r"\$([a-z]\d+)\b|%\(([a-z]\d+)\)s")
 
 
@@ -189,37 +192,31 @@ def _check(
 
 
 class _Duplicates:
-    """Repeated key values, one grouping query per key shared by every rule on that key: the
-    rows beyond the first of each value, and the most repeated values as samples."""
+    """The most repeated values of a key, as samples of a broken key or duplicates rule: one
+    grouping query per key, shared by the rules on it, and only for tables of at most
+    :data:`DUPLICATE_SAMPLE_ROWS` rows (on larger ones the result says how to list them)."""
 
     def __init__(self, session: _Session, table: str) -> None:
         self.session, self.table = session, table
-        self._found: dict[tuple[tuple[str, ...], bool], tuple[int, list[dict[str, Any]]]] = {}
+        self._found: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
 
-    def query(self, key: tuple[str, ...], skip_nulls: bool, total_only: bool = False) -> str:
+    def query(self, key: tuple[str, ...], skip_nulls: bool) -> str:
         listed = ", ".join(key)
         where = (" WHERE " + " AND ".join(f"{k} IS NOT NULL" for k in key)) if skip_nulls else ""
-        groups = (
-            f"SELECT {listed}, count(*) AS occurrences FROM {self.table}{where} "
-            f"GROUP BY {listed} HAVING count(*) > 1"
-        )
-        if total_only:
-            return f"SELECT coalesce(sum(occurrences - 1), 0) FROM ({groups}) AS repeated"
         return (
-            f"SELECT {listed}, occurrences, sum(occurrences - 1) OVER () AS _extra "
-            f"FROM ({groups}) AS repeated ORDER BY occurrences DESC, {listed} LIMIT 5"
+            f"SELECT {listed}, count(*) AS occurrences FROM {self.table}{where} "
+            f"GROUP BY {listed} HAVING count(*) > 1 ORDER BY occurrences DESC, {listed} LIMIT 5"
         )
 
-    def of(self, key: tuple[str, ...], skip_nulls: bool) -> tuple[int, list[dict[str, Any]]]:
-        """Rows beyond the first of each value of ``key``, and up to five repeated values."""
+    def samples(self, key: tuple[str, ...], skip_nulls: bool) -> list[dict[str, Any]]:
         if (key, skip_nulls) not in self._found:
-            names, rows = self.session.rows(self.query(key, skip_nulls), {})
-            extra = int(rows[0][-1]) if rows else 0
-            samples = [
-                {n: json_value(v) for n, v in zip(names[:-1], row[:-1], strict=True)}
-                for row in rows
+            try:
+                names, rows = self.session.rows(self.query(key, skip_nulls), {})
+            except StatementFailed:
+                names, rows = [], []
+            self._found[(key, skip_nulls)] = [
+                {n: json_value(v) for n, v in zip(names, row, strict=True)} for row in rows
             ]
-            self._found[(key, skip_nulls)] = (extra, samples)
         return self._found[(key, skip_nulls)]
 
 
@@ -240,6 +237,9 @@ class _Figures:
 
 
 def _expression(rule: Rule) -> str | None:
+    if rule.duplicates is not None:
+        repeated = duplicates_expression(rule.duplicates, rule.skip_nulls)
+        return f"({rule.measure}) + ({repeated})" if rule.measure is not None else repeated
     if rule.measure is not None:
         return rule.measure
     if rule.predicate is not None:
@@ -266,6 +266,17 @@ def _aggregate(session: _Session, compiler: Compiler, source: str) -> _Figures:
     return _Figures(int(row[0]), values, sql)
 
 
+def duplicates_expression(key: tuple[str, ...], skip_nulls: bool) -> str:
+    """The rows beyond the first of each value of ``key``, as an aggregate expression."""
+    if len(key) == 1 and skip_nulls:
+        return f"count({key[0]}) - count(DISTINCT {key[0]})"
+    whole = f"({', '.join(key)})" if len(key) > 1 else key[0]
+    if not skip_nulls:
+        return f"count(*) - count(DISTINCT {whole})"
+    known = " AND ".join(f"{k} IS NOT NULL" for k in key)
+    return f"count(*) FILTER (WHERE {known}) - count(DISTINCT {whole}) FILTER (WHERE {known})"
+
+
 def _source(compiler: Compiler, rule: Rule) -> str:
     return rule.source or compiler.table_sql
 
@@ -285,25 +296,33 @@ def _judge(
     if rule.query is not None:
         return _judge_query(session, compiler, rule)
     expression = _expression(rule)
-    sql = _standalone(compiler, rule, duplicates)
-    if figures.error is not None or (expression is not None and expression not in figures.values):
+    sql = _standalone(compiler, rule)
+    if figures.error is not None or expression not in figures.values:
         return _result(compiler, rule, "error", sql=sql, reason=figures.error)
-    value = figures.values.get(expression) if expression is not None else 0
+    value = figures.values[expression]
     count = int(value) if value is not None else 0
-    repeated: list[dict[str, Any]] = []
-    if rule.duplicates is not None:
-        try:
-            extra, repeated = duplicates.of(rule.duplicates, rule.skip_nulls)
-        except StatementFailed as exc:
-            return _result(compiler, rule, "error", sql=sql, reason=str(exc))
-        count += extra
     measured: float | int = count
     if rule.unit == "percent":
         measured = round(100.0 * count / figures.rows, 4) if figures.rows else 0.0
     holds = rule.threshold.holds(measured)
-    samples = [] if holds else (repeated or _samples(session, compiler, rule))
+    samples: list[dict[str, Any]] = []
+    reason = None
+    if not holds and rule.duplicates is not None:
+        if (figures.rows or 0) <= DUPLICATE_SAMPLE_ROWS:
+            samples = duplicates.samples(rule.duplicates, rule.skip_nulls)
+        else:
+            listing = duplicates.query(rule.duplicates, rule.skip_nulls)
+            reason = f"the most repeated values: {listing}"
+    elif not holds:
+        samples = _samples(session, compiler, rule)
     return _result(
-        compiler, rule, _status(rule, holds), measured=measured, sql=sql, samples=samples
+        compiler,
+        rule,
+        _status(rule, holds),
+        measured=measured,
+        sql=sql,
+        samples=samples,
+        reason=reason,
     )
 
 
@@ -353,17 +372,13 @@ def _result(compiler: Compiler, rule: Rule, status: Any, **fields: Any) -> Check
     )
 
 
-def _standalone(compiler: Compiler, rule: Rule, duplicates: _Duplicates) -> str:
+def _standalone(compiler: Compiler, rule: Rule) -> str:
     """A query giving the rule's figure by itself, values written in: what a user can run."""
     source = _source(compiler, rule)
     if rule.predicate is not None:
         sql = f"SELECT count(*) FROM {source} WHERE {rule.predicate}"
-    elif rule.duplicates is not None:
-        sql = duplicates.query(rule.duplicates, rule.skip_nulls, total_only=True)
-        if rule.measure is not None:
-            sql = f"SELECT ({sql}) + ({rule.measure}) FROM {source}"
     else:
-        sql = f"SELECT {rule.measure} FROM {source}"
+        sql = f"SELECT {_expression(rule)} FROM {source}"
     return _PARAM.sub(lambda m: _literal(compiler.params[m.group(1) or m.group(2)]), sql)
 
 
