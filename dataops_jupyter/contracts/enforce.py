@@ -30,11 +30,12 @@ from .engine import (
     RowSource,
     check_target,
     compile_target,
+    inline_params,
+    sql_literal,
     table_sql,
-    used_params,
 )
 from .model import Contract, split_name
-from .results import CheckResult, CheckSummary, json_value
+from .results import SAMPLE_ROWS, CheckResult, CheckSummary, json_value
 from .rules import Rule
 
 QUARANTINE_SUFFIX = "__quarantine"
@@ -103,25 +104,31 @@ class ContractGuard:
 
     def screen(self, connection: Any, source: str, where: str | None, brought: int) -> int:
         rows = RowSource(source, where)
-        self.results = check_target(self.warehouse, self.target, connection, scope="row", rows=rows)
+        warn = self.policy.on_violation == "warn"
+        self.results = check_target(
+            self.warehouse, self.target, connection, scope="row", rows=rows, samples=warn
+        )
         broken = {r.rule for r in self.results if r.status == "failed"}
-        if not broken or self.policy.on_violation == "warn":
+        if not broken or warn:
             return 0
         compiler = compile_target(self.warehouse, self.target, connection, rows)
         assert compiler is not None
         rules = [r for r in compiler.rules if r.rule_id in broken and r.predicate is not None]
-        rejected = self._rejected_rows(connection, source, rules, compiler.params)
+        quarantine = self.policy.on_violation == "quarantine"
+        # Under "quarantine" the rows leave the table as they are read (one pass); a refusal
+        # below rolls that back with the rest.
+        rejected = self._take_rows(connection, source, rules, compiler.params, remove=quarantine)
+        self._samples_from(rejected)
         count = rejected.num_rows
         share = count / brought if brought else 0.0
-        if self.policy.on_violation == "fail" or share > self.policy.max_rejected:
+        if not quarantine or share > self.policy.max_rejected:
             self._pending = rejected
             limit = (
                 f" (more than max_rejected {self.policy.max_rejected:.2%} of {brought:,} rows)"
-                if self.policy.on_violation == "quarantine"
+                if quarantine
                 else ""
             )
             raise self._violation(count, limit)
-        self._remove(connection, source, rules, compiler.params)
         self._keep(connection, rejected)
         self.quarantined = count
         moved = f"{count:,} row{'s' if count != 1 else ''} moved to {quarantine_table(self.table)}"
@@ -130,6 +137,20 @@ class ContractGuard:
             for r in self.results
         ]
         return count
+
+    def _samples_from(self, rejected: pa.Table) -> None:
+        """Each failed rule's sample rows, from the rows it rejected."""
+        import pyarrow.compute as pc
+
+        def samples(rule: str) -> list[dict[str, Any]]:
+            rows = rejected.filter(pc.equal(rejected["_rule"], rule)).slice(0, SAMPLE_ROWS)
+            shown = rows.drop_columns(["_rule", "_reason"]).to_pylist()
+            return [{k: json_value(v) for k, v in row.items()} for row in shown]
+
+        self.results = [
+            r.model_copy(update={"samples": samples(r.rule)}) if r.status == "failed" else r
+            for r in self.results
+        ]
 
     def verify(self, connection: Any) -> None:
         table_results = check_target(self.warehouse, self.target, connection, scope="table")
@@ -171,36 +192,31 @@ class ContractGuard:
         rows = self.warehouse.run_in(connection, f"SELECT count(*) FROM {table_sql(self.table)}")
         return int(rows[0][0]) if rows else 0
 
-    def _rejected_rows(
-        self, connection: Any, source: str, rules: list[Rule], params: dict[str, Any]
+    def _take_rows(
+        self,
+        connection: Any,
+        source: str,
+        rules: list[Rule],
+        params: dict[str, Any],
+        remove: bool,
     ) -> pa.Table:
-        """The rows breaking ``rules`` with the first rule each breaks and why."""
-        labels: dict[str, Any] = {}
-
-        def bind(value: str) -> str:
-            name = f"r{len(labels)}"
-            labels[name] = value
-            return f"${name}" if self.warehouse.dialect == "duckdb" else f"%({name})s"
-
-        first = " ".join(f"WHEN {r.predicate} THEN {bind(r.rule_id)}" for r in rules)
-        why = " ".join(f"WHEN {r.predicate} THEN {bind(r.description)}" for r in rules)
+        """The rows breaking ``rules`` with the first rule each breaks and why; ``remove``
+        deletes them from ``source`` in the same statement."""
+        # Values written in, not bound: DuckDB takes no parameters in a RETURNING clause.
+        first = " ".join(f"WHEN {r.predicate} THEN {sql_literal(r.rule_id)}" for r in rules)
+        why = " ".join(f"WHEN {r.predicate} THEN {sql_literal(r.description)}" for r in rules)
         anywhere = " OR ".join(f"({r.predicate})" for r in rules)
+        marks = f"CASE {first} END AS _rule, CASE {why} END AS _reason"
         sql = (
-            f"SELECT *, CASE {first} END AS _rule, CASE {why} END AS _reason "
-            f"FROM {source} WHERE {anywhere}"
+            f"DELETE FROM {source} WHERE {anywhere} RETURNING *, {marks}"
+            if remove
+            else f"SELECT *, {marks} FROM {source} WHERE {anywhere}"
         )
-        cursor = connection.execute(sql, used_params(sql, {**params, **labels}))
+        cursor = connection.execute(inline_params(sql, params))
         names = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
         columns = {n: [row[i] for row in rows] for i, n in enumerate(names) if n != SEQUENCE}
         return pa.table({n: _arrow_values(values) for n, values in columns.items()})
-
-    def _remove(
-        self, connection: Any, source: str, rules: list[Rule], params: dict[str, Any]
-    ) -> None:
-        anywhere = " OR ".join(f"({r.predicate})" for r in rules)
-        sql = f"DELETE FROM {source} WHERE {anywhere}"
-        connection.execute(sql, used_params(sql, params))
 
     def _keep(self, connection: Any, rows: pa.Table) -> None:
         if not rows.num_rows:

@@ -58,9 +58,11 @@ class _Session:
     a fresh transaction; on a caller's connection the transaction is lost, so later
     statements are reported as not run."""
 
-    def __init__(self, warehouse: Warehouse, connection: Any = None) -> None:
+    def __init__(self, warehouse: Warehouse, connection: Any = None, samples: bool = True) -> None:
         self.warehouse = warehouse
         self.outer = connection
+        #: Whether broken rules read sample rows.
+        self.samples = samples
         self._stack = ExitStack()
         self._connection: Any = None
         self._broken: str | None = None
@@ -113,14 +115,16 @@ def check_target(
     *,
     scope: Scope | None = None,
     rows: RowSource | None = None,
+    samples: bool = True,
 ) -> list[CheckResult]:
     """The rules of ``target`` on the warehouse: all of them, or those of one ``scope``.
 
     On ``connection`` when given: inside the caller's transaction, for checks before a commit.
     Row-level rules judge the rows of ``rows`` when given (the rows a load brings), table-level
-    rules always the whole table.
+    rules always the whole table. Without ``samples`` no row is read for broken row rules
+    (a guard that reads them itself).
     """
-    session = _Session(warehouse, connection)
+    session = _Session(warehouse, connection, samples)
     try:
         return _check(warehouse, session, target, scope, rows)
     finally:
@@ -313,7 +317,7 @@ def _judge(
         else:
             listing = duplicates.query(rule.duplicates, rule.skip_nulls)
             reason = f"the most repeated values: {listing}"
-    elif not holds:
+    elif not holds and session.samples:
         samples = _samples(session, compiler, rule)
     return _result(
         compiler,
@@ -379,10 +383,16 @@ def _standalone(compiler: Compiler, rule: Rule) -> str:
         sql = f"SELECT count(*) FROM {source} WHERE {rule.predicate}"
     else:
         sql = f"SELECT {_expression(rule)} FROM {source}"
-    return _PARAM.sub(lambda m: _literal(compiler.params[m.group(1) or m.group(2)]), sql)
+    return inline_params(sql, compiler.params)
 
 
-def _literal(value: Any) -> str:
+def inline_params(sql: str, params: dict[str, Any]) -> str:
+    """``sql`` with each placeholder replaced by its value written as a literal."""
+    return _PARAM.sub(lambda m: sql_literal(params[m.group(1) or m.group(2)]), sql)
+
+
+def sql_literal(value: Any) -> str:
+    """``value`` written as a SQL literal (text quoted, quotes doubled)."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
