@@ -423,10 +423,12 @@ def ingest(
 
 
 def _loaded_rows(load: _Load) -> tuple[str, str | None]:
-    """Where the load's rows are before the commit: its stage (merge), else the table's rows
-    carrying its load id."""
+    """Where the load's rows are before the commit: its stage (merge), the whole table when
+    the load made it or replaced its rows, else the table's rows carrying its load id."""
     if load.stage is not None:
         return quote_identifier(load.stage), None
+    if load.created or load.mode == "replace":
+        return quote_identifier(load.table), None
     return quote_identifier(load.table), f"{quote_name(LOAD_ID)} = '{load.load_id}'"
 
 
