@@ -188,3 +188,21 @@ def test_a_sql_step_that_breaks_the_contract_commits_nothing(
     warehouse.execute(statements, before_commit=guard.before_commit)
     assert _count(warehouse, "shop.products") == 3
     assert len(_quarantine(warehouse)) == 2
+
+
+def test_rows_are_judged_batch_by_batch_and_in_the_table_alike(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # Small batches: each one is judged as it comes, and the accounting holds across them.
+    guard = _guard(warehouse, tmp_path, on_violation="quarantine")
+    summary = ingest(warehouse, _rows(10, BAD), "shop.products", guard=guard, batch_rows=2)
+    assert (summary.rows, summary.rejected, _count(warehouse, "shop.products")) == (10, 2, 8)
+    assert sorted(r["id"] for r in _quarantine(warehouse)) == [3, 7]
+    # A load without a column a rule reads is judged in the table once written.
+    rows = [{k: v for k, v in row.items() if k != "category"} for row in _rows(3, start=50)]
+    rows[1]["price"] = Decimal("-2")
+    guard = _guard(warehouse, tmp_path, on_violation="quarantine")
+    summary = ingest(warehouse, rows, "shop.products", guard=guard)
+    assert summary.rejected == 1
+    assert sorted(r["id"] for r in _quarantine(warehouse)) == [3, 7, 51]
+    assert _count(warehouse, "shop.products") == 10

@@ -19,18 +19,22 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..jobs.config import ContractsPolicy
 from ..warehouse.base import Warehouse
 from ..warehouse.guard import GuardRejection
 from ..warehouse.ingest import LOAD_ID, LOADED_AT, SEQUENCE, append_rows
+from ..warehouse.sqltext import quote_name
+from .compile import Compiler
 from .engine import (
     CheckTarget,
     RowSource,
     check_target,
     compile_target,
     inline_params,
+    judged,
     sql_literal,
     table_sql,
 )
@@ -39,6 +43,8 @@ from .results import SAMPLE_ROWS, CheckResult, CheckSummary, json_value
 from .rules import Rule
 
 QUARANTINE_SUFFIX = "__quarantine"
+#: The column that numbers a batch's rows while they are judged.
+ROW_NUMBER = "_dataops_row"
 #: Failed rules named in a violation's message.
 NAMED_RULES = 3
 
@@ -94,7 +100,8 @@ class ContractGuard:
         self.results: list[CheckResult] = []
         self.quarantined = 0
         self._pending: pa.Table | None = None
-        self._kept = False
+        #: Rows :meth:`admit` kept out of the table, and how many broke each rule.
+        self._admission: _Admission | None = None
 
     @property
     def table(self) -> str:
@@ -102,22 +109,53 @@ class ContractGuard:
 
     # -- the LoadGuard protocol ---------------------------------------------------------------
 
+    def admit(self, connection: Any, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """The rows of ``batch`` to write: on DuckDB, rows that break an error-severity row
+        rule are kept out as they come (deleting them later would cost DuckDB a slow commit),
+        to be judged by :meth:`screen`. Elsewhere, or under ``warn``, every row."""
+        if self.warehouse.dialect != "duckdb" or self.policy.on_violation == "warn":
+            return batch
+        if self._admission is None:
+            compiler = compile_target(self.warehouse, self.target, connection)
+            self._admission = _Admission(compiler)
+        return self._admission.split(connection, batch)
+
     def screen(self, connection: Any, source: str, where: str | None, brought: int) -> int:
         rows = RowSource(source, where)
         warn = self.policy.on_violation == "warn"
-        self.results = check_target(
-            self.warehouse, self.target, connection, scope="row", rows=rows, samples=warn
-        )
+        admission = self._admission
+        admitted = admission is not None and admission.active
+        if admission is not None and admitted and admission.complete:
+            # Every row rule was judged as the batches came: nothing to read again.
+            self.results = admission.results()
+        else:
+            self.results = check_target(
+                self.warehouse, self.target, connection, scope="row", rows=rows, samples=warn
+            )
+        if admission is not None and admitted:
+            counts = admission.counts
+            self.results = [
+                r.model_copy(update={"status": "failed", "measured": counts[r.rule]})
+                if counts.get(r.rule)
+                else r
+                for r in self.results
+            ]
         broken = {r.rule for r in self.results if r.status == "failed"}
         if not broken or warn:
             return 0
-        compiler = compile_target(self.warehouse, self.target, connection, rows)
-        assert compiler is not None
-        rules = [r for r in compiler.rules if r.rule_id in broken and r.predicate is not None]
         quarantine = self.policy.on_violation == "quarantine"
-        # Under "quarantine" the rows leave the table as they are read (one pass); a refusal
-        # below rolls that back with the rest.
-        rejected = self._take_rows(connection, source, rules, compiler.params, remove=quarantine)
+        if admitted:
+            assert self._admission is not None
+            rejected = self._admission.rejected()
+        else:
+            compiler = compile_target(self.warehouse, self.target, connection, rows)
+            assert compiler is not None
+            rules = [r for r in compiler.rules if r.rule_id in broken and r.predicate is not None]
+            # Under "quarantine" the rows leave the table as they are read (one pass); a
+            # refusal below rolls that back with the rest.
+            rejected = self._take_rows(
+                connection, source, rules, compiler.params, remove=quarantine
+            )
         self._samples_from(rejected)
         count = rejected.num_rows
         share = count / brought if brought else 0.0
@@ -254,6 +292,77 @@ class ContractGuard:
             + ". Nothing was committed"
         )
         return ContractViolation(message, self.results, rejected)
+
+
+class _Admission:
+    """Splits a load's batches into the rows to write and the rows that break an
+    error-severity row rule (with the first rule each breaks and why), counting per rule."""
+
+    def __init__(self, compiler: Compiler | None) -> None:
+        self.compiler = compiler
+        row_rules = [r for r in (compiler.rules if compiler else []) if r.scope == "row"]
+        self.rules = [r for r in row_rules if r.severity == "error"]
+        self.predicates = [r.predicate or "" for r in self.rules]
+        #: Whether these are all the table's row rules (none of another severity).
+        self.complete = len(self.rules) == len(row_rules)
+        self.params = compiler.params if compiler is not None else {}
+        #: False once a batch could not be judged here (a column the rules name is not in the
+        #: data): the rows are then judged in the table, after they are written.
+        self.active = bool(self.rules)
+        self.counts: dict[str, int] = {}
+        self._rejected: list[pa.Table] = []
+        self._views = 0
+
+    def split(self, connection: Any, batch: pa.RecordBatch) -> pa.RecordBatch:
+        if not self.active or not batch.num_rows:
+            return batch
+        self._views += 1
+        view = f"_dataops_admit_{self._views}"
+        # Only the columns the rules read: DuckDB converts each column it scans.
+        used = [n for n in batch.schema.names if any(quote_name(n) in p for p in self.predicates)]
+        numbered = batch.select(used).append_column(ROW_NUMBER, pa.array(np.arange(batch.num_rows)))
+        connection.register(view, numbered)
+        flags = ", ".join(f"coalesce({r.predicate}, FALSE)" for r in self.rules)
+        anywhere = " OR ".join(f"({r.predicate})" for r in self.rules)
+        try:
+            # One pass that returns only the rows that break a rule, with a flag per rule.
+            broken = connection.sql(
+                inline_params(
+                    f"SELECT {ROW_NUMBER}, {flags} FROM {view} WHERE {anywhere} "
+                    f"ORDER BY {ROW_NUMBER}",
+                    self.params,
+                )
+            ).fetchall()
+        except Exception:
+            # A column the rules name is not in this batch: judge the rows in the table.
+            self.active = False
+            return batch
+        finally:
+            connection.unregister(view)
+        if not broken:
+            return batch
+        for index, rule in enumerate(self.rules, start=1):
+            hits = sum(1 for b in broken if b[index])
+            self.counts[rule.rule_id] = self.counts.get(rule.rule_id, 0) + hits
+        firsts = [next(r for r, hit in zip(self.rules, b[1:], strict=True) if hit) for b in broken]
+        positions = np.array([b[0] for b in broken], dtype=np.int64)
+        kept = pa.Table.from_batches([batch.take(pa.array(positions))])
+        kept = kept.drop_columns([c for c in (SEQUENCE,) if c in kept.schema.names])
+        kept = kept.append_column("_rule", pa.array([r.rule_id for r in firsts], pa.string()))
+        reasons = pa.array([r.description for r in firsts], pa.string())
+        self._rejected.append(kept.append_column("_reason", reasons))
+        mask = np.ones(batch.num_rows, dtype=bool)
+        mask[positions] = False
+        return batch.filter(pa.array(mask))
+
+    def results(self) -> list[CheckResult]:
+        """The row rules' results from the counts of every batch."""
+        assert self.compiler is not None
+        return [judged(self.compiler, r, self.counts.get(r.rule_id, 0)) for r in self.rules]
+
+    def rejected(self) -> pa.Table:
+        """Every row kept out so far."""
+        return pa.concat_tables(self._rejected) if self._rejected else pa.table({})
 
 
 def _arrow_values(values: list[Any]) -> pa.Array:

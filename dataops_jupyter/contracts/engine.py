@@ -330,6 +330,14 @@ def _judge(
     )
 
 
+def judged(compiler: Compiler, rule: Rule, count: int) -> CheckResult:
+    """The result of a row rule whose breaking rows were counted elsewhere (as a load's
+    batches came in)."""
+    holds = rule.threshold.holds(count)
+    sql = _standalone(compiler, rule)
+    return _result(compiler, rule, _status(rule, holds), measured=count, sql=sql)
+
+
 def _judge_query(session: _Session, compiler: Compiler, rule: Rule) -> CheckResult:
     assert rule.query is not None
     try:

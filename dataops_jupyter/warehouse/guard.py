@@ -9,9 +9,12 @@ inspection) in a transaction of its own.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class GuardRejection(InvalidInputError):
@@ -22,6 +25,10 @@ class GuardRejection(InvalidInputError):
 
 class LoadGuard(Protocol):
     """Checks the rows a transaction wrote into one table before it commits."""
+
+    def admit(self, connection: Any, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """The rows of ``batch`` to write; a guard may keep others aside to judge them in
+        :meth:`screen` (``batch`` as it is when it keeps none)."""
 
     def screen(self, connection: Any, source: str, where: str | None, brought: int) -> int:
         """Judge the rows of ``source`` (a quoted table, the load's stage or the target)

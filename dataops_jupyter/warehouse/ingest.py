@@ -373,6 +373,8 @@ def ingest(
                 if mode == "replace" and not cleared and not load.created:
                     warehouse.clear_table(connection, table)
                 cleared = True
+                if guard is not None:
+                    batch = guard.admit(connection, batch)
                 load.write(connection, batch)
                 load.rows += raw.num_rows
                 if progress is not None:
