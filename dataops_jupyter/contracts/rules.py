@@ -122,6 +122,8 @@ class Rule:
     duplicates: tuple[str, ...] | None = None
     #: Whether rows with a NULL key part are left out of ``duplicates``.
     skip_nulls: bool = True
+    #: Sample rows already read for the rule (with other rules' in one pass).
+    samples: list[dict[str, Any]] | None = None
     #: Why the rule is not evaluated.
     skip: str | None = None
     #: A figure known without running SQL (the column's type), and whether it holds.
