@@ -69,16 +69,25 @@ test.describe('Data Jobs sidebar: what a run did', () => {
     page
   }) => {
     const job = await jobRow(page, 'products');
+    const runs = job.locator('.dataops-run');
+    // Earlier specs may have run products: wait for this run, not the newest of before.
+    const before =
+      (await runs.count()) > 0
+        ? await runs.first().getAttribute('data-run-id')
+        : null;
     await job
       .getByRole('button', { name: 'Run products', exact: true })
       .click();
-    const run = job.locator('.dataops-run').first();
+    await expect
+      .poll(() => runs.first().getAttribute('data-run-id'), { timeout: 30000 })
+      .not.toBe(before);
+    const runId = (await runs.first().getAttribute('data-run-id'))!;
+    const run = job.locator(`.dataops-run[data-run-id="${runId}"]`);
     await expect(run.locator('.dataops-run-badge')).toHaveAttribute(
       'data-status',
       'succeeded',
       { timeout: 90000 }
     );
-    const runId = (await run.getAttribute('data-run-id'))!;
     await run
       .getByRole('button', { name: `Open output of run ${runId}` })
       .click();
