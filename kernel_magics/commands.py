@@ -117,7 +117,7 @@ def _sql_guards(
     job: JobContext, warehouse: Warehouse, statements: Sequence[str]
 ) -> list[ContractGuard]:
     """A guard for each contracted table the statements write (parsed with sqlglot)."""
-    if not job.contracts.files():
+    if not job.contracts.contracts():
         return []
     from dataops_jupyter.lineage import statement_tables
 
@@ -143,7 +143,7 @@ def _contract_outcome(
         if failed:
             guard.after_rollback()
         if guard.results:
-            show(guard.results, title_of(guard), printed=in_run())
+            show(guard.results, title_of(guard.target), printed=in_run())
             report_step(job.step, checks=[r.model_dump(mode="json") for r in guard.results])
 
 

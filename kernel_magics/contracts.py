@@ -7,10 +7,11 @@ import html
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dataops_jupyter.contracts.enforce import ContractGuard
+    from dataops_jupyter.contracts.engine import CheckTarget
     from dataops_jupyter.contracts.model import Contract
     from dataops_jupyter.contracts.results import CheckResult
     from dataops_jupyter.jobs.config import ContractsPolicy
@@ -24,7 +25,8 @@ SHOWN_RULES = 8
 
 
 class JobContracts:
-    """The contract files of a job folder and its workspace, read again when one changes."""
+    """The contract files of a job folder and its workspace, and the job's ``[contracts]``
+    policy: read again when a contract file or job.toml changes."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -32,39 +34,43 @@ class JobContracts:
         self._contracts: list[Contract] = []
         self._policy: ContractsPolicy | None = None
 
-    def files(self) -> list[Path]:
-        from dataops_jupyter.contracts.discover import contract_files
-        from dataops_jupyter.warehouse import workspace_root
-
-        return contract_files(self.folder, workspace_root(self.folder))
-
     def contracts(self) -> list[Contract]:
         """The contracts, loaded (a broken file is the user's error, named with its place)."""
-        from dataops_jupyter.contracts.model import load_contract
-
-        files = self.files()
-        key = tuple((str(p), p.stat().st_mtime) for p in files)
-        if key != self._key:
-            self._contracts = [load_contract(path) for path in files]
-            self._key = key
+        self._refresh()
         return self._contracts
 
     def policy(self) -> ContractsPolicy:
         """The job's ``[contracts]`` policy (the default when job.toml has none)."""
-        from dataops_jupyter.jobs.config import JOB_FILE, ContractsPolicy, load_job_config
+        self._refresh()
+        assert self._policy is not None
+        return self._policy
 
-        path = self.folder / JOB_FILE
-        if not path.is_file():
-            return ContractsPolicy()
-        return load_job_config(path).contracts
+    def _refresh(self) -> None:
+        from dataops_jupyter.contracts.discover import contract_files
+        from dataops_jupyter.contracts.model import load_contract
+        from dataops_jupyter.jobs.config import JOB_FILE, ContractsPolicy, load_job_config
+        from dataops_jupyter.warehouse import workspace_root
+
+        config = self.folder / JOB_FILE
+        files = contract_files(self.folder, workspace_root(self.folder))
+        watched = [*files, config] if config.is_file() else files
+        key = tuple((str(p), p.stat().st_mtime) for p in watched)
+        if key == self._key:
+            return
+        self._contracts = [load_contract(path) for path in files]
+        # job.toml is read only for a job with contracts: without one, nothing needs it.
+        with_policy = bool(files) and config.is_file()
+        self._policy = load_job_config(config).contracts if with_policy else ContractsPolicy()
+        self._key = key
 
     def guard(self, job: JobContext, warehouse: Warehouse, table: str) -> ContractGuard | None:
         """A guard for ``table`` when a contract describes it, else ``None``."""
-        if not self.files():
+        contracts = self.contracts()
+        if not contracts:
             return None
         from dataops_jupyter.contracts.enforce import ContractGuard, find_target
 
-        target = find_target(self.contracts(), table, job.identifiers())
+        target = find_target(contracts, table, job.identifiers())
         if target is None:
             return None
         return ContractGuard(warehouse, target, self.policy())
@@ -145,7 +151,6 @@ def rich(results: Sequence[CheckResult], title: str) -> str:
     )
 
 
-def title_of(guard_or_target: Any) -> str:
+def title_of(target: CheckTarget) -> str:
     """``contract products on shop.all_products``."""
-    target = getattr(guard_or_target, "target", guard_or_target)
     return f"contract {target.contract.label} on {target.table}"
