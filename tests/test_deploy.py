@@ -164,15 +164,20 @@ def test_slow_deploy_gates_do_not_hold_up_executions_or_log_streams(
 
 def _streamed_until(client: httpx.Client, execution: str, needle: str) -> str:
     """The execution's log stream up to the text ``needle`` (within 60 s)."""
-    text = ""
+    text, events = "", []
     with client.stream("GET", f"{execution}/logs/stream", timeout=60) as response:
         assert response.status_code == 200
         for line in response.iter_lines():
-            if line.startswith("data: "):
-                text += str(json.loads(line[6:]).get("text", ""))
+            if line.startswith("event: "):
+                events.append(line[7:])
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+                if "text" not in data:
+                    events.append(json.dumps(data))
+                text += str(data.get("text", ""))
                 if needle in text:
                     return text
-    raise AssertionError(f"the log stream ended without {needle!r}: {text}")
+    raise AssertionError(f"the log stream ended ({events}) without {needle!r}: {text}")
 
 
 # -- refusals that store nothing ----------------------------------------------------------------
