@@ -149,7 +149,7 @@ def test_slow_deploy_gates_do_not_hold_up_executions_or_log_streams(
                     time.sleep(0.1)
                 assert status in ("running", "succeeded"), status
                 path = f"/api/v1/teams/marketing/jobs/quick/executions/{execution['id']}"
-                assert "[hello] hello" in _streamed_until(other, path, "hello")
+                assert "[hello] hello" in _streamed_until(other, path, "[hello] hello")
                 assert not release.exists() and not any(d.done() for d in deploys), (
                     "the gates were still busy all along"
                 )
