@@ -13,11 +13,32 @@ import { CommandIDs, IMainArea, addCommands } from './commands';
 import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
-import { IDataJobsModel, IDeploymentsModel } from './tokens';
+import { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
+import { DeploymentsSection } from './widgets/DeploymentsSection';
+import { JobsSection } from './widgets/JobsSection';
 
-export { IDataJobsModel, IDeploymentsModel } from './tokens';
+export { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 export * from './types';
+
+/** The Data Jobs sidebar, to which the other plugins add their sections. */
+const sidebarPlugin: JupyterFrontEndPlugin<IDataJobsSidebar> = {
+  id: 'dataops-jupyter:sidebar',
+  description:
+    'Data Jobs sidebar: the panel to which jobs, deployments and later sections are added.',
+  autoStart: true,
+  provides: IDataJobsSidebar,
+  optional: [ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    restorer: ILayoutRestorer | null
+  ): IDataJobsSidebar => {
+    const panel = new DataJobsPanel({ commands: app.commands });
+    app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, panel.id);
+    return panel;
+  }
+};
 
 /** The jobs on the control service and their executions. */
 const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
@@ -26,11 +47,12 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
     'Deployments model: jobs on the control service and their executions.',
   autoStart: true,
   provides: IDeploymentsModel,
-  optional: [IRenderMimeRegistry, ILayoutRestorer],
+  optional: [IRenderMimeRegistry, ILayoutRestorer, IDataJobsSidebar],
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    sidebar: IDataJobsSidebar | null
   ): IDeploymentsModel => {
     const deployments = new DeploymentsModel();
     addDeploymentCommands(
@@ -42,21 +64,26 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
         CommandIDs.openExecutionChecks
       ])
     );
+    sidebar?.addSection(
+      new DeploymentsSection({ model: deployments, commands: app.commands }),
+      { rank: 200, visibility: deployments }
+    );
     return deployments;
   }
 };
 
-/** The Data Jobs sidebar, its commands and the shared jobs model. */
+/** The local jobs: their model, their commands and the Jobs section. */
 const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
   id: 'dataops-jupyter:plugin',
   description:
-    'Data Jobs sidebar: run data jobs, deploy them and follow their runs and executions.',
+    'Data Jobs: run data jobs, deploy them and follow their runs and executions.',
   autoStart: true,
   optional: [
     ICommandPalette,
     ILayoutRestorer,
     IDeploymentsModel,
-    IRenderMimeRegistry
+    IRenderMimeRegistry,
+    IDataJobsSidebar
   ],
   provides: IDataJobsModel,
   activate: (
@@ -64,7 +91,8 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     deployments: IDeploymentsModel | null,
-    rendermime: IRenderMimeRegistry | null
+    rendermime: IRenderMimeRegistry | null,
+    sidebar: IDataJobsSidebar | null
   ): IDataJobsModel => {
     const model = new DataJobsModel();
     addCommands(
@@ -77,15 +105,14 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
       ]),
       deployments ?? undefined
     );
-
-    const panel = new DataJobsPanel({
-      model,
-      commands: app.commands,
-      deployments: deployments ?? undefined
-    });
-    app.shell.add(panel, 'left', { rank: 600 });
-    restorer?.add(panel, panel.id);
-
+    sidebar?.addSection(
+      new JobsSection({
+        model,
+        commands: app.commands,
+        deployments: deployments ?? undefined
+      }),
+      { rank: 100, visibility: model }
+    );
     palette?.addItem({ command: CommandIDs.refresh, category: 'Data Jobs' });
     return model;
   }
@@ -167,4 +194,4 @@ function openDocuments(app: JupyterFrontEnd): IOpenDocument[] {
   return documents;
 }
 
-export default [deploymentsPlugin, plugin];
+export default [sidebarPlugin, deploymentsPlugin, plugin];

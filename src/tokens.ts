@@ -1,6 +1,8 @@
+import { Toolbar } from '@jupyterlab/ui-components';
 import { Token } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
 
 import { DataOpsService } from './service';
 import {
@@ -152,4 +154,46 @@ export interface IDeploymentsModel extends IDisposable {
 export const IDeploymentsModel = new Token<IDeploymentsModel>(
   'dataops-jupyter:IDeploymentsModel',
   'The Deployments model: jobs on the control service and their executions.'
+);
+
+/**
+ * The Data Jobs sidebar, as other plugins see it: they add their sections
+ * (Jobs and Deployments do, and so can later ones such as tables) and
+ * toolbar buttons without editing the panel.
+ */
+export interface IDataJobsSidebar {
+  /** The sidebar's toolbar, for buttons that act on every section. */
+  readonly toolbar: Toolbar<Widget>;
+
+  /** Whether the sidebar is on screen. */
+  readonly isVisible: boolean;
+
+  /**
+   * Add a section (a widget with a `title.label`): it can be collapsed and
+   * resized like the others. Disposing the result removes it again.
+   */
+  addSection(
+    widget: Widget,
+    options?: IDataJobsSidebar.ISectionOptions
+  ): IDisposable;
+}
+
+export namespace IDataJobsSidebar {
+  /** Where a section goes and what follows the sidebar's visibility. */
+  export interface ISectionOptions {
+    /** Sections are shown by rank, lowest first: Jobs 100, Deployments 200. */
+    rank?: number;
+
+    /**
+     * Told whether the sidebar is on screen, now and whenever that changes,
+     * e.g. a model that polls the server only while it is shown.
+     */
+    visibility?: { setVisible(visible: boolean): void };
+  }
+}
+
+/** The token of the Data Jobs sidebar, for plugins that add sections to it. */
+export const IDataJobsSidebar = new Token<IDataJobsSidebar>(
+  'dataops-jupyter:IDataJobsSidebar',
+  'The Data Jobs sidebar: add sections and toolbar buttons to it.'
 );

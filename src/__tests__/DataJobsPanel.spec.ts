@@ -9,6 +9,8 @@ import { DataOpsRequestError } from '../request';
 import { DataOpsService } from '../service';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { DataJobsPanel } from '../widgets/DataJobsPanel';
+import { DeploymentsSection } from '../widgets/DeploymentsSection';
+import { JobsSection } from '../widgets/JobsSection';
 import { LogViewer } from '../widgets/LogViewer';
 import {
   makeControlJob,
@@ -79,61 +81,104 @@ function fakeDeployments(): IDeploymentsModel & { visible: boolean[] } {
   return model;
 }
 
+/** A section as a plugin would add it. */
+function section(label: string): Widget {
+  const widget = new Widget();
+  widget.title.label = label;
+  return widget;
+}
+
+/** Records what the sidebar tells it about its visibility. */
+function visibility(): { visible: boolean[]; setVisible(v: boolean): void } {
+  const seen: boolean[] = [];
+  return { visible: seen, setVisible: (v: boolean) => void seen.push(v) };
+}
+
 describe('DataJobsPanel', () => {
   it('is the Data Jobs sidebar with a refresh button', () => {
-    const panel = new DataJobsPanel({
-      model: fakeModel(),
-      commands: new CommandRegistry()
-    });
+    const panel = new DataJobsPanel({ commands: new CommandRegistry() });
     expect(panel.id).toBe('dataops-sidebar');
     expect(panel.title.caption).toBe('Data Jobs');
     expect(panel.title.icon).toBeTruthy();
     expect(Array.from(panel.toolbar.names())).toEqual(['refresh']);
-    expect(panel.widgets.map(widget => widget.title.label)).toEqual(['Jobs']);
+    expect(panel.widgets).toEqual([]);
     panel.dispose();
   });
 
-  it('adds a Deployments section with a deployments model', () => {
-    const panel = new DataJobsPanel({
-      model: fakeModel(),
-      deployments: fakeDeployments(),
-      commands: new CommandRegistry()
+  it('shows the sections plugins add in the order of their rank', () => {
+    const panel = new DataJobsPanel({ commands: new CommandRegistry() });
+    panel.addSection(section('Deployments'), { rank: 200 });
+    panel.addSection(section('Tables'));
+    panel.addSection(section('Jobs'), { rank: 100 });
+    panel.addSection(section('SLOs'), { rank: 200 });
+    expect(panel.widgets.map(widget => widget.title.label)).toEqual([
+      'Jobs',
+      'Deployments',
+      'SLOs',
+      'Tables'
+    ]);
+    panel.dispose();
+  });
+
+  it('removes a section when its registration is disposed', () => {
+    const panel = new DataJobsPanel({ commands: new CommandRegistry() });
+    panel.addSection(section('Jobs'), { rank: 100 });
+    const tables = panel.addSection(section('Tables'), { rank: 300 });
+    tables.dispose();
+    tables.dispose();
+    expect(panel.widgets.map(widget => widget.title.label)).toEqual(['Jobs']);
+    panel.addSection(section('Deployments'), { rank: 200 });
+    expect(panel.widgets.map(widget => widget.title.label)).toEqual([
+      'Jobs',
+      'Deployments'
+    ]);
+    panel.dispose();
+  });
+
+  it('tells each section whether it is on screen', () => {
+    const panel = new DataJobsPanel({ commands: new CommandRegistry() });
+    const jobs = visibility();
+    panel.addSection(section('Jobs'), { rank: 100, visibility: jobs });
+    Widget.attach(panel, document.body);
+    panel.hide();
+    panel.show();
+    expect(jobs.visible).toEqual([true, false, true]);
+    // A section added while the sidebar is shown is told at once.
+    const later = visibility();
+    const registration = panel.addSection(section('Tables'), {
+      visibility: later
     });
+    expect(later.visible).toEqual([true]);
+    registration.dispose();
+    expect(later.visible).toEqual([true, false]);
+    Widget.detach(panel);
+    expect(jobs.visible).toEqual([true, false, true, false]);
+    expect(later.visible).toEqual([true, false]);
+    panel.dispose();
+  });
+
+  it('holds the Jobs and Deployments sections as the plugins add them', () => {
+    const model = fakeModel();
+    const deployments = fakeDeployments();
+    const commands = new CommandRegistry();
+    const panel = new DataJobsPanel({ commands });
+    panel.addSection(new DeploymentsSection({ model: deployments, commands }), {
+      rank: 200,
+      visibility: deployments
+    });
+    panel.addSection(new JobsSection({ model, commands, deployments }), {
+      rank: 100,
+      visibility: model
+    });
+    Widget.attach(panel, document.body);
+    Widget.detach(panel);
     expect(panel.widgets.map(widget => widget.title.label)).toEqual([
       'Jobs',
       'Deployments'
     ]);
     expect(panel.widgets[1].hasClass('dataops-deployments-section')).toBe(true);
-    panel.dispose();
-  });
-
-  it('tells both models whether it is visible', () => {
-    const model = fakeModel();
-    const deployments = fakeDeployments();
-    const panel = new DataJobsPanel({
-      model,
-      deployments,
-      commands: new CommandRegistry()
-    });
-    Widget.attach(panel, document.body);
-    panel.hide();
-    panel.show();
-    Widget.detach(panel);
-    expect(model.visible).toEqual([true, false, true, false]);
-    expect(deployments.visible).toEqual([true, false, true, false]);
-    panel.dispose();
-  });
-
-  it('tells the model whether it is visible', () => {
-    const model = fakeModel();
-    const panel = new DataJobsPanel({ model, commands: new CommandRegistry() });
-    Widget.attach(panel, document.body);
-    expect(model.visible).toEqual([true]);
-    panel.hide();
-    panel.show();
-    expect(model.visible).toEqual([true, false, true]);
-    Widget.detach(panel);
-    expect(model.visible).toEqual([true, false, true, false]);
+    expect(model.visible).toEqual([true, false]);
+    expect(deployments.visible).toEqual([true, false]);
     panel.dispose();
   });
 });

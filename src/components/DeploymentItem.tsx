@@ -120,7 +120,12 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
           onChange={enabled => void runSwitch(() => onSetEnabled(job, enabled))}
         />
         <span className="dataops-deployment-schedule-text">
-          {scheduleText(job)}
+          {scheduleSegments(job).map((segment, index) => (
+            <React.Fragment key={index}>
+              {index > 0 && ' '}
+              <span className="dataops-schedule-segment">{segment}</span>
+            </React.Fragment>
+          ))}
         </span>
         {deployed && onEditSettings && (
           <button
@@ -163,17 +168,22 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
   );
 }
 
-/** The schedule of a job and its next run, in words. */
-export function scheduleText(job: ControlJob): string {
+/**
+ * The schedule line of a deployed job in pieces that wrap only between
+ * each other: the cron, its timezone and when it runs next (or paused).
+ */
+export function scheduleSegments(job: ControlJob): string[] {
   if (job.schedule === null) {
-    return 'No schedule';
+    return ['No schedule'];
   }
-  const cron = `${job.schedule.cron} (${job.schedule.timezone})`;
-  if (!job.enabled) {
-    return `${cron} · paused`;
-  }
+  const segments = [job.schedule.cron, `(${job.schedule.timezone})`];
   const next = job.next_runs[0];
-  return next ? `${cron} · next run ${formatRelativeTime(next)}` : cron;
+  if (!job.enabled) {
+    segments.push('· paused');
+  } else if (next) {
+    segments.push(`· next run ${formatRelativeTime(next)}`);
+  }
+  return segments;
 }
 
 /** The schedule state of a job in a word or two: on, off or none. */

@@ -4,26 +4,34 @@ import {
   refreshIcon
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { CommandIDs } from '../commands';
+import { CommandIDs } from '../commandIds';
 import { dataJobsIcon } from '../components/icons';
-import { IDataJobsModel, IDeploymentsModel } from '../tokens';
-import { DeploymentsSection } from './DeploymentsSection';
-import { JobsSection } from './JobsSection';
+import { IDataJobsSidebar } from '../tokens';
+
+/** The rank of a section added without one: after the built-in sections. */
+const DEFAULT_RANK = 1000;
+
+/** A section of the sidebar and what it was added with. */
+interface ISection {
+  widget: Widget;
+  rank: number;
+  visibility: IDataJobsSidebar.ISectionOptions['visibility'];
+}
 
 /**
- * The Data Jobs sidebar: a header, a toolbar and collapsible sections (the
- * local jobs, and the deployments when a deployments model is given).
+ * The Data Jobs sidebar: a header, a toolbar and the sections plugins add
+ * (collapsible and resizable, in the order of their rank).
  *
- * The models poll the server only while this panel is visible.
+ * Each section's `visibility` is told whether the panel is on screen, so
+ * that models poll the server only while they are shown.
  */
-export class DataJobsPanel extends SidePanel {
+export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
   constructor(options: DataJobsPanel.IOptions) {
     super();
-    this._model = options.model;
-    this._deployments = options.deployments ?? null;
     this.id = 'dataops-sidebar';
     this.addClass('dataops-sidebar');
     this.title.icon = dataJobsIcon;
@@ -43,68 +51,73 @@ export class DataJobsPanel extends SidePanel {
         onClick: () => void options.commands.execute(CommandIDs.refresh)
       })
     );
+  }
 
-    this.addWidget(
-      new JobsSection({
-        model: options.model,
-        commands: options.commands,
-        deployments: options.deployments
-      })
-    );
-    if (options.deployments) {
-      this.addWidget(
-        new DeploymentsSection({
-          model: options.deployments,
-          commands: options.commands
-        })
-      );
+  addSection(
+    widget: Widget,
+    options: IDataJobsSidebar.ISectionOptions = {}
+  ): IDisposable {
+    const section: ISection = {
+      widget,
+      rank: options.rank ?? DEFAULT_RANK,
+      visibility: options.visibility
+    };
+    // After every section of the same or a lower rank: equal ranks keep their order.
+    const index = this._sections.filter(s => s.rank <= section.rank).length;
+    this._sections.splice(index, 0, section);
+    this.insertWidget(index, widget);
+    if (this._shown) {
+      section.visibility?.setVisible(true);
     }
-  }
-
-  /** The model shown by the panel. */
-  get model(): IDataJobsModel {
-    return this._model;
-  }
-
-  /** The deployments model shown by the panel, if any. */
-  get deployments(): IDeploymentsModel | null {
-    return this._deployments;
+    return new DisposableDelegate(() => {
+      const at = this._sections.indexOf(section);
+      if (at === -1) {
+        return;
+      }
+      this._sections.splice(at, 1);
+      if (this._shown) {
+        section.visibility?.setVisible(false);
+      }
+      if (!widget.isDisposed) {
+        widget.parent = null;
+      }
+    });
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this._setVisible(this.isVisible);
+    this._setShown(this.isVisible);
   }
 
   protected onBeforeDetach(msg: Message): void {
-    this._setVisible(false);
+    this._setShown(false);
     super.onBeforeDetach(msg);
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._setVisible(true);
+    this._setShown(true);
   }
 
   protected onAfterHide(msg: Message): void {
-    this._setVisible(false);
+    this._setShown(false);
     super.onAfterHide(msg);
   }
 
-  private _setVisible(visible: boolean): void {
-    this._model.setVisible(visible);
-    this._deployments?.setVisible(visible);
+  private _setShown(shown: boolean): void {
+    this._shown = shown;
+    for (const section of this._sections) {
+      section.visibility?.setVisible(shown);
+    }
   }
 
-  private _deployments: IDeploymentsModel | null;
-  private _model: IDataJobsModel;
+  private _sections: ISection[] = [];
+  private _shown = false;
 }
 
 export namespace DataJobsPanel {
   export interface IOptions {
-    model: IDataJobsModel;
+    /** Runs the toolbar's commands. */
     commands: CommandRegistry;
-    /** Jobs on the control service and their executions. */
-    deployments?: IDeploymentsModel;
   }
 }
