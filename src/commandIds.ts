@@ -44,6 +44,8 @@ export namespace CommandIDs {
   export const activateVersion = 'dataops:activate-version';
   /** Edit the properties and secrets of a deployed job in a dialog; args `{name}`. */
   export const editJobSettings = 'dataops:edit-job-settings';
+  /** Open the Data Jobs settings (control service, refresh interval) in the Settings Editor. */
+  export const openSettings = 'dataops:open-settings';
 }
 
 /** The arguments of the go-to-cell command for where a step of `job` failed. */

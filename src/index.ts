@@ -5,6 +5,8 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
@@ -13,6 +15,7 @@ import { CommandIDs, IMainArea, addCommands } from './commands';
 import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
+import { SettingsApplier } from './settings';
 import { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
 import { DeploymentsSection } from './widgets/DeploymentsSection';
@@ -83,7 +86,9 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     ILayoutRestorer,
     IDeploymentsModel,
     IRenderMimeRegistry,
-    IDataJobsSidebar
+    IDataJobsSidebar,
+    ISettingRegistry,
+    ITranslator
   ],
   provides: IDataJobsModel,
   activate: (
@@ -92,8 +97,11 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     restorer: ILayoutRestorer | null,
     deployments: IDeploymentsModel | null,
     rendermime: IRenderMimeRegistry | null,
-    sidebar: IDataJobsSidebar | null
+    sidebar: IDataJobsSidebar | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
   ): IDataJobsModel => {
+    const trans = (translator ?? nullTranslator).load('dataops-jupyter');
     const model = new DataJobsModel();
     addCommands(
       app.commands,
@@ -105,6 +113,32 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
       ]),
       deployments ?? undefined
     );
+    app.commands.addCommand(CommandIDs.openSettings, {
+      label: trans.__('Data Jobs Settings…'),
+      caption: trans.__(
+        'The control service and the refresh interval of Data Jobs'
+      ),
+      execute: () =>
+        app.commands.execute('settingeditor:open', { query: 'Data Jobs' })
+    });
+    palette?.addItem({
+      command: CommandIDs.openSettings,
+      category: 'Data Jobs'
+    });
+    if (settingRegistry) {
+      const applier = new SettingsApplier({
+        service: model.service,
+        models: deployments ? [model, deployments] : [model],
+        onConnectionChanged: () => void deployments?.refresh(),
+        translator: translator ?? undefined
+      });
+      settingRegistry
+        .load(plugin.id)
+        .then(settings => applier.follow(settings))
+        .catch(reason =>
+          console.error('dataops-jupyter: the settings did not load', reason)
+        );
+    }
     sidebar?.addSection(
       new JobsSection({
         model,

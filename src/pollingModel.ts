@@ -61,6 +61,24 @@ export abstract class PollingModel {
     return this._poll.frequency.interval;
   }
 
+  /** Milliseconds between polls while nothing is active. */
+  get refreshInterval(): number {
+    return this._slowInterval;
+  }
+
+  set refreshInterval(interval: number) {
+    if (interval === this._slowInterval || !(interval > 0)) {
+      return;
+    }
+    this._slowInterval = interval;
+    this._poll.frequency = {
+      ...this._poll.frequency,
+      max: Math.max(MAX_POLL_INTERVAL, interval)
+    };
+    this._updateFrequency();
+    this._reschedule();
+  }
+
   get isDisposed(): boolean {
     return this._isDisposed;
   }

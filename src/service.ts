@@ -7,6 +7,8 @@ import {
   ActivateRequest,
   Arguments,
   Config,
+  ControlConnection,
+  ControlConnectionRequest,
   ControlJob,
   ControlJobList,
   ControlStatus,
@@ -134,6 +136,22 @@ export class DataOpsService {
   /** `GET /dataops/control/status`: which control service, and whether it answers. */
   getControlStatus(): Promise<ControlStatus> {
     return this._get<ControlStatus>('control/status');
+  }
+
+  /** `GET /dataops/control/connection`: the control service this server uses. */
+  getControlConnection(): Promise<ControlConnection> {
+    return this._get<ControlConnection>('control/connection');
+  }
+
+  /**
+   * `PUT /dataops/control/connection`: use another control service (or,
+   * with an empty URL, the server's own configuration). The server keeps the
+   * token; the answer only says whether one is set.
+   */
+  setControlConnection(
+    request: ControlConnectionRequest
+  ): Promise<ControlConnection> {
+    return this._send<ControlConnection>('PUT', 'control/connection', request);
   }
 
   /** `GET /dataops/control/jobs`: the team's jobs on the service, by name. */

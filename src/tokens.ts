@@ -49,6 +49,9 @@ export interface IDataJobsModel extends IDisposable {
   /** Milliseconds until the next poll after a successful one. */
   readonly pollInterval: number;
 
+  /** Milliseconds between polls while nothing runs (the refresh interval setting). */
+  refreshInterval: number;
+
   /** The recent runs of a job, newest first. */
   runs(job: string): ReadonlyArray<Run>;
 
@@ -112,6 +115,9 @@ export interface IDeploymentsModel extends IDisposable {
 
   /** Milliseconds until the next poll after a successful one. */
   readonly pollInterval: number;
+
+  /** Milliseconds between polls while nothing runs (the refresh interval setting). */
+  refreshInterval: number;
 
   /** A job on the control service by name, if it is there. */
   job(name: string): ControlJob | undefined;

@@ -300,6 +300,26 @@ export interface Execution {
 }
 
 /** Answer of `GET /dataops/control/status`. */
+/** The control service this server uses, as JupyterLab's settings chose it. */
+export interface ControlConnection {
+  /** Null: the server's own configuration. */
+  url: string | null;
+  team: string | null;
+  /** Whether it is the service this server started. */
+  embedded: boolean;
+  /** Whether the server holds a token for it (the token itself never comes back). */
+  token_set: boolean;
+}
+
+/** The body of `PUT /dataops/control/connection`. */
+export interface ControlConnectionRequest {
+  /** `''`: the server's own configuration. */
+  url: string;
+  team: string;
+  /** Left out: keep the current token (for the same URL only). */
+  token?: string;
+}
+
 export interface ControlStatus {
   /** Whether this server has a control service (configured or embedded). */
   available: boolean;

@@ -14,6 +14,8 @@ import duckdb
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from dataops_jupyter.server.control import ControlConnection
+
 from .conftest import MakeJob
 from .control_process import FINAL, ServiceProcess
 
@@ -343,3 +345,55 @@ async def test_a_deploy_refused_for_its_contracts_shows_their_lines_through_jupy
     ), message
     assert json.loads(call.bodies[-1])["error"] == "invalid-contract"
     assert str(jp_root_dir) not in message
+
+
+@pytest.mark.parametrize("jp_server_config", ["embedded"], indirect=True)
+async def test_the_control_service_is_switched_from_jupyter_and_its_token_stays_there(
+    jp_fetch: Any, jp_data_dir: Path, service: ServiceProcess
+) -> None:
+    call = Calls(jp_fetch)
+    saved = jp_data_dir / "dataops" / "connection.json"
+    _, before = await call("connection")
+    assert before == {"url": None, "team": None, "embedded": True, "token_set": False}
+
+    _, switched = await call(
+        "connection",
+        method="PUT",
+        body={"url": service.url + "/", "token": service.token, "team": "lab"},
+    )
+    assert switched == {"url": service.url, "team": "lab", "embedded": False, "token_set": True}
+    _, status = await call("status")
+    assert status["running"] is True and status["url"] == service.url, status
+    assert status["team"] == "lab" and status["embedded"] is False
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert json.loads(saved.read_text())["token"] == service.token
+    # The next server start uses it again.
+    restarted = ControlConnection(jp_data_dir, saved=saved)
+    assert (restarted.url, restarted.team, restarted.embedded) == (service.url, "lab", None)
+
+    # Another URL without a token: the token of the first service is not sent to it.
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        elsewhere = f"http://127.0.0.1:{free.getsockname()[1]}"
+    _, moved = await call("connection", method="PUT", body={"url": elsewhere, "team": "lab"})
+    assert moved["url"] == elsewhere and moved["token_set"] is False
+    assert "needs a token" in await call.error(503, "jobs")
+    # Back to the first one with its token, then to the server's own configuration.
+    body = {"url": service.url, "team": "lab", "token": service.token}
+    await call("connection", method="PUT", body=body)
+    _, back = await call("connection", method="PUT", body={"url": "", "team": ""})
+    assert back == {"url": None, "team": None, "embedded": True, "token_set": False}
+    assert not saved.exists()
+
+    for bad, needle in [
+        ({"url": "ftp://127.0.0.1:1"}, "is not a control service URL"),
+        ({"url": "http://me:pw@127.0.0.1:1"}, "without user, password"),
+        ({"url": service.url, "team": "../lab"}, "'team'"),
+        ({"url": service.url, "token": 5}, "'token' must be a string"),
+        ({"url": service.url, "secret": "x"}, "unknown field(s) ['secret']"),
+    ]:
+        message = await call.error(400, "connection", method="PUT", body=bad)
+        assert needle in message, message
+    _, after = await call("connection")
+    assert after["embedded"] is True, "a refused change changes nothing"
+    assert not any(service.token in text for text in call.bodies), "the token never leaves"

@@ -23,3 +23,6 @@ shutil.copytree(
     ignore=shutil.ignore_patterns(".dataops", ".ipynb_checkpoints", "*.duckdb*"),
 )
 c.ServerApp.root_dir = str(_root)  # noqa: F821
+# The control service chosen in the settings is kept beside the workspace, not in the user's
+# Jupyter data folder.
+c.DataOpsExtension.connection_file = str(_root.parent / "connection.json")  # noqa: F821

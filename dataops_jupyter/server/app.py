@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Unicode, default
 
@@ -37,6 +38,12 @@ class DataOpsExtension(ExtensionApp):
         "The embedded service serves every team of the jobs under the root and of its "
         "database unless this names one.",
     )
+    connection_file = Unicode(
+        config=True,
+        help="Where the control service chosen in JupyterLab's settings (URL, token, team) is "
+        "kept, readable by this user alone (default: <Jupyter data dir>/dataops/"
+        "connection.json). It wins over control_url until it is cleared there.",
+    )
     embedded_control_service = Bool(
         True,
         config=True,
@@ -55,6 +62,10 @@ class DataOpsExtension(ExtensionApp):
     @default("control_team")
     def _control_team_default(self) -> str:
         return os.environ.get("DATAOPS_TEAM", "")
+
+    @default("connection_file")
+    def _connection_file_default(self) -> str:
+        return str(Path(jupyter_data_dir()) / "dataops" / "connection.json")
 
     def _link_jupyter_server_extension(self, serverapp: Any) -> None:
         super()._link_jupyter_server_extension(serverapp)
@@ -76,11 +87,12 @@ class DataOpsExtension(ExtensionApp):
             embedded=self.embedded_control_service,
             log=self.log,
             jobs=lambda: self.run_manager.jobs()[0],
+            saved=Path(self.connection_file) if self.connection_file else None,
         )
         self.settings["dataops_control"] = self.control
         self.log.info("dataops-jupyter: jobs under %s", root)
-        if self.control_url:
-            self.log.info("dataops-jupyter: control service at %s", self.control_url)
+        if self.control.url:
+            self.log.info("dataops-jupyter: control service at %s", self.control.url)
 
     def initialize_handlers(self) -> None:
         # ExtensionApp puts the server's base URL in front of each pattern.

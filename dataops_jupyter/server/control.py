@@ -6,20 +6,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import logging
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from ..client import ControlClient, ControlServiceError, ControlServiceUnreachable
-from ..jobs import Job
+from ..errors import InvalidInputError
+from ..jobs import Job, check_team_name, quote
 from .embedded import ControlServiceUnavailable, EmbeddedControlService
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Which control service to use: a URL with its token and team, or none (embedded)."""
+
+    url: str = ""
+    token: str = ""
+    team: str = ""
+
+
 class ControlConnection:
-    """Configured URL, token and team, or an embedded service started on first need."""
+    """Configured URL, token and team, or an embedded service started on first need.
+
+    :meth:`reconfigure` switches it at run time (JupyterLab's settings do); what it was given
+    there is kept in ``saved`` (readable by this user alone) and used again at the next start.
+    """
 
     def __init__(
         self,
@@ -30,17 +49,54 @@ class ControlConnection:
         embedded: bool = True,
         log: logging.Logger | None = None,
         jobs: Callable[[], list[Job]] | None = None,
+        saved: Path | None = None,
     ) -> None:
         self.log = log or logging.getLogger(__name__)
-        self.url = url.rstrip("/")
-        self.token = token
-        self.team = team or None
+        self._root, self._jobs, self._embedded_allowed = root, jobs, embedded
+        self._configured = ConnectionSettings(url, token, team)
+        self._saved = saved
+        self._task: asyncio.Task[None] | None = None
+        self.embedded: EmbeddedControlService | None = None
+        self._apply(read_saved(saved) or self._configured)
+
+    def _apply(self, settings: ConnectionSettings) -> None:
+        self.url = settings.url.rstrip("/")
+        self.token = settings.token
+        self.team = settings.team or None
         self.embedded = (
-            EmbeddedControlService(root, self.team, self.log, jobs)
-            if embedded and not url
+            EmbeddedControlService(self._root, self.team, self.log, self._jobs)
+            if self._embedded_allowed and not self.url
             else None
         )
-        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def settings(self) -> ConnectionSettings:
+        """What this connection uses now."""
+        return ConnectionSettings(self.url, self.token, self.team or "")
+
+    async def reconfigure(self, url: str, team: str, token: str | None = None) -> None:
+        """Use the control service at ``url`` as ``team`` from now on; ``url`` empty: the
+        server's own configuration again. Without ``token`` the current one is kept, but only
+        for the same URL: a token is never sent to another service."""
+        url, team = url.strip().rstrip("/"), team.strip()
+        if url:
+            check_service_url(url)
+        if team:
+            try:
+                check_team_name(team)
+            except ValueError as exc:
+                raise InvalidInputError(f"'team': {exc}") from None
+        if not url:
+            settings = ConnectionSettings(
+                self._configured.url, self._configured.token, team or self._configured.team
+            )
+        else:
+            kept = self.token if url == self.url else ""
+            settings = ConnectionSettings(url, token if token is not None else kept, team)
+        await self.stop()
+        self._apply(settings)
+        write_saved(self._saved, settings if url or team else None)
+        self.log.info("dataops-jupyter: control service %s", self.url or "embedded")
 
     @property
     def available(self) -> bool:
@@ -146,5 +202,44 @@ class ControlConnection:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._task = None
         if self.embedded is not None:
             await self.embedded.stop()
+
+
+def check_service_url(url: str) -> None:
+    """Refuse a control service URL that is not ``http(s)://host[:port][/path]``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError(
+            f"'url': {quote(url)} is not a control service URL; write http://host:port"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InvalidInputError(
+            "'url': write the control service URL without user, password, query or fragment "
+            "(the token goes in its own field)"
+        )
+
+
+def read_saved(path: Path | None) -> ConnectionSettings | None:
+    """The connection saved by :meth:`ControlConnection.reconfigure`, if there is one."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ConnectionSettings(str(data["url"]), str(data["token"]), str(data["team"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_saved(path: Path | None, settings: ConnectionSettings | None) -> None:
+    """Keep ``settings`` in ``path`` (owner-only), or forget them with ``None``."""
+    if path is None:
+        return
+    if settings is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as handle:
+        json.dump(dataclasses.asdict(settings), handle)

@@ -81,6 +81,23 @@ describe('PollingModel', () => {
     expect(model.loads).toBe(3);
   });
 
+  it('polls at the refresh interval the settings give while idle', async () => {
+    model.setVisible(true);
+    await advance(0);
+    model.refreshInterval = 30000;
+    expect(model.pollInterval).toBe(30000);
+    await advance(29000);
+    expect(model.loads).toBe(1);
+    await advance(1000);
+    expect(model.loads).toBe(2);
+    // Busy work is still followed fast.
+    value = 3;
+    await advance(30000);
+    expect(model.pollInterval).toBe(1000);
+    model.refreshInterval = -1;
+    expect(model.refreshInterval).toBe(30000);
+  });
+
   it('stops when hidden, loads again when shown, and stops for good when disposed', async () => {
     model.setVisible(true);
     await advance(0);

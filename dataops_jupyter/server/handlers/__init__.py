@@ -1,6 +1,7 @@
 """REST handlers under ``/dataops``, one module per resource."""
 
 from .config import ConfigHandler
+from .control_connection import ControlConnectionHandler
 from .control_deployments import ControlActiveDeploymentHandler, ControlDeploymentsHandler
 from .control_executions import (
     ControlExecutionByIdHandler,
@@ -35,6 +36,7 @@ ROUTES = [
     (rf"/dataops/runs/{_RUN}/notebook", RunNotebookHandler),
     # the control service, through this server
     (r"/dataops/control/status", ControlStatusHandler),
+    (r"/dataops/control/connection", ControlConnectionHandler),
     (r"/dataops/control/jobs", ControlJobsHandler),
     (_JOB, ControlJobHandler),
     (_JOB + "/deployments", ControlDeploymentsHandler),
