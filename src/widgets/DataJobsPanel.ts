@@ -12,6 +12,7 @@ import { dataJobsIcon } from '../components/icons';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { DeploymentsSection } from './DeploymentsSection';
 import { JobsSection } from './JobsSection';
+import { ServerExtensionNotice } from './ServerExtensionNotice';
 
 /**
  * The Data Jobs sidebar: a header, a toolbar and collapsible sections (the
@@ -33,6 +34,17 @@ export class DataJobsPanel extends SidePanel {
     heading.node.textContent = 'Data Jobs';
     heading.addClass('dataops-sidebar-title');
     this.header.addWidget(heading);
+
+    // A missing server extension: one message instead of the sections.
+    const notice = new ServerExtensionNotice({
+      models: options.deployments
+        ? [options.model, options.deployments]
+        : [options.model]
+    });
+    notice.missingChanged.connect((_, missing) =>
+      this.content.setHidden(missing)
+    );
+    this.header.addWidget(notice);
 
     this.toolbar.addItem(
       'refresh',
