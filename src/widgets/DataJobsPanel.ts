@@ -12,7 +12,7 @@ import { dataJobsIcon } from '../components/icons';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { DeploymentsSection } from './DeploymentsSection';
 import { JobsSection } from './JobsSection';
-import { ServerExtensionNotice } from './ServerExtensionNotice';
+import { ServerExtensionNotice, isServerModel } from './ServerExtensionNotice';
 
 /**
  * The Data Jobs sidebar: a header, a toolbar and collapsible sections (the
@@ -36,11 +36,12 @@ export class DataJobsPanel extends SidePanel {
     this.header.addWidget(heading);
 
     // A missing server extension: one message instead of the sections.
-    const notice = new ServerExtensionNotice({
-      models: options.deployments
-        ? [options.model, options.deployments]
-        : [options.model]
-    });
+    const notice = new ServerExtensionNotice();
+    for (const model of [options.model, options.deployments]) {
+      if (isServerModel(model)) {
+        notice.addModel(model);
+      }
+    }
     notice.missingChanged.connect((_, missing) =>
       this.content.setHidden(missing)
     );

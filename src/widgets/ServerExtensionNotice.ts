@@ -1,3 +1,4 @@
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
@@ -12,14 +13,24 @@ export interface IServerModel {
   refresh(): Promise<void>;
 }
 
+/** Whether a section's model is one that the notice can follow. */
+export function isServerModel(model: unknown): model is IServerModel {
+  return (
+    typeof model === 'object' &&
+    model !== null &&
+    'extensionMissing' in model &&
+    'changed' in model &&
+    'refresh' in model
+  );
+}
+
 /**
  * One message, with a Retry button, while the server extension is not
  * running: shown by the sidebar instead of an error in each section.
  */
 export class ServerExtensionNotice extends Widget {
-  constructor(options: ServerExtensionNotice.IOptions) {
+  constructor() {
     super();
-    this._models = options.models;
     this.addClass('dataops-extension-missing');
     this.node.setAttribute('role', 'alert');
     this._message = document.createElement('p');
@@ -30,10 +41,19 @@ export class ServerExtensionNotice extends Widget {
     retry.onclick = () => void this.retry();
     this._retry = retry;
     this.node.append(this._message, retry);
-    for (const model of this._models) {
-      model.changed.connect(this._update, this);
-    }
+    this.setHidden(true);
+  }
+
+  /** Follow one more model (a section's); disposing the result stops. */
+  addModel(model: IServerModel): IDisposable {
+    this._models.push(model);
+    model.changed.connect(this._update, this);
     this._update();
+    return new DisposableDelegate(() => {
+      model.changed.disconnect(this._update, this);
+      this._models = this._models.filter(m => m !== model);
+      this._update();
+    });
   }
 
   /** Whether the extension is missing: the notice shows. */
@@ -77,13 +97,6 @@ export class ServerExtensionNotice extends Widget {
   private _message: HTMLParagraphElement;
   private _missing = false;
   private _missingChanged = new Signal<this, boolean>(this);
-  private _models: IServerModel[];
+  private _models: IServerModel[] = [];
   private _retry: HTMLButtonElement;
-}
-
-export namespace ServerExtensionNotice {
-  export interface IOptions {
-    /** The models of the sidebar's sections. */
-    models: IServerModel[];
-  }
 }
