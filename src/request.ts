@@ -125,6 +125,9 @@ export function isExtensionMissing(error: unknown): boolean {
 function statusLine(response: Response, text: string): string {
   const status = `${response.status} ${response.statusText}`.trim();
   const short = shortText(text);
+  if (short.startsWith(String(response.status))) {
+    return short; // a page titled "502 Bad Gateway"
+  }
   return short ? `${status}: ${short}` : status;
 }
 

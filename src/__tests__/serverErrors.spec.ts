@@ -4,10 +4,13 @@
  * a page that is not the extension's JSON. Requests are answered at the
  * browser boundary (`ServerConnection.makeRequest`).
  */
-import { CommandRegistry } from '@lumino/commands';
+import { showErrorMessage } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
+import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
+import { CommandIDs, addCommands } from '../commands';
+import { addDeploymentCommands } from '../deploymentCommands';
 import { DeploymentsModel } from '../deploymentsModel';
 import { DataJobsModel } from '../model';
 import { describeError } from '../pollingModel';
@@ -19,6 +22,11 @@ import {
 import { DataOpsService } from '../service';
 import { DataJobsPanel } from '../widgets/DataJobsPanel';
 import { jsonResponse, makeJob } from './fixtures';
+
+jest.mock('@jupyterlab/apputils', () => ({
+  ...jest.requireActual('@jupyterlab/apputils'),
+  showErrorMessage: jest.fn(() => Promise.resolve())
+}));
 
 /** The page Jupyter Server answers for a route nobody serves. */
 const NOT_FOUND_PAGE = `<!DOCTYPE HTML>
@@ -213,10 +221,7 @@ describe('a failed request', () => {
         { status: 502, statusText: 'Bad Gateway' }
       );
     const error = await failure(service.listRuns());
-    expect([error.status, error.message]).toEqual([
-      502,
-      '502 Bad Gateway: 502 Bad Gateway'
-    ]);
+    expect([error.status, error.message]).toEqual([502, '502 Bad Gateway']);
   });
 
   it('shows a short line of an error page without a title', async () => {
@@ -250,6 +255,67 @@ describe('a failed request', () => {
     expect(describeError({ reason: 'x' })).toBe('{"reason":"x"}');
     expect(describeError(new DataOpsRequestError(500, 'boom'))).toBe('boom');
     expect(describeError('plain')).toBe('plain');
+  });
+});
+
+describe('a command whose request fails', () => {
+  const errorDialog = showErrorMessage as jest.Mock;
+  let commands: CommandRegistry;
+
+  beforeEach(() => {
+    errorDialog.mockClear();
+    const service = new DataOpsService({ serverSettings: settings });
+    const model = new DataJobsModel({ service });
+    const deployments = new DeploymentsModel({ service });
+    const mainArea = { open: () => undefined, activate: () => undefined };
+    commands = new CommandRegistry();
+    addCommands(commands, model, mainArea, deployments);
+    addDeploymentCommands(commands, deployments, mainArea);
+  });
+
+  it('shows the server’s message in its error dialog', async () => {
+    answer = () =>
+      jsonResponse(
+        {
+          error: 'unreachable',
+          message: 'the control service at http://127.0.0.1:9 does not answer'
+        },
+        503
+      );
+    await commands.execute(CommandIDs.deployJob, { name: 'orders' });
+    await commands.execute(CommandIDs.runJob, { name: 'orders' });
+    expect(errorDialog.mock.calls).toEqual([
+      [
+        'Cannot deploy orders',
+        'the control service at http://127.0.0.1:9 does not answer'
+      ],
+      [
+        'Cannot run orders',
+        'the control service at http://127.0.0.1:9 does not answer'
+      ]
+    ]);
+  });
+
+  it('shows the status and the title of a proxy’s page', async () => {
+    answer = () =>
+      new Response(
+        '<html><head><title>504 Gateway Time-out</title></head></html>',
+        {
+          status: 504,
+          statusText: 'Gateway Timeout'
+        }
+      );
+    await commands.execute(CommandIDs.cancelRun, { runId: 'r1' });
+    expect(errorDialog.mock.calls).toEqual([
+      ['Cannot cancel the run', '504 Gateway Time-out']
+    ]);
+  });
+
+  it('explains a missing server extension', async () => {
+    await commands.execute(CommandIDs.runJob, { name: 'orders' });
+    expect(errorDialog.mock.calls).toEqual([
+      ['Cannot run orders', EXTENSION_MISSING_MESSAGE]
+    ]);
   });
 });
 
