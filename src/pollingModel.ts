@@ -1,6 +1,7 @@
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { isExtensionMissing } from './request';
 import { DataOpsService } from './service';
 
 /** Default poll interval while something is queued or running (ms). */
@@ -53,8 +54,13 @@ export abstract class PollingModel {
     return this._error;
   }
 
+  /** Whether the last load found no server extension to answer. */
+  get extensionMissing(): boolean {
+    return this._extensionMissing;
+  }
+
   get isPolling(): boolean {
-    return this._visible && !this.isDisposed;
+    return this._visible && !this.isDisposed && !this._extensionMissing;
   }
 
   get pollInterval(): number {
@@ -101,8 +107,10 @@ export abstract class PollingModel {
     }
     this._visible = visible;
     if (visible) {
-      // Loads at once, then keeps polling.
-      void this._poll.start();
+      if (!this._extensionMissing) {
+        // Loads at once, then keeps polling.
+        void this._poll.start();
+      }
     } else {
       void this._poll.stop();
     }
@@ -160,11 +168,17 @@ export abstract class PollingModel {
       }
       store();
       this._error = null;
+      this._extensionMissing = false;
     } catch (error) {
       if (isStale()) {
         return;
       }
       this._error = describeError(error);
+      if (isExtensionMissing(error)) {
+        // Asking again will not help: wait for the user's retry.
+        this._extensionMissing = true;
+        void this._poll.stop();
+      }
       throw error;
     } finally {
       if (!isStale()) {
@@ -192,6 +206,7 @@ export abstract class PollingModel {
 
   private _changed = new Signal<this, void>(this);
   private _error: string | null = null;
+  private _extensionMissing = false;
   private _fastInterval: number;
   private _generation = 0;
   private _hasLoaded = false;
@@ -237,5 +252,19 @@ export function putNewestFirst<T extends { created_at: string }>(
 /** A message for people from any error the API calls throw. */
 export function describeError(error: unknown): string {
   // DataOpsRequestError's message is already the server's explanation.
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) {
+    return error.message || error.name;
+  }
+  if (typeof error === 'string') {
+    return error;
+  }
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string' && message) {
+    return message;
+  }
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
 }

@@ -6,6 +6,17 @@ import { ErrorBody } from './types';
 /** Path of the server extension's routes under the server's base URL. */
 export const API_NAMESPACE = 'dataops';
 
+/** `kind` of the failure of a request that the server extension did not answer. */
+export const EXTENSION_MISSING = 'extension-missing';
+
+/** What to do when the server extension is not running. */
+export const EXTENSION_MISSING_MESSAGE =
+  'The dataops-jupyter server extension is not running: enable it with ' +
+  '`jupyter server extension enable dataops_jupyter` and restart JupyterLab';
+
+/** Longest server text (other than its own `message`) shown in an error. */
+const SHORT_TEXT = 160;
+
 /**
  * A failed call to the `/dataops/...` API.
  *
@@ -67,11 +78,17 @@ export async function requestAPI<T>(
   }
 
   if (!response.ok) {
-    const body = (data ?? {}) as Partial<ErrorBody>;
+    const body = (
+      typeof data === 'object' && data !== null ? data : {}
+    ) as Partial<ErrorBody>;
+    if (response.status === 404 && typeof body.error !== 'string') {
+      // Not an answer of the extension's routes: they are not there.
+      throw extensionMissing(response.status);
+    }
     const message =
       typeof body.message === 'string' && body.message
         ? body.message
-        : `${response.status} ${response.statusText || 'error'}: ${text.slice(0, 200)}`.trim();
+        : statusLine(response, text);
     throw new DataOpsRequestError(
       response.status,
       message,
@@ -81,11 +98,55 @@ export async function requestAPI<T>(
   if (text.length > 0 && data === undefined) {
     throw new DataOpsRequestError(
       response.status,
-      `The server answered with invalid JSON: ${text.slice(0, 200)}`,
+      `The server answered with a page that is not JSON: ${statusLine(response, text)}`,
       'invalid_response'
     );
   }
   return data as T;
+}
+
+/** The failure of a request that the server extension is not there to answer. */
+export function extensionMissing(status: number): DataOpsRequestError {
+  return new DataOpsRequestError(
+    status,
+    EXTENSION_MISSING_MESSAGE,
+    EXTENSION_MISSING
+  );
+}
+
+/** Whether a failure means that the server extension is not running. */
+export function isExtensionMissing(error: unknown): boolean {
+  return (
+    error instanceof DataOpsRequestError && error.kind === EXTENSION_MISSING
+  );
+}
+
+/** `502 Bad Gateway: <the page's title or first words>`. */
+function statusLine(response: Response, text: string): string {
+  const status = `${response.status} ${response.statusText}`.trim();
+  const short = shortText(text);
+  if (short.startsWith(String(response.status))) {
+    return short; // a page titled "502 Bad Gateway"
+  }
+  return short ? `${status}: ${short}` : status;
+}
+
+/**
+ * A short, plain form of a body that is not the extension's JSON: an HTML
+ * page's title (else its text without tags), on one line, cut to length.
+ */
+function shortText(text: string): string {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text);
+  const plain = title
+    ? title[1]
+    : text
+        .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+        .replace(/<[^>]*>/g, ' ');
+  const line = plain
+    .replace(/&nbsp;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return line.length > SHORT_TEXT ? `${line.slice(0, SHORT_TEXT - 1)}…` : line;
 }
 
 function splitQuery(path: string): [string, string] {

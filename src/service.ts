@@ -2,7 +2,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import * as nbformat from '@jupyterlab/nbformat';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI } from './request';
+import { DataOpsRequestError, extensionMissing, requestAPI } from './request';
 import {
   ActivateRequest,
   Arguments,
@@ -44,9 +44,22 @@ export class DataOpsService {
 
   readonly serverSettings: ServerConnection.ISettings;
 
-  /** `GET /dataops/config` */
-  getConfig(): Promise<Config> {
-    return this._get<Config>('config');
+  /**
+   * `GET /dataops/config`. A 404, or a page that is not JSON, means that the
+   * server extension is not running (kind `extension-missing`).
+   */
+  async getConfig(): Promise<Config> {
+    try {
+      return await this._get<Config>('config');
+    } catch (error) {
+      if (
+        error instanceof DataOpsRequestError &&
+        error.kind === 'invalid_response'
+      ) {
+        throw extensionMissing(error.status);
+      }
+      throw error;
+    }
   }
 
   /** `GET /dataops/jobs`: valid jobs and job folders that do not load. */

@@ -40,6 +40,9 @@ export interface IDataJobsModel extends IDisposable {
   /** The message of the last failed refresh, or null. */
   readonly error: string | null;
 
+  /** Whether the server extension is not running (polling waits for a refresh). */
+  readonly extensionMissing: boolean;
+
   /** Whether any known run is queued or running. */
   readonly hasActiveRuns: boolean;
 
@@ -106,6 +109,9 @@ export interface IDeploymentsModel extends IDisposable {
 
   /** The message of the last failed refresh, or null. */
   readonly error: string | null;
+
+  /** Whether the server extension is not running (polling waits for a refresh). */
+  readonly extensionMissing: boolean;
 
   /** Whether any known execution is submitted or running. */
   readonly hasActiveExecutions: boolean;

@@ -162,7 +162,7 @@ export interface Config {
     /** Whether the `/dataops/control` routes have a service (configured or embedded). */
     control_service: boolean;
     /** Whether that service is one this server started. */
-    embedded_control_service?: boolean;
+    embedded_control_service: boolean;
   };
 }
 

@@ -8,19 +8,55 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from dataops_jupyter.server import schema
 from dataops_jupyter.server.handlers import ROUTES
 
 from .conftest import MakeJob
 
 pytestmark = pytest.mark.timeout(120)
 
+SCHEMA_FILE = Path(__file__).parent.parent / schema.DEFAULT_PATH
+#: The published schema: every answer below is checked against it.
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+_PARAMETER = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
 
 @pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return {"ServerApp": {"jpserver_extensions": {"dataops_jupyter": True}}}
+def jp_server_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The extension on; a test changes its settings with ``indirect`` parametrization."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"dataops_jupyter": True}},
+        **getattr(request, "param", {}),
+    }
+
+
+def _template(pattern: str) -> str:
+    return _PARAMETER.sub(lambda m: "{" + m.group(1) + "}", pattern)
+
+
+def _route(path: str) -> str:
+    """The route (``/dataops/runs/{run_id}``) a request path goes to."""
+    for pattern, _ in ROUTES:
+        if re.fullmatch(pattern, path):
+            return _template(pattern)
+    raise AssertionError(f"no route for {path}")
+
+
+def assert_valid(answer: Any, subschema: dict[str, Any]) -> None:
+    """``answer`` keeps to ``subschema`` of the published schema."""
+    jsonschema.validate(answer, {**subschema, "$defs": SCHEMA["$defs"]})
+
+
+def assert_answer(method: str, parts: tuple[str, ...], code: int, answer: Any) -> None:
+    """The answer of an own route keeps to that route's answer in the published schema."""
+    route = f"{method} {_route('/dataops/' + '/'.join(parts))}"
+    assert route in SCHEMA["routes"], f"{route} is not in {schema.DEFAULT_PATH}"
+    assert str(code) in SCHEMA["routes"][route], (route, code)
+    assert_valid(answer, SCHEMA["routes"][route][str(code)])
 
 
 async def call(
@@ -30,16 +66,24 @@ async def call(
     if method != "GET":
         kwargs["body"] = json.dumps(body if body is not None else {})
     response = await jp_fetch("dataops", *parts, **kwargs)
-    return response.code, json.loads(response.body)
+    answer = json.loads(response.body)
+    assert_answer(method, parts, response.code, answer)
+    return response.code, answer
+
+
+def error_of(info: pytest.ExceptionInfo[HTTPClientError]) -> dict[str, Any]:
+    """The body of an error answer, checked to be an ``ErrorBody``."""
+    assert info.value.response is not None
+    payload: dict[str, Any] = json.loads(info.value.response.body)
+    assert_valid(payload, SCHEMA["error"])
+    return payload
 
 
 async def expect_error(jp_fetch: Any, status: int, *parts: str, **kwargs: Any) -> str:
     with pytest.raises(HTTPClientError) as info:
         await call(jp_fetch, *parts, **kwargs)
     assert info.value.code == status
-    assert info.value.response is not None
-    payload = json.loads(info.value.response.body)
-    return str(payload["message"])
+    return str(error_of(info)["message"])
 
 
 async def wait_for_run(jp_fetch: Any, run_id: str, timeout: float = 60) -> dict[str, Any]:
@@ -105,7 +149,7 @@ async def test_bad_json_body_is_a_400(jp_fetch: Any, jobs_root: Path) -> None:
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("dataops", "jobs", "orders", "runs", method="POST", body="{nope")
     assert info.value.code == 400
-    assert "not valid JSON" in json.loads(info.value.response.body)["message"]  # type: ignore[union-attr]
+    assert "not valid JSON" in error_of(info)["message"]
 
 
 async def test_run_succeeds_with_progress_and_log(jp_fetch: Any, jobs_root: Path) -> None:
@@ -175,7 +219,7 @@ async def test_unknown_and_malformed_run_ids(jp_fetch: Any, jobs_root: Path) -> 
 
 
 def _concrete(pattern: str) -> str:
-    return re.sub(r"\(\?P<(\w+)>[^)]*\)", "x", pattern)
+    return _PARAMETER.sub("x", pattern)
 
 
 @pytest.mark.parametrize(("pattern", "handler"), ROUTES)
@@ -196,6 +240,7 @@ async def test_every_route_requires_authentication(
                 headers={"Authorization": ""},
             )
         assert info.value.code in (401, 403), (method, path)
+        assert error_of(info)["error"] in ("unauthorized", "forbidden"), (method, path)
 
 
 async def test_a_second_run_of_a_job_needs_force(
@@ -242,3 +287,69 @@ async def test_output_notebook_of_a_run(jp_fetch: Any, jobs_root: Path) -> None:
     (folder / "output.ipynb").unlink()
     message = await expect_error(jp_fetch, 404, "runs", run["run_id"], "notebook")
     assert "has no output notebook" in message and str(jobs_root) not in message
+
+
+def test_the_published_schema_is_current() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema.render(), (
+        f"{schema.DEFAULT_PATH} is out of date: run `python -m dataops_jupyter.server.schema`"
+    )
+
+
+#: Routes under ``/dataops/control`` that this server answers itself.
+_OWN_CONTROL_ROUTES = ("/dataops/control/status", "/dataops/control/connection")
+
+
+def test_the_schema_names_the_answer_of_every_own_route() -> None:
+    relayed = "/dataops/control/"
+    own = {
+        f"{method} {_template(pattern)}"
+        for pattern, handler in ROUTES
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if method.lower() in handler.__dict__
+        and (not pattern.startswith(relayed) or pattern in _OWN_CONTROL_ROUTES)
+    }
+    assert own == set(SCHEMA["routes"])
+    run = SCHEMA["$defs"]["Run"]
+    assert run["additionalProperties"] is False and "runner_pid" not in run["properties"]
+
+
+@pytest.mark.parametrize(
+    "jp_server_config",
+    [{"DataOpsExtension": {"embedded_control_service": False, "control_url": ""}}],
+    indirect=True,
+)
+async def test_config_and_control_status_without_a_service(jp_fetch: Any) -> None:
+    _, config = await call(jp_fetch, "config")
+    assert config["features"] == {
+        "runs": True,
+        "control_service": False,
+        "embedded_control_service": False,
+    }
+    _, status = await call(jp_fetch, "control", "status")
+    assert status["available"] is False and status["running"] is False
+
+
+async def test_jobs_with_their_runs_in_one_answer(jp_fetch: Any, jobs_root: Path) -> None:
+    _, run = await call(jp_fetch, "jobs", "orders", "runs", method="POST", body={})
+    await wait_for_run(jp_fetch, run["run_id"])
+    _, listing = await call(jp_fetch, "jobs", runs="3")
+    assert [r["run_id"] for r in listing["runs"]["orders"]] == [run["run_id"]]
+    assert listing["runs"]["orders"][0]["path"] == "jobs/orders"
+
+
+async def test_an_unexpected_failure_is_an_error_body_without_details(
+    jp_fetch: Any, jobs_root: Path
+) -> None:
+    _, run = await call(jp_fetch, "jobs", "orders", "runs", method="POST", body={})
+    await wait_for_run(jp_fetch, run["run_id"])
+    folder = jobs_root / "jobs" / "orders" / ".dataops" / "runs" / run["run_id"]
+    (folder / "run.json").write_text("{not a record", encoding="utf-8")
+    message = await expect_error(jp_fetch, 500, "runs", run["run_id"])
+    assert "server log" in message and str(jobs_root) not in message
+
+
+async def test_a_method_a_route_does_not_have_is_an_error_body(jp_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("dataops", "config", method="DELETE")
+    assert info.value.code == 405
+    assert error_of(info)["error"] == "method-not-allowed"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from pathlib import Path
@@ -90,7 +89,7 @@ def run(options: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     record = job_run.run()
     if quiet:
-        print(json.dumps(record.wire(), indent=2))
+        print(record.wire().model_dump_json(indent=2))
     else:
         _print_summary(record, previews=not options.quiet, verbose=options.verbose)
     return EXIT_OK if record.status == "succeeded" else EXIT_FAILED

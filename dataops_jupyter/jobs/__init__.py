@@ -3,7 +3,7 @@
 from .arguments import check_arguments, parse_cli_arguments
 from .catalog import JobCatalog
 from .config import JOB_FILE, MAX_DESCRIPTION, JobConfig, Notify, Schedule, load_job_config
-from .model import Job, describe_job, discover_jobs, iter_job_folders, load_job
+from .model import Job, discover_jobs, iter_job_folders, load_job
 from .names import JobName, TeamName, check_job_name, check_team_name, quote
 from .notebook import Step
 from .template import create_job
@@ -23,7 +23,6 @@ __all__ = [
     "check_job_name",
     "check_team_name",
     "create_job",
-    "describe_job",
     "discover_jobs",
     "iter_job_folders",
     "load_job",

@@ -117,32 +117,3 @@ def discover_jobs(
         else:
             by_name[job.name] = job
     return sorted(by_name.values(), key=lambda j: j.name), invalid
-
-
-def describe_job(job: Job, root: Path) -> dict[str, Any]:
-    """The JSON form of a job sent to clients (``Job`` in docs/rest-api.md)."""
-    try:
-        path = str(job.folder.relative_to(Path(root).resolve()))
-    except ValueError:
-        path = str(job.folder)
-    config = job.config
-    return {
-        "name": job.name,
-        "team": config.team,
-        "description": config.description,
-        "path": path,
-        "notebooks": [nb.notebook for nb in job.notebooks],
-        "schedule": config.schedule.model_dump() if config.schedule else None,
-        "retries": config.retries,
-        "timeout": config.timeout,
-        "parameters": job.parameters,
-        "steps": [
-            {
-                "name": s.name,
-                "notebook": s.notebook,
-                "cell_index": s.cell_index,
-                "cell_id": s.cell_id,
-            }
-            for s in job.steps
-        ],
-    }

@@ -10,6 +10,7 @@ from .execute import (
 )
 from .records import (
     FINISHED,
+    Run,
     RunRecord,
     StepError,
     StepResult,
@@ -25,6 +26,7 @@ from .records import (
 __all__ = [
     "FINISHED",
     "JobRun",
+    "Run",
     "RunListener",
     "RunRecord",
     "StepError",

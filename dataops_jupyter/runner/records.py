@@ -100,11 +100,9 @@ class StepReport(BaseModel):
     unparsed: int = 0
 
 
-_INTERNAL = {"runner_pid", "kernel_pgid"}
-
-
-class RunRecord(BaseModel):
-    """The state of one run, written to ``run.json`` whenever it changes."""
+class Run(BaseModel):
+    """A run as clients see it (``Run`` in docs/rest-api.md): its record without the ids of
+    its processes."""
 
     run_id: str
     job: str
@@ -118,6 +116,11 @@ class RunRecord(BaseModel):
     steps: list[StepResult] = Field(default_factory=list)
     error: StepError | None = None
     message: str | None = None
+
+
+class RunRecord(Run):
+    """The state of one run, written to ``run.json`` whenever it changes."""
+
     #: Process ids used to stop a run from another process; not sent to clients.
     runner_pid: int | None = None
     kernel_pgid: int | None = None
@@ -126,13 +129,13 @@ class RunRecord(BaseModel):
     def finished(self) -> bool:
         return self.status in FINISHED
 
-    def wire(self, root: Path | None = None) -> dict[str, Any]:
-        """The JSON form sent to clients; ``path`` relative to ``root`` when given."""
-        data = self.model_dump(mode="json", exclude=_INTERNAL)
+    def wire(self, root: Path | None = None) -> Run:
+        """The form sent to clients; ``path`` relative to ``root`` when given."""
+        run = Run(**{name: getattr(self, name) for name in Run.model_fields})
         if root is not None:
             with contextlib.suppress(ValueError):
-                data["path"] = str(Path(self.path).relative_to(root))
-        return data
+                run.path = str(Path(self.path).relative_to(root))
+        return run
 
 
 def planned_record(job: Job, arguments: dict[str, Any], run_id: str | None = None) -> RunRecord:

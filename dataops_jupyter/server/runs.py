@@ -30,6 +30,7 @@ from ..runner import (
     save_record,
 )
 from ..runner.records import OUTPUT_FILE
+from .models import LogChunk
 
 _RUN_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
 #: Seconds a cancelled run gets to stop by itself before its processes are killed.
@@ -170,16 +171,15 @@ class LocalRunManager:
                 self.log.warning("skipping unreadable run record %s", folder)
         return records
 
-    def read_log(self, run_id: str, offset: int) -> dict[str, Any]:
+    def read_log(self, run_id: str, offset: int) -> LogChunk:
+        """The run's log text from byte ``offset``; ``complete`` once it ended and all was read."""
         folder = self._folder(run_id)
         record = self._read(folder)
         text, next_offset = read_log(folder, offset)
         size = (folder / "log.txt").stat().st_size if (folder / "log.txt").exists() else 0
-        return {
-            "text": text,
-            "offset": next_offset,
-            "complete": record.finished and next_offset >= size,
-        }
+        return LogChunk(
+            text=text, offset=next_offset, complete=record.finished and next_offset >= size
+        )
 
     def output_notebook(self, run_id: str) -> dict[str, Any]:
         """The executed notebook of a run (``output.ipynb``) as nbformat JSON."""
@@ -219,7 +219,7 @@ class LocalRunManager:
     async def shutdown(self) -> None:
         """Cancel every run still going and stop watching them (the server is stopping)."""
         for run_id in list(self._processes):
-            with contextlib.suppress(ConflictError, NotFoundError):
+            with contextlib.suppress(ConflictError, NotFoundError, ValueError):  # unreadable record
                 await self.cancel(run_id)
         watchers = list(self._watchers)
         if not watchers:

@@ -1,5 +1,7 @@
 import * as React from 'react';
 
+import { describeError } from '../pollingModel';
+
 /** How many more items each "Show more" asks for. */
 export const HISTORY_PAGE = 10;
 
@@ -67,7 +69,7 @@ export function useHistory<T extends { created_at: string }>(
       })
       .catch(reason => {
         if (mounted.current) {
-          setError(reason instanceof Error ? reason.message : String(reason));
+          setError(describeError(reason));
         }
       })
       .finally(() => {

@@ -11,6 +11,7 @@ import { Widget } from '@lumino/widgets';
 import { CommandIDs } from '../commandIds';
 import { dataJobsIcon } from '../components/icons';
 import { IDataJobsSidebar } from '../tokens';
+import { ServerExtensionNotice, isServerModel } from './ServerExtensionNotice';
 
 /** The rank of a section added without one: after the built-in sections. */
 const DEFAULT_RANK = 1000;
@@ -42,6 +43,13 @@ export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
     heading.addClass('dataops-sidebar-title');
     this.header.addWidget(heading);
 
+    // A missing server extension: one message instead of the sections.
+    this._notice = new ServerExtensionNotice();
+    this._notice.missingChanged.connect((_, missing) =>
+      this.content.setHidden(missing)
+    );
+    this.header.addWidget(this._notice);
+
     this.toolbar.addItem(
       'refresh',
       new ToolbarButton({
@@ -69,12 +77,16 @@ export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
     if (this._shown) {
       section.visibility?.setVisible(true);
     }
+    const followed = isServerModel(section.visibility)
+      ? this._notice.addModel(section.visibility)
+      : null;
     return new DisposableDelegate(() => {
       const at = this._sections.indexOf(section);
       if (at === -1) {
         return;
       }
       this._sections.splice(at, 1);
+      followed?.dispose();
       if (this._shown) {
         section.visibility?.setVisible(false);
       }
@@ -111,6 +123,7 @@ export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
     }
   }
 
+  private _notice: ServerExtensionNotice;
   private _sections: ISection[] = [];
   private _shown = false;
 }

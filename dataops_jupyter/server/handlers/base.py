@@ -7,18 +7,28 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
+from pydantic import BaseModel
+from tornado.web import HTTPError
 
 from ...client import ControlClient
 from ...errors import DataOpsError, InvalidInputError
 from ..control import ControlConnection
+from ..models import ErrorBody
 from ..runs import LocalRunManager
 
 T = TypeVar("T")
 
 
+#: ``error`` of the answers of requests refused before a handler ran (authentication, method).
+_HTTP_KINDS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
+#: The answer to an unexpected failure: the details are in the server's log, not the answer.
+_UNEXPECTED = "unexpected error in the dataops server extension; the Jupyter server log has details"
+
+
 class DataOpsHandler(APIHandler):
-    """JSON in, JSON out. A :class:`DataOpsError` becomes its status with
-    ``{"error": kind, "message": ...}``; anything else is a logged 500."""
+    """JSON in, JSON out. Own routes answer with the wire models of :mod:`..models`; every
+    error is an :class:`ErrorBody`: a :class:`DataOpsError` with its status, kind and message,
+    anything else a logged 500."""
 
     @property
     def runs(self) -> LocalRunManager:
@@ -46,10 +56,11 @@ class DataOpsHandler(APIHandler):
             raise InvalidInputError("the request body must be a JSON object")
         return body
 
-    def reply(self, data: Any, status: int = 200) -> None:
+    def reply(self, data: BaseModel | Any, status: int = 200) -> None:
+        """Answer with a wire model, or with JSON relayed from the control service as it is."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data))
+        self.finish(data.model_dump_json() if isinstance(data, BaseModel) else json.dumps(data))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, DataOpsError) and value.status < 500:
@@ -60,11 +71,22 @@ class DataOpsHandler(APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, DataOpsError):
-            self.set_status(exc.status)
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"error": exc.kind, "message": exc.message}))
-            return
-        super().write_error(status_code, **kwargs)
+            status_code, body = exc.status, ErrorBody(error=exc.kind, message=exc.message)
+        elif status_code < 500:
+            message = _http_message(exc) or self._reason
+            body = ErrorBody(error=_HTTP_KINDS.get(status_code, "error"), message=message)
+        else:
+            body = ErrorBody(error="error", message=_UNEXPECTED)
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body.model_dump_json())
+
+
+def _http_message(exc: object) -> str | None:
+    """The message of a tornado ``HTTPError`` (an authentication refusal, a missing argument)."""
+    if not isinstance(exc, HTTPError) or not exc.log_message:
+        return None
+    return exc.log_message % exc.args if exc.args else exc.log_message
 
 
 def int_argument(handler: DataOpsHandler, name: str, default: int) -> int:

@@ -3,11 +3,10 @@ settings do). The token stays on the server: answers say only whether one is set
 
 from __future__ import annotations
 
-from typing import Any
-
 from tornado import web
 
 from ...errors import InvalidInputError
+from ..models import ControlConnection
 from .base import DataOpsHandler
 
 
@@ -30,11 +29,11 @@ class ControlConnectionHandler(DataOpsHandler):
         await self.control.reconfigure(url, team, token)
         self.reply(self._answer())
 
-    def _answer(self) -> dict[str, Any]:
+    def _answer(self) -> ControlConnection:
         settings = self.control.settings
-        return {
-            "url": settings.url or None,
-            "team": settings.team or None,
-            "embedded": self.control.embedded is not None,
-            "token_set": bool(settings.token),
-        }
+        return ControlConnection(
+            url=settings.url or None,
+            team=settings.team or None,
+            embedded=self.control.embedded is not None,
+            token_set=bool(settings.token),
+        )

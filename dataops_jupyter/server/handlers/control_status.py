@@ -3,11 +3,10 @@ answers (the token is never part of the answer)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tornado import web
 
 from ...errors import DataOpsError
+from ..models import ControlStatus
 from .base import DataOpsHandler
 
 
@@ -15,15 +14,15 @@ class ControlStatusHandler(DataOpsHandler):
     @web.authenticated
     async def get(self) -> None:
         control = self.control
-        status: dict[str, Any] = {
-            "available": control.available,
-            "embedded": control.embedded is not None,
-            "url": control.url or None,
-            "team": None,
-            "version": None,
-            "running": False,
-            "message": None,
-        }
+        status = ControlStatus(
+            available=control.available,
+            embedded=control.embedded is not None,
+            url=control.url or None,
+            team=None,
+            version=None,
+            running=False,
+            message=None,
+        )
         if control.available:
             try:
                 health = await self.upstream(lambda client: client.health())
@@ -31,7 +30,7 @@ class ControlStatusHandler(DataOpsHandler):
                 if teams == [None]:  # the token's own team
                     teams = [await self.upstream(lambda client: client.team)]
                 team = ", ".join(str(t) for t in teams)
-                status.update(team=team, version=health.get("version"), running=True)
+                status.team, status.version, status.running = team, health.get("version"), True
             except DataOpsError as exc:
-                status["message"] = exc.message
+                status.message = exc.message
         self.reply(status)

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from tornado import web
 
 from ...errors import InvalidInputError
-from ...jobs import create_job, describe_job
+from ...jobs import create_job
+from ..models import InvalidJob, Job, JobList, JobListWithRuns
 from ..runs import LocalRunManager
 from .base import DataOpsHandler, int_argument
 
 
-def _listing(runs: LocalRunManager, recent: int | None) -> dict[str, Any]:
+def _listing(runs: LocalRunManager, recent: int | None) -> JobList:
     jobs, invalid = runs.jobs()
     root = runs.root
-    listing: dict[str, Any] = {
-        "jobs": [describe_job(job, root) for job in jobs],
-        "invalid": [
-            {"path": str(folder.relative_to(root)), "message": message}
+    listing = JobList(
+        jobs=[Job.of(job, root) for job in jobs],
+        invalid=[
+            InvalidJob(path=str(folder.relative_to(root)), message=message)
             for folder, message in invalid
         ],
-    }
-    if recent is not None:
-        listing["runs"] = {
+    )
+    if recent is None:
+        return listing
+    return JobListWithRuns(
+        jobs=listing.jobs,
+        invalid=listing.invalid,
+        runs={
             job.name: [record.wire(root) for record in runs.runs_of([job], recent)] for job in jobs
-        }
-    return listing
+        },
+    )
 
 
 class JobsHandler(DataOpsHandler):
@@ -52,13 +56,13 @@ class JobsHandler(DataOpsHandler):
         job = await asyncio.to_thread(
             create_job, self.runs.root, name, team or "default", description
         )
-        self.reply(describe_job(job, self.runs.root), status=201)
+        self.reply(Job.of(job, self.runs.root), status=201)
 
 
 class JobHandler(DataOpsHandler):
     @web.authenticated
     async def get(self, name: str) -> None:
-        self.reply(describe_job(await asyncio.to_thread(self.runs.job, name), self.runs.root))
+        self.reply(Job.of(await asyncio.to_thread(self.runs.job, name), self.runs.root))
 
 
 class JobRunsHandler(DataOpsHandler):

@@ -6,6 +6,7 @@ import asyncio
 
 from tornado import web
 
+from ..models import RunList
 from .base import DataOpsHandler, int_argument
 
 
@@ -15,7 +16,7 @@ class RunsHandler(DataOpsHandler):
         job = self.get_query_argument("job", None) or None
         limit = int_argument(self, "limit", 50)
         records = await asyncio.to_thread(self.runs.list, job, limit)
-        self.reply({"runs": [r.wire(self.runs.root) for r in records]})
+        self.reply(RunList(runs=[r.wire(self.runs.root) for r in records]))
 
 
 class RunHandler(DataOpsHandler):
