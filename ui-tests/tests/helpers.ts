@@ -70,6 +70,12 @@ export async function deployFromSidebar(
   const deploy = job.getByRole('button', { name: `Deploy ${name}` });
   await expect(deploy).toBeEnabled({ timeout: 60000 });
   const version = job.locator('.dataops-job-deployed-version');
+  // Whether and which version is deployed must be known before the click.
+  await expect(job.locator('.dataops-job-deployment')).toHaveAttribute(
+    'data-state',
+    /^(not-deployed|deployed)$/,
+    { timeout: 60000 }
+  );
   const before = (await version.count()) ? await version.textContent() : null;
   await deploy.click();
   const dialog = page.locator('.jp-Dialog');
