@@ -10,9 +10,11 @@ import { Widget } from '@lumino/widgets';
 
 import { IOpenDocument } from './commandHelpers';
 import { CommandIDs, IMainArea, addCommands } from './commands';
+import { createJobPlugin } from './createJob';
 import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
+import { jobToolbarPlugin } from './notebook/jobToolbar';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
 
@@ -167,4 +169,4 @@ function openDocuments(app: JupyterFrontEnd): IOpenDocument[] {
   return documents;
 }
 
-export default [deploymentsPlugin, plugin];
+export default [deploymentsPlugin, plugin, createJobPlugin, jobToolbarPlugin];
