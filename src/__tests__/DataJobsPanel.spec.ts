@@ -80,7 +80,7 @@ function fakeDeployments(): IDeploymentsModel & { visible: boolean[] } {
 }
 
 describe('DataJobsPanel', () => {
-  it('is the Data Jobs sidebar with a refresh button', () => {
+  it('is the Data Jobs sidebar with a new-job and a refresh button', () => {
     const panel = new DataJobsPanel({
       model: fakeModel(),
       commands: new CommandRegistry()
@@ -88,7 +88,7 @@ describe('DataJobsPanel', () => {
     expect(panel.id).toBe('dataops-sidebar');
     expect(panel.title.caption).toBe('Data Jobs');
     expect(panel.title.icon).toBeTruthy();
-    expect(Array.from(panel.toolbar.names())).toEqual(['refresh']);
+    expect(Array.from(panel.toolbar.names())).toEqual(['new-job', 'refresh']);
     expect(panel.widgets.map(widget => widget.title.label)).toEqual(['Jobs']);
     panel.dispose();
   });
