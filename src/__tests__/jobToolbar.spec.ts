@@ -17,11 +17,11 @@ describe('lastRunText', () => {
   it('says how and when the last run ended', () => {
     const failed = makeRun('orders', 'r1', 'failed');
     expect(lastRunText(failed, undefined, now)).toBe(
-      'last run: failed 2 minutes ago'
+      'last run: failed 2 min. ago'
     );
     const timedOut = makeRun('orders', 'r1', 'timed_out');
     expect(lastRunText(timedOut, undefined, now)).toBe(
-      'last run: timed out 2 minutes ago'
+      'last run: timed out 2 min. ago'
     );
   });
 
@@ -123,9 +123,9 @@ describe('JobToolbar', () => {
     const items = make();
     expect(items.job?.name).toBe('orders');
     expect(shown()).toEqual([
+      'dataops-job-status',
       'dataops-run-job',
-      'dataops-run-job-arguments',
-      'dataops-job-status'
+      'dataops-run-job-arguments'
     ]);
     expect(status().textContent).toBe('no runs yet');
     expect(status().dataset.status).toBe('none');
@@ -165,7 +165,7 @@ describe('JobToolbar', () => {
       })
     ];
     model.changed.emit();
-    expect(status().textContent).toBe('last run: succeeded 1 minute ago');
+    expect(status().textContent).toBe('last run: succeeded 1 min. ago');
     expect(status().dataset.status).toBe('succeeded');
     status().click();
     expect(executed).toEqual([

@@ -39,7 +39,7 @@ import { jobOfNotebook } from './jobCells';
 const CLOCK_INTERVAL = 30000;
 
 /**
- * The words of a job's status chip: "last run: failed 2 minutes ago",
+ * The words of a job's status chip: "last run: failed 2 min. ago",
  * "last run: running", or "no runs yet".
  */
 export function lastRunText(
@@ -55,7 +55,11 @@ export function lastRunText(
     return trans.__('last run: %1', status);
   }
   const when = run.finished_at ?? run.started_at ?? run.created_at;
-  return trans.__('last run: %1 %2', status, formatRelativeTime(when, now));
+  return trans.__(
+    'last run: %1 %2',
+    status,
+    formatRelativeTime(when, now, 'short')
+  );
 }
 
 /** The parts of a notebook panel the job toolbar needs. */
@@ -157,11 +161,13 @@ export class JobToolbar implements IDisposable {
     });
 
     let after = 'cellType';
+    // The status first: on a narrow toolbar the last items move into its
+    // "More commands" menu.
     for (const [name, widget] of [
+      ['dataops-job-status', this._status],
       ['dataops-run-job', this._run],
       ['dataops-run-job-arguments', this._runWithArguments],
       ['dataops-deploy-job', this._deploy],
-      ['dataops-job-status', this._status],
       ['dataops-convert-to-job', this._convert]
     ] as [string, Widget][]) {
       if (!host.toolbar.insertAfter(after, name, widget)) {
