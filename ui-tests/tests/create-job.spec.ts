@@ -96,7 +96,9 @@ test.describe('New Data Job', () => {
     const section = page.locator('.jp-Launcher-section', {
       has: page.locator('.jp-Launcher-sectionTitle', { hasText: 'Data Jobs' })
     });
-    const card = section.locator('.jp-LauncherCard', { hasText: 'Data Job' });
+    const card = section.locator('.jp-LauncherCard:visible', {
+      hasText: 'Data Job'
+    });
     await expect(card).toBeVisible();
     await page.screenshot({ path: 'screenshots/create-job-launcher.png' });
     await card.click();
@@ -193,10 +195,22 @@ test.describe('Job toolbar', () => {
     ).toBeVisible();
 
     await toolbarItem(page, 'dataops-toolbar-run').click();
-    await expect(status).toHaveAttribute(
-      'data-status',
-      /^(queued|running|succeeded)$/
-    );
+    // The kernel's start may have changed the notebook's metadata: the run
+    // asks whether to save first.
+    const save = page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Save and run' });
+    await expect
+      .poll(
+        async () => {
+          if (await save.count()) {
+            await save.click();
+          }
+          return status.getAttribute('data-status');
+        },
+        { timeout: 15000 }
+      )
+      .toMatch(/^(queued|running|succeeded)$/);
     await expect(status).toHaveAttribute('data-status', 'succeeded', {
       timeout: 90000
     });
