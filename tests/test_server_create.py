@@ -86,6 +86,7 @@ async def test_create_without_a_schedule_has_none(jp_fetch: Any, jp_root_dir: Pa
         ({"timezone": "Mars/Olympus"}, 400, ["'timezone'"]),
         ({"name": "Sales Mart"}, 400, ["'name'", "not a valid job name"]),
         ({"name": "orders"}, 409, ["'name'", "already exists in 'jobs/orders'"]),
+        ({"name": "notes"}, 409, ["'name'", "'notes' already exists"]),
         ({"folder": "jobs", "name": "orders-copy"}, 201, []),
         ({"folder": "../outside"}, 400, ["'folder'", "inside the workspace"]),
         ({"folder": "/etc"}, 400, ["'folder'", "inside the workspace"]),
@@ -106,6 +107,7 @@ async def test_create_refuses_bad_input_and_writes_nothing(
 ) -> None:
     make_job("orders", [(["step"], "1")], parent=jp_root_dir / "jobs")
     (jp_root_dir / ".hidden").mkdir()
+    (jp_root_dir / "notes").mkdir()
     (jp_root_dir / "a" / "b" / "c" / "d").mkdir(parents=True)
     before = files_under(jp_root_dir)
     request = {"name": "sales", **body}

@@ -210,9 +210,12 @@ def create_job(
         )
     target = parent / name
     _check_new_folder(root, target, name, existing)
-    if target.exists():
-        raise ConflictError(f"'name': {_shown(root, target)} already exists; choose another name")
-    target.mkdir()
+    try:
+        target.mkdir()
+    except FileExistsError:
+        raise ConflictError(
+            f"'name': {_shown(root, target)} already exists; choose another name"
+        ) from None
     import nbformat
 
     notebook = target / f"{name}.ipynb"
