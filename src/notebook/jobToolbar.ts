@@ -285,8 +285,12 @@ export class JobToolbarExtension implements DocumentRegistry.IWidgetExtension<
 
   createNew(panel: NotebookPanel): IDisposable {
     // The sidebar loads the jobs while it is shown; a notebook needs them too.
-    if (!this._options.model.hasLoaded) {
-      void this._options.model.refresh();
+    const { model, deployments } = this._options;
+    if (!model.hasLoaded) {
+      void model.refresh();
+    }
+    if (deployments && deployments.configured === null) {
+      void deployments.refresh();
     }
     const items = new JobToolbar({ ...this._options, host: panel });
     panel.disposed.connect(() => items.dispose());

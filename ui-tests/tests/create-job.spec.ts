@@ -193,6 +193,8 @@ test.describe('Job toolbar', () => {
     await expect(
       toolbarItem(page, 'dataops-toolbar-run-arguments')
     ).toBeVisible();
+    // The embedded control service takes deploys.
+    await expect(toolbarItem(page, 'dataops-toolbar-deploy')).toBeVisible();
 
     await toolbarItem(page, 'dataops-toolbar-run').click();
     // The kernel's start may have changed the notebook's metadata: the run
