@@ -153,14 +153,15 @@ export function unsavedDocuments(
 }
 
 /**
- * Before a run of a job: if documents of its folder have unsaved changes,
- * ask whether to save them first, run the saved files, or cancel; resolves
- * to false if cancelled.
+ * Before a run (or a deploy) of a job: if documents of its folder have
+ * unsaved changes, ask whether to save them first, use the saved files, or
+ * cancel; resolves to false if cancelled.
  */
 export async function saveBeforeRun(
   mainArea: IMainArea,
   name: string,
-  path: string
+  path: string,
+  action: 'run' | 'deploy' = 'run'
 ): Promise<boolean> {
   const unsaved = unsavedDocuments(mainArea, path);
   if (unsaved.length === 0) {
@@ -169,25 +170,40 @@ export async function saveBeforeRun(
   const names = unsaved
     .map(document => document.path.slice(document.path.lastIndexOf('/') + 1))
     .join(', ');
+  const words = SAVE_BEFORE[action];
   const result = await showDialog({
     title: `${name} has unsaved changes`,
     body:
       `${names} ${unsaved.length === 1 ? 'has' : 'have'} changes that are ` +
-      'not saved. A run uses the saved files.',
+      `not saved. ${words.uses}`,
     buttons: [
       Dialog.cancelButton(),
-      Dialog.okButton({ label: 'Run saved', displayType: 'default' }),
-      Dialog.okButton({ label: 'Save and run' })
+      Dialog.okButton({ label: words.saved, displayType: 'default' }),
+      Dialog.okButton({ label: words.save })
     ]
   });
   if (!result.button.accept) {
     return false;
   }
-  if (result.button.label === 'Save and run') {
+  if (result.button.label === words.save) {
     await Promise.all(unsaved.map(document => document.save()));
   }
   return true;
 }
+
+/** The words of the unsaved-changes question, per action. */
+const SAVE_BEFORE = {
+  run: {
+    uses: 'A run uses the saved files.',
+    saved: 'Run saved',
+    save: 'Save and run'
+  },
+  deploy: {
+    uses: 'A deploy uploads the saved files.',
+    saved: 'Deploy saved',
+    save: 'Save and deploy'
+  }
+};
 
 /** A panel of the main area that a command opens, once per key. */
 export interface IPanelSpec<T extends Widget> {

@@ -46,6 +46,16 @@ export namespace CommandIDs {
   export const editJobSettings = 'dataops:edit-job-settings';
   /** Open the Data Jobs settings (control service, refresh interval) in the Settings Editor. */
   export const openSettings = 'dataops:open-settings';
+  /**
+   * Create a job folder from the template in a dialog (folder, name, team,
+   * description, schedule); args `{folder?}`, the folder it starts with.
+   */
+  export const createJob = 'dataops:create-job';
+  /**
+   * Make a notebook that belongs to no job a job (a job.toml beside it), in
+   * a dialog; args `{path?}`, the notebook (default: the current one).
+   */
+  export const convertToJob = 'dataops:convert-to-job';
 }
 
 /** The arguments of the go-to-cell command for where a step of `job` failed. */

@@ -28,6 +28,7 @@ import {
   openLog,
   openOutput,
   orErrorDialog,
+  saveBeforeRun,
   shortId,
   startWithArguments
 } from './commandHelpers';
@@ -97,6 +98,11 @@ export function addDeploymentCommands(
       icon: fileUploadIcon,
       isEnabled: hasName,
       describedBy: jobArgs({
+        path: {
+          type: 'string',
+          description:
+            'The job folder, relative to the server root: its unsaved documents are saved first if the user says so'
+        },
         reason: { type: 'string', description: 'Why this version' },
         ask: {
           type: 'boolean',
@@ -106,6 +112,13 @@ export function addDeploymentCommands(
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot deploy ${name}`, async () => {
+          const path = args.path;
+          if (
+            typeof path === 'string' &&
+            !(await saveBeforeRun(mainArea, name, path, 'deploy'))
+          ) {
+            return undefined;
+          }
           let reason = args.reason as string | undefined;
           if (args.ask === true) {
             const result = await showDialog({

@@ -12,9 +12,11 @@ import { Widget } from '@lumino/widgets';
 
 import { IOpenDocument } from './commandHelpers';
 import { CommandIDs, IMainArea, addCommands } from './commands';
+import { createJobPlugin } from './createJob';
 import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
+import { jobToolbarPlugin } from './notebook/jobToolbar';
 import { SettingsApplier } from './settings';
 import { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
@@ -228,4 +230,10 @@ function openDocuments(app: JupyterFrontEnd): IOpenDocument[] {
   return documents;
 }
 
-export default [sidebarPlugin, deploymentsPlugin, plugin];
+export default [
+  sidebarPlugin,
+  deploymentsPlugin,
+  plugin,
+  createJobPlugin,
+  jobToolbarPlugin
+];

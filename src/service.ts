@@ -24,6 +24,7 @@ import {
   LogChunk,
   Run,
   RunList,
+  SchedulePreview,
   SecretNames,
   SetSecretRequest,
   StartExecutionRequest,
@@ -82,9 +83,27 @@ export class DataOpsService {
     return this._get<Job>(`jobs/${encodeURIComponent(name)}`);
   }
 
-  /** `POST /dataops/jobs`: create a job folder from the template. */
+  /**
+   * `POST /dataops/jobs`: create a job folder from the template, or make a
+   * notebook a job (`notebook`).
+   */
   createJob(request: CreateJobRequest): Promise<Job> {
     return this._post<Job>('jobs', request);
+  }
+
+  /**
+   * `GET /dataops/schedule`: the next `count` times a cron fires in a
+   * timezone, as the control service reads it; rejects (400) with the
+   * reason when the cron or the timezone is not valid.
+   */
+  previewSchedule(
+    cron: string,
+    timezone: string,
+    count = 3
+  ): Promise<SchedulePreview> {
+    return this._get<SchedulePreview>(
+      `schedule${URLExt.objectToQueryString({ cron, timezone, count: String(count) })}`
+    );
   }
 
   /**

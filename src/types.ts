@@ -188,6 +188,22 @@ export interface CreateJobRequest {
   name: string;
   team?: string;
   description?: string;
+  /** Where the new job folder goes, relative to the server root (default: the root). */
+  folder?: string;
+  /** A notebook (relative to the root) to make a job instead, with a job.toml beside it. */
+  notebook?: string;
+  /** A cron expression; empty or absent: no schedule. */
+  schedule?: string;
+  /** The IANA timezone the cron is read in (default `UTC`). */
+  timezone?: string;
+}
+
+/** Answer of `GET /dataops/schedule`: when a cron fires next. */
+export interface SchedulePreview {
+  cron: string;
+  timezone: string;
+  /** ISO 8601 with the timezone's offset. */
+  next: string[];
 }
 
 /** Body of `POST /dataops/jobs/{name}/runs`. */

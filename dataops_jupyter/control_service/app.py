@@ -21,12 +21,12 @@ from starlette.types import Scope
 from .. import __version__
 from ..errors import DataOpsError, NotFoundError
 from ..jobs import JobName, TeamName, quote
+from ..jobs.schedule import next_runs
 from ..runner.records import StepResult
 from . import models
 from .auth import Principal, authenticate
 from .deployments import check_deploy_input
 from .limits import MAX_BUNDLE_BYTES, MAX_JSON_BODY_BYTES, MAX_REASON, BodyLimit
-from .schedule import next_runs
 from .schema import errors, shape_openapi
 from .service import ControlService
 

@@ -30,11 +30,11 @@ from sqlalchemy.engine import Row
 from ..errors import InvalidInputError
 from ..jobs.config import JOB_FILE, load_job_config
 from ..jobs.names import check_name
+from ..jobs.schedule import next_run
 from .bundles import Bundle, BundleError, unpack_bundle
 from .db import utcnow
 from .environments import link_service_packages, relocate_scripts
 from .sandbox import Account, Sandbox, job_environment
-from .schedule import next_run
 from .store import Store, check_changed
 
 #: Seconds the deploy gate's tests may take.

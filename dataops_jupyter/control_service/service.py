@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConflictError, DataOpsError, NotFoundError
 from ..jobs import check_arguments, load_job
+from ..jobs.schedule import due_and_next, next_run
 from ..runner import process_alive, read_log
 from ..runner.records import StepError, StepResult
 from .auth import create_token
@@ -29,7 +30,6 @@ from .models import FINAL_STATUSES
 from .notify import Notifications
 from .redaction import Masker, complete_lines
 from .sandbox import Sandbox
-from .schedule import due_and_next, next_run
 from .secrets import SecretBox, SecretKeyError
 from .store import Store
 

@@ -6,7 +6,7 @@ from .config import JOB_FILE, MAX_DESCRIPTION, JobConfig, Notify, Schedule, load
 from .model import Job, discover_jobs, iter_job_folders, load_job
 from .names import JobName, TeamName, check_job_name, check_team_name, quote
 from .notebook import Step
-from .template import create_job
+from .template import convert_notebook, create_job
 
 __all__ = [
     "JOB_FILE",
@@ -22,6 +22,7 @@ __all__ = [
     "check_arguments",
     "check_job_name",
     "check_team_name",
+    "convert_notebook",
     "create_job",
     "discover_jobs",
     "iter_job_folders",

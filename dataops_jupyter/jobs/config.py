@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomllib
 from pydantic import (
@@ -21,6 +19,7 @@ from pydantic import (
 
 from ..errors import JobDefinitionError
 from .names import JobName, TeamName
+from .schedule import check_cron, check_timezone
 
 JOB_FILE = "job.toml"
 #: Longest description of a job, in characters.
@@ -48,23 +47,6 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
-#: A cron must fire at least once in this many years (29 February fires every four).
-CRON_HORIZON_YEARS = 5
-
-
-def cron_fires(cron: str) -> bool:
-    """Whether a valid cron expression fires at all (``0 0 30 2 *`` never does)."""
-    from croniter import CroniterBadDateError, croniter
-
-    try:
-        croniter(cron, datetime.now(UTC), max_years_between_matches=CRON_HORIZON_YEARS).get_next(
-            datetime
-        )
-    except CroniterBadDateError:
-        return False
-    return True
-
-
 class Schedule(BaseModel):
     """When the control service runs the job: a cron expression read in an IANA timezone."""
 
@@ -77,30 +59,12 @@ class Schedule(BaseModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from croniter import croniter
-
-        if len(value.split()) != 5 or not croniter.is_valid(value):
-            raise ValueError(
-                f"{value!r} is not a cron expression: use five fields "
-                "'minute hour day-of-month month day-of-week', e.g. '0 6 * * 1-5'"
-            )
-        if not cron_fires(value):
-            raise ValueError(
-                f"{value!r} never fires (no such date within {CRON_HORIZON_YEARS} years, "
-                "e.g. 30 February): check the day-of-month and month fields"
-            )
-        return value
+        return check_cron(value)
 
     @field_validator("timezone")
     @classmethod
     def _valid_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not an IANA timezone: use a name like 'UTC' or 'Europe/Berlin'"
-            ) from None
-        return value
+        return check_timezone(value)
 
 
 def _check_targets(values: list[str]) -> list[str]:

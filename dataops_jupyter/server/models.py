@@ -146,6 +146,15 @@ class ControlConnection(BaseModel):
     token_set: bool
 
 
+class SchedulePreview(BaseModel):
+    """``GET /dataops/schedule``: when a cron fires next in its timezone."""
+
+    cron: str
+    timezone: str
+    #: ISO 8601 times with the timezone's offset.
+    next: list[str]
+
+
 __all__ = [
     "CheckResult",
     "Config",
@@ -161,6 +170,7 @@ __all__ = [
     "Run",
     "RunList",
     "Schedule",
+    "SchedulePreview",
     "Step",
     "StepError",
     "StepResult",

@@ -31,6 +31,7 @@ from .models import (
     LogChunk,
     Run,
     RunList,
+    SchedulePreview,
 )
 
 DEFAULT_PATH = Path("docs") / "server-schema.json"
@@ -51,6 +52,7 @@ ROUTES: dict[str, dict[int, type[BaseModel] | list[type[BaseModel]] | JsonSchema
     "GET /dataops/runs/{run_id}/notebook": {
         200: {"type": "object", "description": "the run's executed notebook (nbformat 4 JSON)"}
     },
+    "GET /dataops/schedule": {200: SchedulePreview},
     "GET /dataops/control/status": {200: ControlStatus},
     "GET /dataops/control/connection": {200: ControlConnection},
     "PUT /dataops/control/connection": {200: ControlConnection},

@@ -95,12 +95,12 @@ function visibility(): { visible: boolean[]; setVisible(v: boolean): void } {
 }
 
 describe('DataJobsPanel', () => {
-  it('is the Data Jobs sidebar with a refresh button', () => {
+  it('is the Data Jobs sidebar with a new-job and a refresh button', () => {
     const panel = new DataJobsPanel({ commands: new CommandRegistry() });
     expect(panel.id).toBe('dataops-sidebar');
     expect(panel.title.caption).toBe('Data Jobs');
     expect(panel.title.icon).toBeTruthy();
-    expect(Array.from(panel.toolbar.names())).toEqual(['refresh']);
+    expect(Array.from(panel.toolbar.names())).toEqual(['new-job', 'refresh']);
     expect(panel.widgets).toEqual([]);
     panel.dispose();
   });

@@ -12,17 +12,19 @@ const UNITS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
  * A time relative to now, in words: "3 minutes ago", "in 2 hours", "now";
  * the one wording of every time in the sidebar (runs, executions, next runs).
  *
- * Past and future alike are rounded to the nearest whole largest unit.
+ * Past and future alike are rounded to the nearest whole largest unit;
+ * `style` `short` writes "2 min. ago" where room is scarce.
  */
 export function formatRelativeTime(
   value: string | Date,
-  now: number = Date.now()
+  now: number = Date.now(),
+  style: Intl.RelativeTimeFormatStyle = 'long'
 ): string {
   const lang =
     (typeof document !== 'undefined' && document.documentElement.lang) || 'en';
   const formatter = new Intl.RelativeTimeFormat(lang, {
     numeric: 'auto',
-    style: 'long'
+    style
   });
   const delta = new Date(value).getTime() - now;
   if (isNaN(delta)) {

@@ -1,6 +1,7 @@
 import {
   SidePanel,
   ToolbarButton,
+  addIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
@@ -50,6 +51,15 @@ export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
     );
     this.header.addWidget(this._notice);
 
+    this.toolbar.addItem(
+      'new-job',
+      new ToolbarButton({
+        icon: addIcon,
+        className: 'dataops-new-job-button',
+        tooltip: 'New data job',
+        onClick: () => void options.commands.execute(CommandIDs.createJob)
+      })
+    );
     this.toolbar.addItem(
       'refresh',
       new ToolbarButton({

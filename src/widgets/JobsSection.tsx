@@ -59,6 +59,7 @@ export class JobsSection extends ReactWidget {
     const onDeploy = (job: Job) =>
       this._commands.execute(CommandIDs.deployJob, {
         name: job.name,
+        path: job.path,
         ask: true
       });
     const list = () => (

@@ -17,6 +17,7 @@ from .control_status import ControlStatusHandler
 from .jobs import JobHandler, JobRunsHandler, JobsHandler
 from .output_notebooks import ControlExecutionNotebookHandler, RunNotebookHandler
 from .runs import RunCancelHandler, RunHandler, RunLogHandler, RunsHandler
+from .schedule import ScheduleHandler
 
 _NAME = r"(?P<name>[^/]+)"
 _RUN = r"(?P<run_id>[^/]+)"
@@ -29,6 +30,7 @@ ROUTES = [
     (r"/dataops/jobs", JobsHandler),
     (rf"/dataops/jobs/{_NAME}", JobHandler),
     (rf"/dataops/jobs/{_NAME}/runs", JobRunsHandler),
+    (r"/dataops/schedule", ScheduleHandler),
     (r"/dataops/runs", RunsHandler),
     (rf"/dataops/runs/{_RUN}", RunHandler),
     (rf"/dataops/runs/{_RUN}/log", RunLogHandler),

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from tornado import web
 
 from ...errors import InvalidInputError
-from ...jobs import create_job
+from ...jobs import convert_notebook, create_job
 from ..models import InvalidJob, Job, JobList, JobListWithRuns
 from ..runs import LocalRunManager
 from .base import DataOpsHandler, int_argument
+from .schedule import schedule_of
 
 
 def _listing(runs: LocalRunManager, recent: int | None) -> JobList:
@@ -43,20 +45,61 @@ class JobsHandler(DataOpsHandler):
 
     @web.authenticated
     async def post(self) -> None:
+        """A new job: from the template in ``folder``, or ``notebook`` made a job."""
         body = self.json_body()
-        name, team, description = (
-            body.get("name"),
-            body.get("team", "default"),
-            body.get("description", ""),
-        )
+        unknown = sorted(set(body) - _CREATE_FIELDS)
+        if unknown:
+            raise InvalidInputError(
+                f"unknown field {unknown[0]!r}: a new job takes {', '.join(sorted(_CREATE_FIELDS))}"
+            )
+        name = body.get("name")
         if not isinstance(name, str) or not name:
             raise InvalidInputError("'name' is required: the new job's name, e.g. 'orders'")
-        if not isinstance(team, str) or not isinstance(description, str):
-            raise InvalidInputError("'team' and 'description' must be strings")
-        job = await asyncio.to_thread(
-            create_job, self.runs.root, name, team or "default", description
-        )
+        text = {key: _text(body, key) for key in ("team", "description", "schedule", "timezone")}
+        schedule = schedule_of(text["schedule"], text["timezone"] or "UTC", "schedule")
+        team = text["team"] or "default"
+        existing, _ = await asyncio.to_thread(self.runs.jobs)
+        notebook = body.get("notebook")
+        if notebook is not None:
+            if not isinstance(notebook, str) or not notebook:
+                raise InvalidInputError("'notebook' must be the notebook's path, e.g. 'x.ipynb'")
+            if "folder" in body:
+                raise InvalidInputError("give either 'notebook' or 'folder', not both")
+            job = await asyncio.to_thread(
+                convert_notebook,
+                self.runs.root,
+                notebook,
+                name,
+                team,
+                text["description"],
+                schedule=schedule,
+                existing=existing,
+            )
+        else:
+            job = await asyncio.to_thread(
+                create_job,
+                self.runs.root,
+                name,
+                team,
+                text["description"],
+                folder=_text(body, "folder"),
+                schedule=schedule,
+                existing=existing,
+            )
         self.reply(Job.of(job, self.runs.root), status=201)
+
+
+#: What ``POST /dataops/jobs`` takes.
+_CREATE_FIELDS = {"name", "team", "description", "folder", "notebook", "schedule", "timezone"}
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{key!r} must be a string")
+    return value.strip() if key != "description" else value
 
 
 class JobHandler(DataOpsHandler):
