@@ -44,6 +44,10 @@ export namespace CommandIDs {
   export const activateVersion = 'dataops:activate-version';
   /** Edit the properties and secrets of a deployed job in a dialog; args `{name}`. */
   export const editJobSettings = 'dataops:edit-job-settings';
+  /** Make the active notebook's selected code cells job steps, or scratch again if all are steps. */
+  export const toggleStep = 'dataops:toggle-step';
+  /** Make the active cell the notebook's parameters cell (the tag moves), or undo it. */
+  export const markParameters = 'dataops:mark-parameters';
 }
 
 /** The arguments of the go-to-cell command for where a step of `job` failed. */

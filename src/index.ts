@@ -13,6 +13,7 @@ import { CommandIDs, IMainArea, addCommands } from './commands';
 import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
+import { notebookPlugin } from './notebook/plugin';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
 
@@ -167,4 +168,4 @@ function openDocuments(app: JupyterFrontEnd): IOpenDocument[] {
   return documents;
 }
 
-export default [deploymentsPlugin, plugin];
+export default [deploymentsPlugin, plugin, notebookPlugin];
