@@ -69,11 +69,11 @@ class RoleBadge extends Widget {
     this.node.dataset.role = role.kind;
     this._button.hidden = !isStep;
     this._label.hidden = isStep;
+    this._button.textContent = isStep ? text : '';
+    this._label.textContent = isStep ? '' : text;
     if (isStep) {
-      this._button.textContent = text;
       this._button.title = trans.__('Rename step %1', role.name);
     } else {
-      this._label.textContent = text;
       this._label.className =
         role.kind === 'parameters'
           ? 'dataops-parameters-badge'
