@@ -67,7 +67,8 @@ function followPanel(
   panel.context.saveState.connect(saved);
   place();
   void panel.context.ready.then(() => {
-    if (!model.hasLoaded) {
+    // Jobs not loaded yet, or loaded before this notebook's job was made.
+    if (!model.hasLoaded || !shown.place) {
       void model.refresh();
     }
   });
