@@ -180,8 +180,10 @@ export class StepBadges implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    this._place = null;
-    this.update();
+    if (!this._notebook.isDisposed) {
+      this._place = null;
+      this.update();
+    }
     this._isDisposed = true;
     Signal.disconnectReceiver(this);
   }

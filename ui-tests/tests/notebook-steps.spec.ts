@@ -1,4 +1,9 @@
-import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
+import {
+  IJupyterLabPageFixture,
+  expect,
+  galata,
+  test
+} from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
 import { codeCell, screenshotBothThemes } from './helpers';
@@ -145,6 +150,9 @@ test.describe('Job steps in the notebook', () => {
     // The context menu marks the parameters cell.
     const first = await select(page, 0);
     await first.locator('.jp-InputPrompt').click({ button: 'right' });
+    await expect(
+      page.locator('.lm-Menu-item', { hasText: 'Toggle job step' })
+    ).toBeVisible();
     await page
       .locator('.lm-Menu-item', { hasText: 'Mark as parameters' })
       .click();
@@ -251,5 +259,53 @@ test.describe('Job steps in the notebook', () => {
 
     await page.notebook.activate('steps.ipynb');
     await expect(role(page, 1)).toHaveText('Step 4 · load', { timeout: 30000 });
+  });
+});
+
+test.describe('Job steps in a long notebook that renders only the cells in view', () => {
+  const TRACKER = '@jupyterlab/notebook-extension:tracker';
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      [TRACKER]: {
+        ...galata.DEFAULT_SETTINGS[TRACKER],
+        windowingMode: 'full'
+      }
+    }
+  });
+
+  test('cells scrolled into view get their badges, and a move renumbers them', async ({
+    page
+  }) => {
+    // 80 cells of 4 lines, every second one a step: cell 79 is step 40.
+    const cells = Array.from({ length: 80 }, (_, index) =>
+      codeCell(`c${index}`, index % 2 ? ['step'] : [], `x${index} = 1\n\n\n`)
+    );
+    await page.contents.uploadContent(
+      'name = "long-job"\nteam = "analytics"\n',
+      'text',
+      'long-job/job.toml'
+    );
+    await page.contents.uploadContent(
+      notebookOf(cells),
+      'text',
+      'long-job/long-job.ipynb'
+    );
+    await page.notebook.openByPath('long-job/long-job.ipynb');
+    await page.notebook.activate('long-job.ipynb');
+    await expect(role(page, 1)).toHaveText('Step 1 · step-1', {
+      timeout: 30000
+    });
+
+    await select(page, 0);
+    for (let index = 0; index < 79; index++) {
+      await page.keyboard.press('j');
+    }
+    await expect(role(page, 79)).toHaveText('Step 40 · step-40');
+    await expect(role(page, 78)).toHaveText('scratch');
+
+    await page.keyboard.press('Control+Shift+ArrowUp');
+    await expect(role(page, 78)).toHaveText('Step 40 · step-40');
+    await expect(role(page, 79)).toHaveText('scratch');
   });
 });
