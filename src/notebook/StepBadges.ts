@@ -47,6 +47,18 @@ export function badgeText(
   }
 }
 
+/** What of a place the badges show: equal keys, equal badges. */
+function placeKey(place: INotebookPlace | null): string {
+  return place
+    ? JSON.stringify([
+        place.job.name,
+        place.notebook,
+        place.firstNumber,
+        place.otherSteps.map(step => [step.name, step.notebook])
+      ])
+    : '';
+}
+
 /** The row above a cell's input that shows its role. */
 class RoleBadge extends Widget {
   constructor(onRename: () => void) {
@@ -107,8 +119,11 @@ export class StepBadges implements IDisposable {
     return this._place;
   }
   set place(value: INotebookPlace | null) {
+    const unchanged = placeKey(value) === placeKey(this._place);
     this._place = value;
-    this._schedule();
+    if (!unchanged) {
+      this._schedule();
+    }
   }
 
   /** Whether untagged code cells are marked as scratch. */

@@ -186,6 +186,18 @@ test.describe('Job steps in the notebook', () => {
     await page.notebook.activate('steps.ipynb');
     await expect(role(page, 1)).toHaveText('Step 3 · load', { timeout: 30000 });
 
+    // The commands are in the palette, under Data Jobs.
+    await page.keyboard.press('Control+Shift+C');
+    const palette = page.locator('#command-palette');
+    await palette.locator('.lm-CommandPalette-input').fill('job step');
+    await expect(palette.locator('.lm-CommandPalette-header')).toHaveText(
+      'Data Jobs'
+    );
+    await expect(palette.locator('.lm-CommandPalette-item')).toHaveText(
+      /Toggle job step/
+    );
+    await page.keyboard.press('Escape');
+
     await select(page, 0);
     await page.evaluate(() =>
       window.jupyterapp.commands.execute('dataops:mark-parameters')
