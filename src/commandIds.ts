@@ -56,6 +56,10 @@ export namespace CommandIDs {
    * a dialog; args `{path?}`, the notebook (default: the current one).
    */
   export const convertToJob = 'dataops:convert-to-job';
+  /** Make the active notebook's selected code cells job steps, or scratch again if all are steps. */
+  export const toggleStep = 'dataops:toggle-step';
+  /** Make the active cell the notebook's parameters cell (the tag moves), or undo it. */
+  export const markParameters = 'dataops:mark-parameters';
 }
 
 /** The arguments of the go-to-cell command for where a step of `job` failed. */

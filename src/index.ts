@@ -17,6 +17,7 @@ import { addDeploymentCommands } from './deploymentCommands';
 import { DeploymentsModel } from './deploymentsModel';
 import { DataJobsModel } from './model';
 import { jobToolbarPlugin } from './notebook/jobToolbar';
+import { notebookPlugin } from './notebook/plugin';
 import { SettingsApplier } from './settings';
 import { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
@@ -235,5 +236,6 @@ export default [
   deploymentsPlugin,
   plugin,
   createJobPlugin,
-  jobToolbarPlugin
+  jobToolbarPlugin,
+  notebookPlugin
 ];

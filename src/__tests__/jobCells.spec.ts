@@ -1,6 +1,7 @@
 import {
   cellRoles,
   jobOfNotebook,
+  notebookPlace,
   stepTagName,
   withParameters,
   withStep
@@ -66,5 +67,37 @@ describe('jobOfNotebook', () => {
     );
     expect(jobOfNotebook(jobs, 'sub/root.ipynb')?.name).toBe('root');
     expect(jobOfNotebook(jobs, 'jobs/orders/scratch.ipynb')).toBeUndefined();
+  });
+});
+
+describe('notebookPlace', () => {
+  const step = (name: string, notebook: string) => ({
+    name,
+    notebook,
+    cell_index: 0,
+    cell_id: name
+  });
+  const job = makeJob('orders', {
+    path: 'jobs/orders',
+    notebooks: ['a.ipynb', 'b.ipynb', 'c.ipynb'],
+    steps: [
+      step('one', 'a.ipynb'),
+      step('step-2', 'a.ipynb'),
+      step('three', 'b.ipynb'),
+      step('four', 'c.ipynb')
+    ]
+  });
+
+  it('numbers a notebook after the steps of the notebooks the job runs before it', () => {
+    const place = notebookPlace([job], 'jobs/orders/c.ipynb')!;
+    expect(place.notebook).toBe('c.ipynb');
+    expect(place.firstNumber).toBe(4);
+    expect(place.otherSteps.map(s => s.name)).toEqual([
+      'one',
+      'step-2',
+      'three'
+    ]);
+    expect(notebookPlace([job], 'jobs/orders/a.ipynb')!.firstNumber).toBe(1);
+    expect(notebookPlace([job], 'jobs/orders/d.ipynb')).toBeUndefined();
   });
 });

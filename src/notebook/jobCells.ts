@@ -5,7 +5,7 @@
  */
 import { PathExt } from '@jupyterlab/coreutils';
 
-import { Job } from '../types';
+import { Job, Step } from '../types';
 
 /** The tag of a step cell: `step` or `step:<name>`. */
 export const STEP_TAG = 'step';
@@ -116,4 +116,85 @@ export function jobOfNotebook(
   return jobs.find(job =>
     job.notebooks.some(notebook => PathExt.join(job.path, notebook) === wanted)
   );
+}
+
+/** Where a notebook's steps stand in its job. */
+export interface INotebookPlace {
+  /** The job the notebook belongs to. */
+  job: Job;
+  /** The notebook as the job lists it (relative to the job folder). */
+  notebook: string;
+  /** The number of the notebook's first step: steps count across the job's notebooks. */
+  firstNumber: number;
+  /** The job's steps in its other notebooks, as the server named them. */
+  otherSteps: Step[];
+}
+
+/**
+ * Where the notebook at `path` stands in its job, or `undefined` when no job
+ * lists it. Steps of the notebooks listed before it come first, so its own
+ * steps are numbered after them, as the server's job model numbers them.
+ */
+export function notebookPlace(
+  jobs: ReadonlyArray<Job>,
+  path: string
+): INotebookPlace | undefined {
+  const job = jobOfNotebook(jobs, path);
+  if (job === undefined) {
+    return undefined;
+  }
+  const wanted = PathExt.normalize(path);
+  const order = job.notebooks.map(notebook => PathExt.join(job.path, notebook));
+  const index = order.indexOf(wanted);
+  const notebook = job.notebooks[index];
+  const earlier = new Set(job.notebooks.slice(0, index));
+  return {
+    job,
+    notebook,
+    firstNumber:
+      1 + job.steps.filter(step => earlier.has(step.notebook)).length,
+    otherSteps: job.steps.filter(step => step.notebook !== notebook)
+  };
+}
+
+/** Why a step name cannot be used. */
+export type StepNameProblem =
+  | { kind: 'invalid'; name: string }
+  | {
+      kind: 'taken';
+      name: string;
+      /** The notebook of the step that has the name, `null` for this one. */
+      notebook: string | null;
+    };
+
+/**
+ * Why the step at `cellIndex` of a notebook whose cells have `roles` cannot
+ * be named `name` (`''`: a bare `step`, named `step-<number>`), or `null`
+ * when it can. A name must follow the server's rule and be unused by the
+ * job's other steps, in this notebook and in `otherSteps`.
+ */
+export function stepNameProblem(
+  name: string,
+  cellIndex: number,
+  roles: ReadonlyArray<CellRole>,
+  otherSteps: ReadonlyArray<Step> = []
+): StepNameProblem | null {
+  const own = roles[cellIndex];
+  const effective =
+    name || (own?.kind === 'step' ? `${STEP_TAG}-${own.number}` : '');
+  if (name && !STEP_NAME.test(name)) {
+    return { kind: 'invalid', name };
+  }
+  const here = roles.some(
+    (role, index) =>
+      index !== cellIndex && role.kind === 'step' && role.name === effective
+  );
+  if (here) {
+    return { kind: 'taken', name: effective, notebook: null };
+  }
+  const there = otherSteps.find(step => step.name === effective);
+  if (there) {
+    return { kind: 'taken', name: effective, notebook: there.notebook };
+  }
+  return null;
 }
