@@ -119,6 +119,16 @@ def discover_jobs(
     return sorted(by_name.values(), key=lambda j: j.name), invalid
 
 
+#: The longest first line of a step's source that the job's description holds.
+MAX_FIRST_LINE = 120
+
+
+def first_line(source: str) -> str:
+    """The first line of a cell's source that is not blank, shortened to ``MAX_FIRST_LINE``."""
+    line = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return line if len(line) <= MAX_FIRST_LINE else line[: MAX_FIRST_LINE - 1] + "…"
+
+
 def describe_job(job: Job, root: Path) -> dict[str, Any]:
     """The JSON form of a job sent to clients (``Job`` in docs/rest-api.md)."""
     try:
@@ -142,6 +152,7 @@ def describe_job(job: Job, root: Path) -> dict[str, Any]:
                 "notebook": s.notebook,
                 "cell_index": s.cell_index,
                 "cell_id": s.cell_id,
+                "first_line": first_line(s.source),
             }
             for s in job.steps
         ],
