@@ -246,7 +246,7 @@ export function stepTimelineSpec(
         field: 'start',
         type: 'temporal',
         title: 'Time',
-        axis: { format: '%H:%M:%S', labelOverlap: true }
+        axis: { format: '%H:%M:%S', labelOverlap: true, labelFlush: true }
       },
       x2: { field: 'end' },
       color: outcomeColor(theme),

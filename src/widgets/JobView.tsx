@@ -9,7 +9,6 @@ import {
 import { CommandRegistry } from '@lumino/commands';
 import { JSONObject } from '@lumino/coreutils';
 import { Message } from '@lumino/messaging';
-import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { CommandIDs } from '../commandIds';
@@ -460,9 +459,11 @@ function VegaChart(props: {
     if (!json || !node || !available) {
       return;
     }
+    // The renderer's node goes into React's: the chart needs no Lumino
+    // messages, and React may remove the host before this effect's cleanup.
     const renderer = rendermime.createRenderer(VEGALITE_MIME_TYPE);
     let current = true;
-    Widget.attach(renderer, node);
+    node.appendChild(renderer.node);
     const model = new MimeModel({
       data: { [VEGALITE_MIME_TYPE]: JSON.parse(json) },
       metadata: {
@@ -478,6 +479,7 @@ function VegaChart(props: {
     return () => {
       current = false;
       renderer.dispose();
+      renderer.node.remove();
     };
   }, [json, available]);
 
