@@ -1,5 +1,6 @@
 import {
   HistoryFilter,
+  HistorySideName,
   IHistorySide,
   IMergedHistory,
   filterStatuses,
@@ -19,7 +20,7 @@ const MAX_PAGE = 500;
  * One job for the job view: its steps and one history of its local runs and
  * its executions on the control service, by pages, filtered by status.
  *
- * The poll reloads what is loaded (as many items of each side as are shown),
+ * The poll reloads what is loaded (as many items of each side as its pages),
  * fast while a run or execution is in progress, and stops while hidden.
  */
 export class JobViewModel extends PollingModel {
@@ -63,6 +64,7 @@ export class JobViewModel extends PollingModel {
     this._filter = filter;
     this._runs = { items: [], cursor: null };
     this._executions = { items: [], cursor: null };
+    this._wanted = { runs: HISTORY_PAGE, executions: HISTORY_PAGE };
     this.changedLocally();
     return this.refresh();
   }
@@ -79,6 +81,7 @@ export class JobViewModel extends PollingModel {
     this._loadingMore = true;
     this.emitChanged();
     const filter = this._filter;
+    this._wanted[side] += HISTORY_PAGE;
     try {
       if (side === 'runs') {
         const page = await this._fetchRuns(HISTORY_PAGE, this._runs.cursor);
@@ -109,8 +112,10 @@ export class JobViewModel extends PollingModel {
   }
 
   protected async fetch(): Promise<() => void> {
-    const runsLimit = pageSize(this._runs);
-    const executionsLimit = pageSize(this._executions);
+    // As many as the pages loaded so far hold: the answer's cursor then says
+    // whether there are more, as it did for the pages.
+    const runsLimit = Math.min(MAX_PAGE, this._wanted.runs);
+    const executionsLimit = Math.min(MAX_PAGE, this._wanted.executions);
     const [job, runs, executions] = await Promise.all([
       this.service.getJob(this.name),
       this._fetchRuns(runsLimit, null),
@@ -171,11 +176,11 @@ export class JobViewModel extends PollingModel {
   private _job: Job | null = null;
   private _loadingMore = false;
   private _runs: IHistorySide<Run> = { items: [], cursor: null };
-}
-
-/** How many items a poll asks for: all that are loaded, at least a page. */
-function pageSize<T>(side: IHistorySide<T>): number {
-  return Math.min(MAX_PAGE, Math.max(HISTORY_PAGE, side.items.length));
+  /** How many items of each side the pages loaded so far asked for. */
+  private _wanted: { [side in HistorySideName]: number } = {
+    runs: HISTORY_PAGE,
+    executions: HISTORY_PAGE
+  };
 }
 
 /** A side with the next page added (an item already there is not twice). */
