@@ -161,6 +161,13 @@ async def test_executions_by_pages_and_by_status_through_jupyter(
     later = await pages(jp_fetch, *executions, key="executions", limit=1, status="succeeded")
     assert [page for page in later if page] == [[ids[2]], [ids[1]]]
 
+    # The service itself, as its own clients call it.
+    api = "/api/v1/teams/analytics/jobs/orders/executions"
+    direct = client.get(api, params={"status": ["user_error", "platform_error"], "limit": 5})
+    assert [e["id"] for e in direct.json()["executions"]] == [ids[0]]
+    bad = client.get(api, params={"status": "broken"})
+    assert bad.status_code == 400 and "user_error" in bad.json()["message"]
+
     message = await refused(jp_fetch, *executions, status="failed")
     assert "status" in message and "user_error" in message
     assert "from 1 to 500" in await refused(jp_fetch, *executions, limit="501")

@@ -1,5 +1,6 @@
 import { MimeModel, IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import {
+  HTMLSelect,
   ReactWidget,
   UseSignal,
   listIcon,
@@ -196,19 +197,17 @@ function JobViewContent(props: IContentProps): JSX.Element {
         <div className="dataops-job-view-toolbar">
           <label>
             Status{' '}
-            <select
-              className="jp-mod-styled dataops-job-view-filter"
+            <HTMLSelect
+              className="dataops-job-view-filter"
               value={model.filter}
               onChange={event =>
                 void model.setFilter(event.target.value as HistoryFilter)
               }
-            >
-              {HISTORY_FILTERS.map(filter => (
-                <option key={filter} value={filter}>
-                  {FILTER_LABELS[filter]}
-                </option>
-              ))}
-            </select>
+              options={HISTORY_FILTERS.map(filter => ({
+                value: filter,
+                label: FILTER_LABELS[filter]
+              }))}
+            />
           </label>
           {model.executionsNote && (
             <span className="dataops-job-view-note">
@@ -318,7 +317,7 @@ function StepTable(props: {
   );
 }
 
-/** The rows of the history; a click selects one. */
+/** The rows of the history; a click selects one, a double click opens its log. */
 function HistoryTable(props: {
   entries: ReadonlyArray<IHistoryEntry>;
   selected: string | null;
@@ -362,6 +361,7 @@ function HistoryTable(props: {
               aria-selected={key === selected}
               tabIndex={0}
               onClick={() => onSelect(entry)}
+              onDoubleClick={() => onOpenLog(entry)}
               onKeyDown={event => {
                 if (event.key === 'Enter' || event.key === ' ') {
                   event.preventDefault();

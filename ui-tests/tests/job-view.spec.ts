@@ -116,11 +116,13 @@ test.describe('Job view', () => {
     await expect(bars).toHaveCount(4);
 
     // Only the failed ones.
-    await view.locator('.dataops-job-view-filter').selectOption('failed');
+    await view
+      .locator('.dataops-job-view-filter select')
+      .selectOption('failed');
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toHaveAttribute('data-status', 'failed');
     await expect(bars).toHaveCount(1);
-    await view.locator('.dataops-job-view-filter').selectOption('all');
+    await view.locator('.dataops-job-view-filter select').selectOption('all');
     await expect(rows).toHaveCount(4);
 
     // A click on a run shows its steps over time.
@@ -162,5 +164,13 @@ test.describe('Job view', () => {
     await page.waitForTimeout(1000);
     await page.screenshot({ path: `${SCREENSHOTS}/job-view-dark.png` });
     await page.theme.setLightTheme();
+
+    // The view comes back after a reload (in front: not the launcher, which
+    // is what Galata's readiness check waits for).
+    await page.reload({ waitForIsReady: false });
+    await expect(view.locator('.dataops-job-view-title')).toHaveText(JOB, {
+      timeout: 30000
+    });
+    await expect(rows).toHaveCount(4, { timeout: 30000 });
   });
 });
