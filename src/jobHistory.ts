@@ -4,9 +4,7 @@ import {
   ExecutionStatus,
   Run,
   RunStatus,
-  StepResult,
-  isActiveExecution,
-  isActiveRun
+  StepResult
 } from './types';
 
 /** What the status filter of a job's history offers, across runs and executions. */
@@ -88,7 +86,7 @@ export function runEntry(run: Run): IHistoryEntry {
     kind: 'run',
     id: run.run_id,
     status: run.status,
-    outcome: isActiveRun(run) ? 'active' : RUN_OUTCOMES[run.status],
+    outcome: RUN_OUTCOMES[run.status],
     created_at: run.created_at,
     started_at: run.started_at,
     duration: run.duration,
@@ -106,9 +104,7 @@ export function executionEntry(execution: Execution): IHistoryEntry {
     kind: 'execution',
     id: execution.id,
     status: execution.status,
-    outcome: isActiveExecution(execution)
-      ? 'active'
-      : EXECUTION_OUTCOMES[execution.status],
+    outcome: EXECUTION_OUTCOMES[execution.status],
     created_at: execution.created_at,
     started_at: execution.started_at,
     duration: executionDuration(execution),

@@ -96,12 +96,17 @@ async def run_to_end(jp_fetch: Any, fail: bool) -> dict[str, Any]:
     raise AssertionError(f"run {started['run_id']} did not end")
 
 
-async def test_steps_carry_the_first_line_of_their_cell(jp_fetch: Any, orders: Path) -> None:
+async def test_steps_carry_the_first_line_of_their_cell_and_unknown_jobs_have_no_runs(
+    jp_fetch: Any, orders: Path
+) -> None:
     job = await call(jp_fetch, "jobs", "orders")
     assert [(s["name"], s["first_line"]) for s in job["steps"]] == [
         ("extract", "# read the orders"),
         ("load", "if fail:"),
     ]
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, "jobs", "nope", "runs")
+    assert info.value.code == 404
 
 
 async def test_local_runs_by_pages_and_by_status(jp_fetch: Any, orders: Path) -> None:

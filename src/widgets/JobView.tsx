@@ -14,10 +14,11 @@ import * as React from 'react';
 
 import { CommandIDs } from '../commandIds';
 import { ExecutionBadge } from '../components/ExecutionBadge';
-import { RunBadge, RUN_STATUS_LABELS } from '../components/RunBadge';
+import { RunBadge } from '../components/RunBadge';
 import { formatDuration } from '../components/RunList';
 import { formatRelativeTime } from '../components/time';
 import {
+  OUTCOME_LABELS,
   VEGALITE_MIME_TYPE,
   durationsSpec,
   entryIdOf,
@@ -384,7 +385,7 @@ function HistoryTable(props: {
                 {entry.duration !== null
                   ? formatDuration(entry.duration)
                   : entry.outcome === 'active'
-                    ? RUN_STATUS_LABELS.running
+                    ? OUTCOME_LABELS.active
                     : ''}
               </td>
               <td className="dataops-job-view-failed-step">
