@@ -22,6 +22,8 @@ export namespace CommandIDs {
   export const openRunLog = 'dataops:open-run-log';
   /** Open the log of an execution in the main area; args `{job, executionId}`. */
   export const openExecutionLog = 'dataops:open-execution-log';
+  /** Open a job's view (steps, history, charts) in the main area; args `{name}`. */
+  export const openJob = 'dataops:open-job';
   /** Open the output notebook of a local run, read-only; args `{job, runId}`. */
   export const openRunOutput = 'dataops:open-run-output';
   /** Open the output notebook of an execution, read-only; args `{job, executionId}`. */

@@ -19,15 +19,19 @@ import {
   openChecks,
   openLog,
   openOutput,
+  openPanel,
   orErrorDialog,
   saveBeforeRun,
   shortId,
   startWithArguments
 } from './commandHelpers';
 import { CommandIDs } from './commandIds';
+import { dataJobsIcon } from './components/icons';
 import { revealCell } from './revealCell';
+import { JobViewModel } from './jobViewModel';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
 import { CheckReport, runChecks } from './widgets/CheckReport';
+import { JobView } from './widgets/JobView';
 import { LogViewer, runLog } from './widgets/LogViewer';
 import { OutputNotebook, runNotebook } from './widgets/OutputNotebook';
 
@@ -50,6 +54,7 @@ export function addCommands(
   const logs = new Map<string, MainAreaWidget<LogViewer>>();
   const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
   const reports = new Map<string, MainAreaWidget<CheckReport>>();
+  const jobViews = new Map<string, MainAreaWidget<JobView>>();
   const runArgs = {
     args: {
       type: 'object',
@@ -135,6 +140,42 @@ export function addCommands(
             command: CommandIDs.openRunChecks,
             args: { job, runId, step }
           }
+        });
+      }
+    })
+  );
+
+  disposables.add(
+    commands.addCommand(CommandIDs.openJob, {
+      label: args =>
+        args.name ? `Open Data Job ${args.name}` : 'Open Data Job',
+      caption: "A job's steps, its runs and executions, and their charts",
+      icon: dataJobsIcon,
+      isEnabled: args => typeof args.name === 'string' && args.name !== '',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', description: 'The name of the job' }
+          },
+          required: ['name']
+        }
+      },
+      execute: (args: ReadonlyPartialJSONObject) => {
+        const name = args.name as string;
+        return openPanel(mainArea, jobViews, {
+          key: `job-${name}`,
+          label: name,
+          caption: `Data job ${name}: steps, runs and executions`,
+          icon: dataJobsIcon,
+          className: 'dataops-job-view-panel',
+          create: () =>
+            new JobView({
+              model: new JobViewModel(name, { service: model.service }),
+              commands,
+              rendermime: mainArea.rendermime
+            }),
+          restore: { command: CommandIDs.openJob, args: { name } }
         });
       }
     })

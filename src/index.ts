@@ -112,7 +112,8 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
       mainArea(app, rendermime, restorer, [
         CommandIDs.openRunLog,
         CommandIDs.openRunOutput,
-        CommandIDs.openRunChecks
+        CommandIDs.openRunChecks,
+        CommandIDs.openJob
       ]),
       deployments ?? undefined
     );

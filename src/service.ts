@@ -25,6 +25,9 @@ import {
   Run,
   RunList,
   SchedulePreview,
+  RunPage,
+  RunStatus,
+  ExecutionStatus,
   SecretNames,
   SetSecretRequest,
   StartExecutionRequest,
@@ -116,6 +119,19 @@ export class DataOpsService {
       body.force = true;
     }
     return this._post<Run>(`jobs/${encodeURIComponent(name)}/runs`, body);
+  }
+
+  /**
+   * `GET /dataops/jobs/{name}/runs`: a page of the job's runs, newest first,
+   * optionally only those with one of `status`.
+   */
+  listJobRuns(
+    name: string,
+    options: DataOpsService.IPageOptions<RunStatus> = {}
+  ): Promise<RunPage> {
+    return this._get<RunPage>(
+      `jobs/${encodeURIComponent(name)}/runs${pageQuery(options)}`
+    );
   }
 
   /** `GET /dataops/runs`: runs, newest first. */
@@ -260,15 +276,8 @@ export class DataOpsService {
     job: string,
     options: DataOpsService.IListExecutionsOptions = {}
   ): Promise<ExecutionList> {
-    const query: { [key: string]: string } = {};
-    if (options.limit !== undefined) {
-      query.limit = String(options.limit);
-    }
-    if (options.before !== undefined) {
-      query.before = options.before;
-    }
     return this._get<ExecutionList>(
-      `${controlJobPath(job)}/executions${URLExt.objectToQueryString(query)}`
+      `${controlJobPath(job)}/executions${pageQuery(options)}`
     );
   }
 
@@ -386,12 +395,33 @@ export namespace DataOpsService {
     limit?: number;
   }
 
-  export interface IListExecutionsOptions {
-    /** At most this many executions (the server's default is 50). */
+  /** Which page of a history: `limit` items older than `before`. */
+  export interface IPageOptions<S extends string> {
+    /** At most this many items, 1 to 500 (the server's default is 50). */
     limit?: number;
-    /** Only executions older than this one (a `next_cursor`). */
+    /** Only items older than this one (a `next_cursor`). */
     before?: string;
+    /** Only items with one of these statuses; all when empty. */
+    status?: ReadonlyArray<S>;
   }
+
+  export type IListExecutionsOptions = IPageOptions<ExecutionStatus>;
+}
+
+/** The query string of a page of a history (`status` repeated). */
+function pageQuery(options: DataOpsService.IPageOptions<string>): string {
+  const query = new URLSearchParams();
+  if (options.limit !== undefined) {
+    query.set('limit', String(options.limit));
+  }
+  if (options.before !== undefined) {
+    query.set('before', options.before);
+  }
+  for (const status of options.status ?? []) {
+    query.append('status', status);
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
 }
 
 /** Route of a job on the control service. */

@@ -14,6 +14,8 @@ export interface Step {
   notebook: string;
   cell_index: number;
   cell_id: string;
+  /** The first line of the cell's source that is not blank (shortened). */
+  first_line: string;
 }
 
 /** When a deployed job runs. */
@@ -181,6 +183,14 @@ export interface JobListWithRuns extends JobList {
 /** Answer of `GET /dataops/runs`. */
 export interface RunList {
   runs: Run[];
+}
+
+/** Answer of `GET /dataops/jobs/{name}/runs`: one page of a job's runs. */
+export interface RunPage {
+  /** Newest first. */
+  runs: Run[];
+  /** Pass as `before` for the next page; null on the last page. */
+  next_cursor: string | null;
 }
 
 /** Body of `POST /dataops/jobs`. */

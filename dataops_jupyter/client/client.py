@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import time
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -344,11 +344,20 @@ class ControlClient:
 
     # -- executions ---------------------------------------------------------------------------
 
-    def executions(self, job: str, limit: int = 50, before: str | None = None) -> dict[str, Any]:
-        """``{executions: [...], next_cursor}``, newest first."""
+    def executions(
+        self,
+        job: str,
+        limit: int = 50,
+        before: str | None = None,
+        statuses: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """``{executions: [...], next_cursor}``, newest first; only those with one of
+        ``statuses`` when any are given."""
         params: dict[str, Any] = {"limit": limit}
         if before:
             params["before"] = before
+        if statuses:
+            params["status"] = list(statuses)
         path = self._team_path("jobs", job, "executions")
         result: dict[str, Any] = self._json("GET", path, params=params)
         return result

@@ -329,9 +329,14 @@ def create_app(service: ControlService) -> FastAPI:
         job: JobName,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         before: models.ExecutionId | None = None,
+        status: Annotated[
+            list[models.ExecutionStatus] | None,
+            Query(description="only executions with one of these statuses (repeat for several)"),
+        ] = None,
     ) -> models.ExecutionList:
+        """The job's executions, newest first, by pages: pass ``next_cursor`` as ``before``."""
         service.store.job(team, job)
-        rows = service.store.executions(team, job, limit, before)
+        rows = service.store.executions(team, job, limit, before, status or ())
         cursor = rows[-1].id if len(rows) == limit else None
         return models.ExecutionList(
             executions=[execution_model(r) for r in rows], next_cursor=cursor

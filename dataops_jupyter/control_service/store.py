@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -301,12 +301,20 @@ class Store:
             return c.execute(select(executions).where(executions.c.id == execution_id)).first()
 
     def executions(
-        self, team: str, job: str, limit: int = 50, before: str | None = None
+        self,
+        team: str,
+        job: str,
+        limit: int = 50,
+        before: str | None = None,
+        statuses: Collection[str] = (),
     ) -> list[Row[Any]]:
-        """Newest first; ``before`` is the id of the last execution of the previous page."""
+        """Newest first; ``before`` is the id of the last execution of the previous page;
+        only those with one of ``statuses`` when any are given."""
         query = select(executions).where(executions.c.team == team, executions.c.job == job)
         if before:
             query = query.where(executions.c.id < before)
+        if statuses:
+            query = query.where(executions.c.status.in_(list(statuses)))
         return self._all(query.order_by(executions.c.id.desc()).limit(limit))
 
     def claim(self, owner: str, limit: int) -> list[Row[Any]]:

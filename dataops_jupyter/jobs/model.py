@@ -117,3 +117,13 @@ def discover_jobs(
         else:
             by_name[job.name] = job
     return sorted(by_name.values(), key=lambda j: j.name), invalid
+
+
+#: The longest first line of a step's source that the job's description holds.
+MAX_FIRST_LINE = 120
+
+
+def first_line(source: str) -> str:
+    """The first line of a cell's source that is not blank, shortened to ``MAX_FIRST_LINE``."""
+    line = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return line if len(line) <= MAX_FIRST_LINE else line[: MAX_FIRST_LINE - 1] + "…"

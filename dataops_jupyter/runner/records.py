@@ -8,7 +8,7 @@ import secrets
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "timed_out"]
 StepStatus = Literal["pending", "running", "succeeded", "failed", "cancelled", "skipped"]
+#: Every status a run can have.
+RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 FINISHED: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "timed_out"})
 
 RUNS_FOLDER = Path(".dataops") / "runs"

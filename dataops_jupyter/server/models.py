@@ -17,6 +17,7 @@ from .. import jobs
 from ..contracts.results import CheckResult
 from ..control_service.models import ErrorBody, LogChunk
 from ..jobs import Schedule
+from ..jobs.model import first_line
 from ..runner import Run, StepError, StepResult
 
 
@@ -28,6 +29,8 @@ class Step(BaseModel):
     notebook: str
     cell_index: int
     cell_id: str
+    #: The first line of the cell that is not blank (at most 120 characters).
+    first_line: str
 
 
 class Job(BaseModel):
@@ -66,7 +69,13 @@ class Job(BaseModel):
             timeout=config.timeout,
             parameters=job.parameters,
             steps=[
-                Step(name=s.name, notebook=s.notebook, cell_index=s.cell_index, cell_id=s.cell_id)
+                Step(
+                    name=s.name,
+                    notebook=s.notebook,
+                    cell_index=s.cell_index,
+                    cell_id=s.cell_id,
+                    first_line=first_line(s.source),
+                )
                 for s in job.steps
             ],
         )
@@ -97,6 +106,14 @@ class RunList(BaseModel):
     """``GET /dataops/runs``: runs, newest first."""
 
     runs: list[Run]
+
+
+class RunPage(BaseModel):
+    """``GET /dataops/jobs/{name}/runs``: a page of a job's runs, newest first."""
+
+    runs: list[Run]
+    #: Pass as ``before`` for the next page; ``None`` on the last page.
+    next_cursor: str | None
 
 
 class Features(BaseModel):
@@ -169,6 +186,7 @@ __all__ = [
     "LogChunk",
     "Run",
     "RunList",
+    "RunPage",
     "Schedule",
     "SchedulePreview",
     "Step",

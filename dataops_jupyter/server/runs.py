@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -163,13 +164,42 @@ class LocalRunManager:
         """The newest ``limit`` runs of these jobs together, newest first."""
         folders = [f for j in jobs for f in list_run_folders(j.folder)]
         folders.sort(key=lambda f: f.name, reverse=True)
-        records = []
-        for folder in folders[:limit]:
+        return self._records(folders, limit, None)
+
+    def page(
+        self, name: str, limit: int, before: str | None, statuses: Collection[str]
+    ) -> tuple[Sequence[RunRecord], str | None]:
+        """One page of a job's runs, newest first: at most ``limit`` runs older than the run
+        ``before`` (a run id), only those with one of ``statuses`` when any are given; and the
+        cursor of the next page (the last run's id), None on the last page."""
+        if before is not None and not _RUN_ID.match(before):
+            raise InvalidInputError(
+                f"'before' must be a run id like 20260101T120000-1a2b3c4d, got {before!r}"
+            )
+        folders = list_run_folders(self.job(name).folder)
+        if before is not None:
+            folders = [f for f in folders if f.name < before]
+        records = self._records(folders, limit, frozenset(statuses) or None)
+        cursor = records[-1].run_id if len(records) == limit else None
+        return records, cursor
+
+    def _records(
+        self, folders: Sequence[Path], limit: int, statuses: frozenset[str] | None
+    ) -> Sequence[RunRecord]:
+        """The first ``limit`` readable records of ``folders`` (with one of ``statuses``)."""
+        return tuple(itertools.islice(self._readable(folders, statuses), limit))
+
+    def _readable(
+        self, folders: Sequence[Path], statuses: frozenset[str] | None
+    ) -> Iterator[RunRecord]:
+        for folder in folders:
             try:
-                records.append(self._read(folder))
+                record = self._read(folder)
             except (NotFoundError, ValueError):
                 self.log.warning("skipping unreadable run record %s", folder)
-        return records
+                continue
+            if statuses is None or record.status in statuses:
+                yield record
 
     def read_log(self, run_id: str, offset: int) -> LogChunk:
         """The run's log text from byte ``offset``; ``complete`` once it ended and all was read."""

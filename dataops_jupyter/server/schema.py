@@ -31,6 +31,7 @@ from .models import (
     LogChunk,
     Run,
     RunList,
+    RunPage,
     SchedulePreview,
 )
 
@@ -44,6 +45,7 @@ ROUTES: dict[str, dict[int, type[BaseModel] | list[type[BaseModel]] | JsonSchema
     "GET /dataops/jobs": {200: [JobList, JobListWithRuns]},
     "POST /dataops/jobs": {201: Job},
     "GET /dataops/jobs/{name}": {200: Job},
+    "GET /dataops/jobs/{name}/runs": {200: RunPage},
     "POST /dataops/jobs/{name}/runs": {202: Run},
     "GET /dataops/runs": {200: RunList},
     "GET /dataops/runs/{run_id}": {200: Run},

@@ -28,6 +28,17 @@ describe('JobList', () => {
   const queryAll = (selector: string) =>
     Array.from(view.container.querySelectorAll(selector));
 
+  it("opens a job's view from its name", () => {
+    const onOpenJob = jest.fn();
+    render({ jobs: [makeJob('orders')], onOpenJob });
+    const name = query('.dataops-job[data-job="orders"] .dataops-job-name');
+    expect(name!.tagName).toBe('BUTTON');
+    act(() => (name as HTMLButtonElement).click());
+    expect(onOpenJob).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'orders' })
+    );
+  });
+
   it('shows each job with its description, steps and runs', () => {
     const runs: { [job: string]: Run[] } = {
       orders: [

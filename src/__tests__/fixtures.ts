@@ -99,13 +99,15 @@ export function makeJob(name: string, overrides: Partial<Job> = {}): Job {
         name: 'ingest',
         notebook: `${name}.ipynb`,
         cell_index: 1,
-        cell_id: 'a1'
+        cell_id: 'a1',
+        first_line: '%%ingest raw.orders'
       },
       {
         name: 'transform',
         notebook: `${name}.ipynb`,
         cell_index: 2,
-        cell_id: 'b2'
+        cell_id: 'b2',
+        first_line: '%%sql'
       }
     ],
     ...overrides

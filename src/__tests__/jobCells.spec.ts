@@ -75,7 +75,8 @@ describe('notebookPlace', () => {
     name,
     notebook,
     cell_index: 0,
-    cell_id: name
+    cell_id: name,
+    first_line: `print('${name}')`
   });
   const job = makeJob('orders', {
     path: 'jobs/orders',

@@ -29,10 +29,23 @@ const JOB = makeJob('orders', {
       name: 'extract',
       notebook: 'prepare.ipynb',
       cell_index: 0,
-      cell_id: 'p1'
+      cell_id: 'p1',
+      first_line: 'rows = extract()'
     },
-    { name: 'step-2', notebook: 'prepare.ipynb', cell_index: 1, cell_id: 'p2' },
-    { name: 'load', notebook: 'orders.ipynb', cell_index: 2, cell_id: 'c2' }
+    {
+      name: 'step-2',
+      notebook: 'prepare.ipynb',
+      cell_index: 1,
+      cell_id: 'p2',
+      first_line: 'clean(rows)'
+    },
+    {
+      name: 'load',
+      notebook: 'orders.ipynb',
+      cell_index: 2,
+      cell_id: 'c2',
+      first_line: '%%ingest orders'
+    }
   ]
 });
 const PLACE = notebookPlace([JOB], 'jobs/orders/orders.ipynb')!;

@@ -35,6 +35,8 @@ export interface JobActions {
   onGoToCell?: (job: Job, error: StepError) => void;
   /** Open the check report of a step of a run. */
   onOpenChecks?: (run: Run, step: string) => void;
+  /** Open the job's view (its steps and whole history) in the main area. */
+  onOpenJob?: (job: Job) => void;
   /** The newest `limit` runs of a job, for "Show more". */
   onLoadRuns?: (job: Job, limit: number) => Promise<ReadonlyArray<Run>>;
 }
@@ -54,7 +56,7 @@ export interface JobItemProps extends JobActions {
 export function JobItem(props: JobItemProps): JSX.Element {
   const { job, runs, onRun, onCancel, onGoToCell, deployment } = props;
   const { onRunWithArguments, onOpenLog, onOpenOutput, onRunAgain } = props;
-  const { onLoadRuns, onOpenChecks } = props;
+  const { onLoadRuns, onOpenChecks, onOpenJob } = props;
   const [starting, runStart] = useBusy();
 
   const steps = job.steps.length;
@@ -62,9 +64,20 @@ export function JobItem(props: JobItemProps): JSX.Element {
   return (
     <li className="dataops-job" data-job={job.name}>
       <div className="dataops-job-header">
-        <span className="dataops-job-name" title={job.path}>
-          {job.name}
-        </span>
+        {onOpenJob ? (
+          <button
+            type="button"
+            className="dataops-job-name dataops-link-button"
+            title={`Open ${job.name}: its steps and whole history (${job.path})`}
+            onClick={() => onOpenJob(job)}
+          >
+            {job.name}
+          </button>
+        ) : (
+          <span className="dataops-job-name" title={job.path}>
+            {job.name}
+          </span>
+        )}
         <span
           className="dataops-job-steps"
           title={job.steps.map(step => step.name).join(', ')}

@@ -54,6 +54,8 @@ export class JobsSection extends ReactWidget {
         CommandIDs.goToCell,
         goToCellArgs(job, error)
       );
+    const onOpenJob = (job: Job) =>
+      void this._commands.execute(CommandIDs.openJob, { name: job.name });
     const onLoadRuns = (job: Job, limit: number) =>
       model.service.listRuns({ job: job.name, limit });
     const onDeploy = (job: Job) =>
@@ -77,6 +79,7 @@ export class JobsSection extends ReactWidget {
         onOpenOutput={onOpenOutput}
         onOpenChecks={onOpenChecks}
         onLoadRuns={onLoadRuns}
+        onOpenJob={onOpenJob}
         onRunAgain={onRunAgain}
         deploy={
           deployments?.configured

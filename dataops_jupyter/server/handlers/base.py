@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
@@ -101,3 +101,26 @@ def int_argument(handler: DataOpsHandler, name: str, default: int) -> int:
     if value < 0:
         raise InvalidInputError(f"query parameter {name!r} must not be negative")
     return value
+
+
+#: The most items one page of a history holds (as the control service allows).
+MAX_PAGE = 500
+
+
+def page_limit(handler: DataOpsHandler, default: int = 50) -> int:
+    """The ``limit`` query parameter of a paged list: a whole number from 1 to 500."""
+    limit = int_argument(handler, "limit", default)
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInputError(f"query parameter 'limit' must be from 1 to {MAX_PAGE}")
+    return limit
+
+
+def status_arguments(handler: DataOpsHandler, known: Collection[str]) -> list[str]:
+    """The ``status`` query parameters (repeated for several), each one of ``known``."""
+    statuses = [s for s in handler.get_query_arguments("status") if s]
+    for status in statuses:
+        if status not in known:
+            raise InvalidInputError(
+                f"query parameter 'status' must be one of {', '.join(known)}, got {status!r}"
+            )
+    return statuses

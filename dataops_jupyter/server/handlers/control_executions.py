@@ -5,15 +5,19 @@ from __future__ import annotations
 from tornado import web
 
 from ...errors import InvalidInputError
-from .base import DataOpsHandler, int_argument
+from .base import DataOpsHandler, page_limit
 
 
 class ControlExecutionsHandler(DataOpsHandler):
     @web.authenticated
     async def get(self, job: str) -> None:
-        limit = int_argument(self, "limit", 50)
+        limit = page_limit(self)
         before = self.get_query_argument("before", None) or None
-        self.reply(await self.upstream(lambda client: client.executions(job, limit, before)))
+        # The service checks the statuses and says which it knows.
+        statuses = [s for s in self.get_query_arguments("status") if s]
+        self.reply(
+            await self.upstream(lambda client: client.executions(job, limit, before, statuses))
+        )
 
     @web.authenticated
     async def post(self, job: str) -> None:

@@ -9,9 +9,10 @@ from tornado import web
 
 from ...errors import InvalidInputError
 from ...jobs import convert_notebook, create_job
-from ..models import InvalidJob, Job, JobList, JobListWithRuns
+from ...runner.records import RUN_STATUSES
+from ..models import InvalidJob, Job, JobList, JobListWithRuns, RunPage
 from ..runs import LocalRunManager
-from .base import DataOpsHandler, int_argument
+from .base import DataOpsHandler, int_argument, page_limit, status_arguments
 from .schedule import schedule_of
 
 
@@ -109,6 +110,17 @@ class JobHandler(DataOpsHandler):
 
 
 class JobRunsHandler(DataOpsHandler):
+    @web.authenticated
+    async def get(self, name: str) -> None:
+        """A page of the job's runs, newest first: ``?limit=&before=<run id>&status=``
+        (``status`` repeated for several)."""
+        limit = page_limit(self)
+        before = self.get_query_argument("before", None) or None
+        statuses = status_arguments(self, RUN_STATUSES)
+        records, cursor = await asyncio.to_thread(self.runs.page, name, limit, before, statuses)
+        root = self.runs.root
+        self.reply(RunPage(runs=[r.wire(root) for r in records], next_cursor=cursor))
+
     @web.authenticated
     async def post(self, name: str) -> None:
         body = self.json_body()
