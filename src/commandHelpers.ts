@@ -11,7 +11,11 @@ import {
   listIcon,
   notebookIcon
 } from '@jupyterlab/ui-components';
-import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { CommandRegistry } from '@lumino/commands';
+import {
+  ReadonlyJSONObject,
+  ReadonlyPartialJSONObject
+} from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { ArgumentsForm } from './dialogs/ArgumentsForm';
@@ -21,6 +25,30 @@ import { Arguments } from './types';
 import { CheckReport, ICheckSource } from './widgets/CheckReport';
 import { ILogSource, LogViewer } from './widgets/LogViewer';
 import { INotebookSource, OutputNotebook } from './widgets/OutputNotebook';
+
+/**
+ * The `describedBy` of a command about one job: `{name}` plus `extra`
+ * arguments.
+ */
+export function jobArgs(
+  extra: ReadonlyJSONObject = {}
+): CommandRegistry.Description {
+  return {
+    args: {
+      type: 'object',
+      properties: {
+        name: { type: 'string', description: 'The name of the job' },
+        ...extra
+      },
+      required: ['name']
+    }
+  };
+}
+
+/** Whether a command's arguments name a job. */
+export function hasJobName(args: ReadonlyPartialJSONObject): boolean {
+  return typeof args.name === 'string' && args.name !== '';
+}
 
 /**
  * Run a command's action; if it fails, show why in an error dialog titled

@@ -15,7 +15,9 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 import {
   IMainArea,
   confirmAction,
+  hasJobName,
   isConflict,
+  jobArgs,
   openChecks,
   openLog,
   openOutput,
@@ -151,16 +153,8 @@ export function addCommands(
         args.name ? `Open Data Job ${args.name}` : 'Open Data Job',
       caption: "A job's steps, its runs and executions, and their charts",
       icon: dataJobsIcon,
-      isEnabled: args => typeof args.name === 'string' && args.name !== '',
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', description: 'The name of the job' }
-          },
-          required: ['name']
-        }
-      },
+      isEnabled: hasJobName,
+      describedBy: jobArgs(),
       execute: (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return openPanel(mainArea, jobViews, {
@@ -197,24 +191,17 @@ export function addCommands(
       label: args => (args.name ? `Run Data Job ${args.name}` : 'Run Data Job'),
       caption: 'Run a data job as production would',
       icon: runIcon,
-      isEnabled: args => typeof args.name === 'string' && args.name !== '',
-      describedBy: {
-        args: {
+      isEnabled: hasJobName,
+      describedBy: jobArgs({
+        arguments: {
           type: 'object',
-          properties: {
-            name: { type: 'string', description: 'The name of the job' },
-            arguments: {
-              type: 'object',
-              description: 'Arguments of the run, by name'
-            },
-            ask: {
-              type: 'boolean',
-              description: 'Ask for the arguments in a dialog first'
-            }
-          },
-          required: ['name']
+          description: 'Arguments of the run, by name'
+        },
+        ask: {
+          type: 'boolean',
+          description: 'Ask for the arguments in a dialog first'
         }
-      },
+      }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(`Cannot run ${name}`, async () => {

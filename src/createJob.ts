@@ -18,6 +18,7 @@ import { dataJobsIcon } from './components/icons';
 import { NewJobForm, askForNewJob } from './dialogs/NewJobForm';
 import { IDataJobsModel } from './tokens';
 import { Job } from './types';
+import { translations } from './translation';
 
 /**
  * Add the command that creates a job folder from the template in a dialog,
@@ -34,7 +35,7 @@ export function addCreateJobCommand(
 ): IDisposable {
   const { model } = options;
   const translator = options.translator ?? nullTranslator;
-  const trans = translator.load('dataops_jupyter');
+  const trans = translations(translator);
   return commands.addCommand(CommandIDs.createJob, {
     label: args =>
       args.isLauncher || args.isMenu
@@ -123,7 +124,7 @@ export const createJobPlugin: JupyterFrontEndPlugin<void> = {
     browser: IDefaultFileBrowser | null,
     palette: ICommandPalette | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load('dataops_jupyter');
+    const trans = translations(translator);
     addCreateJobCommand(app.commands, {
       model,
       translator: translator ?? undefined,

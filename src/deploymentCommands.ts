@@ -23,7 +23,9 @@ import { DisposableSet, IDisposable } from '@lumino/disposable';
 import {
   IMainArea,
   confirmAction,
+  hasJobName,
   isConflict,
+  jobArgs,
   openChecks,
   openLog,
   openOutput,
@@ -61,16 +63,6 @@ export function addDeploymentCommands(
   const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
   const reports = new Map<string, MainAreaWidget<CheckReport>>();
 
-  const jobArgs = (extra: { [name: string]: object } = {}) => ({
-    args: {
-      type: 'object',
-      properties: {
-        name: { type: 'string', description: 'The name of the job' },
-        ...extra
-      },
-      required: ['name']
-    }
-  });
   const executionArgs = {
     args: {
       type: 'object',
@@ -81,8 +73,6 @@ export function addDeploymentCommands(
       required: ['job', 'executionId']
     }
   };
-  const hasName = (args: ReadonlyPartialJSONObject) =>
-    typeof args.name === 'string' && args.name !== '';
   const hasExecution = (args: ReadonlyPartialJSONObject) =>
     typeof args.job === 'string' &&
     args.job !== '' &&
@@ -96,7 +86,7 @@ export function addDeploymentCommands(
       caption:
         'Deploy a job folder to the control service and make it the active version',
       icon: fileUploadIcon,
-      isEnabled: hasName,
+      isEnabled: hasJobName,
       describedBy: jobArgs({
         path: {
           type: 'string',
@@ -168,7 +158,7 @@ export function addDeploymentCommands(
         args.name ? `Execute Data Job ${args.name}` : 'Execute Data Job',
       caption: 'Run the deployed version of a job now on the control service',
       icon: runIcon,
-      isEnabled: hasName,
+      isEnabled: hasJobName,
       describedBy: jobArgs({
         arguments: {
           type: 'object',
@@ -207,7 +197,7 @@ export function addDeploymentCommands(
       caption:
         'Delete a job from the control service, with its versions, executions, properties and secrets',
       icon: deleteIcon,
-      isEnabled: hasName,
+      isEnabled: hasJobName,
       describedBy: jobArgs(),
       execute: (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
@@ -256,7 +246,7 @@ export function addDeploymentCommands(
           : 'Change Deployed Version…',
       caption: 'Roll back to an earlier deployed version, or forward again',
       icon: historyIcon,
-      isEnabled: hasName,
+      isEnabled: hasJobName,
       describedBy: jobArgs({
         version: { type: 'number', description: 'The version; asks if absent' }
       }),
@@ -289,7 +279,7 @@ export function addDeploymentCommands(
           : 'Properties and Secrets…',
       caption: 'Edit the properties and secrets a deployed job reads',
       icon: editIcon,
-      isEnabled: hasName,
+      isEnabled: hasJobName,
       describedBy: jobArgs(),
       execute: (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
@@ -370,7 +360,7 @@ export function addDeploymentCommands(
         args.enabled === false
           ? 'Pause Data Job Schedule'
           : 'Turn On Data Job Schedule',
-      isEnabled: args => hasName(args) && typeof args.enabled === 'boolean',
+      isEnabled: args => hasJobName(args) && typeof args.enabled === 'boolean',
       describedBy: jobArgs({
         enabled: { type: 'boolean', description: 'On (true) or off (false)' }
       }),

@@ -6,7 +6,7 @@ import {
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
@@ -23,6 +23,7 @@ import { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
 import { DeploymentsSection } from './widgets/DeploymentsSection';
 import { JobsSection } from './widgets/JobsSection';
+import { translations } from './translation';
 
 export { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 export * from './types';
@@ -104,7 +105,7 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null
   ): IDataJobsModel => {
-    const trans = (translator ?? nullTranslator).load('dataops-jupyter');
+    const trans = translations(translator);
     const model = new DataJobsModel();
     addCommands(
       app.commands,

@@ -1,10 +1,11 @@
 import { showErrorMessage } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import { Debouncer } from '@lumino/polling';
 
 import { describeError } from './pollingModel';
 import { DataOpsService } from './service';
+import { translations } from './translation';
 
 /** The settings of the Data Jobs plugin (`schema/plugin.json`). */
 export interface IDataJobsSettings {
@@ -82,9 +83,7 @@ export class SettingsApplier {
       this._applied = key;
       this._options.onConnectionChanged();
     } catch (error) {
-      const trans = (this._options.translator ?? nullTranslator).load(
-        'dataops-jupyter'
-      );
+      const trans = translations(this._options.translator);
       void showErrorMessage(
         trans.__('Control service settings'),
         describeError(error)

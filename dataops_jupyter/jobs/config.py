@@ -218,9 +218,9 @@ class JobConfig(BaseModel):
         return value
 
 
-def format_validation_error(source: str, error: ValidationError) -> str:
-    """One line per problem: ``<file>: key '<a.b>': <what is wrong>``."""
-    lines = []
+def validation_problems(error: ValidationError) -> list[tuple[str, str]]:
+    """Each problem of ``error`` as its dotted key (``schedule.cron``) and what is wrong."""
+    problems = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         message = item["msg"].removeprefix("Value error, ")
@@ -228,8 +228,15 @@ def format_validation_error(source: str, error: ValidationError) -> str:
             message = "unknown key; check its spelling against the job.toml reference in README"
         elif item["type"] == "missing":
             message = "required key is missing"
-        lines.append(f"{source}: key '{key}': {message}")
-    return "\n".join(lines)
+        problems.append((key, message))
+    return problems
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    """One line per problem: ``<file>: key '<a.b>': <what is wrong>``."""
+    return "\n".join(
+        f"{source}: key '{key}': {message}" for key, message in validation_problems(error)
+    )
 
 
 def load_job_config(path: Path) -> JobConfig:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from ..errors import ConflictError, DataOpsError, InvalidInputError, NotFoundError
-from .config import JOB_FILE, JobConfig, Schedule
+from .config import JOB_FILE, JobConfig, Schedule, validation_problems
 from .model import SEARCH_DEPTH, SKIPPED_FOLDERS, Job, load_job
 from .names import quote
 
@@ -85,9 +85,7 @@ def new_config(
             notebooks=notebooks or [],
         )
     except ValidationError as exc:
-        item = exc.errors()[0]
-        key = ".".join(str(part) for part in item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
+        key, message = validation_problems(exc)[0]
         raise InvalidInputError(f"{key!r}: {message}") from None
 
 

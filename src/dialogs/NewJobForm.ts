@@ -9,6 +9,7 @@ import cronstrue from 'cronstrue';
 
 import { DataOpsRequestError } from '../request';
 import { SchedulePreview } from '../types';
+import { translations } from '../translation';
 
 /** What the user asked for in the "New Data Job" or "Convert to Job" dialog. */
 export interface INewJob {
@@ -36,7 +37,7 @@ let formCount = 0;
 /** Why a job name cannot be used, or null if it follows the rule. */
 export function nameProblem(
   name: string,
-  trans: TranslationBundle = nullTranslator.load('dataops_jupyter')
+  trans: TranslationBundle = translations()
 ): string | null {
   if (name === '') {
     return trans.__('Give the job a name, e.g. orders.');
@@ -55,7 +56,7 @@ export function nameProblem(
  */
 export function cronProblem(
   cron: string,
-  trans: TranslationBundle = nullTranslator.load('dataops_jupyter')
+  trans: TranslationBundle = translations()
 ): string | null {
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 5) {

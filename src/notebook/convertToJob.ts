@@ -16,6 +16,7 @@ import {
 import { IDataJobsModel } from '../tokens';
 import { Job } from '../types';
 import { PARAMETERS_TAG, isStepTag, jobOfNotebook, withStep } from './jobCells';
+import { translations } from '../translation';
 
 /** The parts of a notebook cell's model that its tags need. */
 export interface ITaggableCell {
@@ -80,7 +81,7 @@ export function addConvertToJobCommand(
 ): IDisposable {
   const { model, tracker } = options;
   const translator = options.translator ?? nullTranslator;
-  const trans = translator.load('dataops_jupyter');
+  const trans = translations(translator);
   const panelOf = (args: ReadonlyPartialJSONObject): NotebookPanel | null =>
     typeof args.path === 'string'
       ? (tracker.find(panel => panel.context.path === args.path) ?? null)

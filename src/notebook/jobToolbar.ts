@@ -34,6 +34,8 @@ import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { Job, Run, isActiveRun } from '../types';
 import { addConvertToJobCommand } from './convertToJob';
 import { jobOfNotebook } from './jobCells';
+import { translations } from '../translation';
+import { loadJobsForNotebooks } from './openedNotebooks';
 
 /** How often the status chip's "2 minutes ago" is written again (ms). */
 const CLOCK_INTERVAL = 30000;
@@ -44,7 +46,7 @@ const CLOCK_INTERVAL = 30000;
  */
 export function lastRunText(
   run: Run | undefined,
-  trans: TranslationBundle = nullTranslator.load('dataops_jupyter'),
+  trans: TranslationBundle = translations(),
   now: number = Date.now()
 ): string {
   if (!run) {
@@ -287,7 +289,7 @@ export class JobToolbarExtension implements DocumentRegistry.IWidgetExtension<
     // The sidebar loads the jobs while it is shown; a notebook needs them too.
     const { model, deployments } = this._options;
     if (!model.hasLoaded) {
-      void model.refresh();
+      void loadJobsForNotebooks(model);
     }
     if (deployments && deployments.configured === null) {
       void deployments.refresh();
@@ -330,9 +332,7 @@ export const jobToolbarPlugin: JupyterFrontEndPlugin<void> = {
     );
     palette?.addItem({
       command: CommandIDs.convertToJob,
-      category: (translator ?? nullTranslator)
-        .load('dataops_jupyter')
-        .__('Data Jobs'),
+      category: translations(translator).__('Data Jobs'),
       args: { isPalette: true }
     });
   }

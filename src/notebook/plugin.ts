@@ -11,13 +11,15 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 
 import { CommandIDs } from '../commandIds';
 import { IDataJobsModel } from '../tokens';
 import { StepBadges } from './StepBadges';
 import { addNotebookCommands } from './commands';
 import { INotebookPlace, notebookPlace } from './jobCells';
+import { loadJobsForNotebooks } from './openedNotebooks';
+import { translations } from '../translation';
 
 /** The id of the plugin, and of its settings. */
 export const NOTEBOOK_PLUGIN_ID = 'dataops-jupyter:notebook';
@@ -69,7 +71,7 @@ function followPanel(
   void panel.context.ready.then(() => {
     // Jobs not loaded yet, or loaded before this notebook's job was made.
     if (!model.hasLoaded || !shown.place) {
-      void model.refresh();
+      void loadJobsForNotebooks(model);
     }
   });
   panel.disposed.connect(() => {
@@ -95,7 +97,7 @@ export const notebookPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load('dataops_jupyter');
+    const trans = translations(translator);
     addNotebookCommands(app.commands, tracker, trans);
     const category = trans.__('Data Jobs');
     for (const command of [CommandIDs.toggleStep, CommandIDs.markParameters]) {

@@ -10,6 +10,7 @@ from tornado import web
 
 from ...errors import InvalidInputError
 from ...jobs import Schedule
+from ...jobs.config import validation_problems
 from ...jobs.schedule import check_timezone, next_runs
 from ..models import SchedulePreview
 from .base import DataOpsHandler, int_argument
@@ -34,9 +35,8 @@ def _validated(cron: str, timezone: str, cron_field: str) -> Schedule:
     try:
         return Schedule(cron=cron, timezone=timezone)
     except ValidationError as exc:
-        item = exc.errors()[0]
-        field = cron_field if item["loc"] == ("cron",) else "timezone"
-        message = item["msg"].removeprefix("Value error, ")
+        key, message = validation_problems(exc)[0]
+        field = cron_field if key == "cron" else "timezone"
         raise InvalidInputError(f"{field!r}: {message}") from None
 
 
