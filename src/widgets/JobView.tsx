@@ -473,12 +473,33 @@ function VegaChart(props: {
         }
       }
     });
-    renderer.renderModel(model).then(
-      () => current && setError(null),
-      reason => current && setError(describeError(reason))
-    );
+    // The charts are as wide as their container: drawn again whenever its
+    // width changes, and not while it has none (a hidden view, a theme being
+    // switched), where they would stay zero pixels wide.
+    let drawnWidth = -1;
+    const draw = () => {
+      if (node.clientWidth === drawnWidth) {
+        return;
+      }
+      drawnWidth = node.clientWidth;
+      renderer.renderModel(model).then(
+        () => current && setError(null),
+        reason => current && setError(describeError(reason))
+      );
+    };
+    let observer: ResizeObserver | null = null;
+    if (typeof ResizeObserver === 'undefined') {
+      draw();
+    } else {
+      observer = new ResizeObserver(() => node.clientWidth > 0 && draw());
+      observer.observe(node);
+      if (node.clientWidth > 0) {
+        draw();
+      }
+    }
     return () => {
       current = false;
+      observer?.disconnect();
       renderer.dispose();
       renderer.node.remove();
     };
