@@ -206,6 +206,60 @@ describe('NewJobForm', () => {
   });
 });
 
+describe("the server's reason in the form", () => {
+  const alert = (form: NewJobForm) => form.node.querySelector('[role="alert"]');
+  const preview = () => Promise.resolve(BERLIN);
+
+  it('stays until the field it names is edited', () => {
+    const form = new NewJobForm({
+      preview,
+      values: { folder: 'jobs', name: 'orders' },
+      error: "'name': a job named 'orders' already exists in 'jobs/orders'"
+    });
+    expect(alert(form)?.textContent).toBe(
+      "a job named 'orders' already exists in 'jobs/orders'"
+    );
+    expect(input(form, 'name').classList).toContain('dataops-mod-invalid');
+    type(form, 'team', 'sales');
+    expect(alert(form)).not.toBeNull();
+    type(form, 'name', 'orders-2');
+    expect(alert(form)).toBeNull();
+    expect(input(form, 'name').classList).not.toContain('dataops-mod-invalid');
+  });
+
+  it('marks a refused timezone until the timezone is edited', () => {
+    const form = new NewJobForm({
+      preview,
+      values: {
+        name: 'orders',
+        schedule: '0 6 * * 1-5',
+        timezone: 'Mars/Base'
+      },
+      error: "'timezone': 'Mars/Base' is not a timezone"
+    });
+    expect(input(form, 'timezone').classList).toContain('dataops-mod-invalid');
+    type(form, 'schedule', '0 7 * * 1-5');
+    expect(alert(form)).not.toBeNull();
+    type(form, 'timezone', 'Europe/Berlin');
+    expect(alert(form)).toBeNull();
+    expect(input(form, 'timezone').classList).not.toContain(
+      'dataops-mod-invalid'
+    );
+  });
+
+  it('goes with any edit when it names no field', () => {
+    const form = new NewJobForm({
+      preview,
+      notebook: 'analysis/explore.ipynb',
+      values: { name: 'explore' },
+      error: "'notebook': 'analysis' already has a job.toml"
+    });
+    expect(alert(form)?.textContent).toContain('already has a job.toml');
+    type(form, 'description', 'Explores');
+    expect(alert(form)).toBeNull();
+  });
+});
+
 describe('marking steps', () => {
   function cell(type: string, tags?: string[]) {
     const metadata: { [key: string]: unknown } = tags ? { tags } : {};

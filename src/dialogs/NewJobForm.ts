@@ -113,6 +113,34 @@ export function suggestJobName(path: string): string {
     .replace(/-+$/, '');
 }
 
+/** The fields of the form that a server's reason can name (`'cron': …`). */
+const REFUSED_FIELDS: { [key: string]: string } = {
+  folder: 'folder',
+  name: 'name',
+  team: 'team',
+  description: 'description',
+  cron: 'schedule',
+  schedule: 'schedule',
+  timezone: 'timezone'
+};
+
+/**
+ * The field a reason for refusing a new job is about and the reason
+ * without the field's name: the server starts its reasons with the field
+ * (`'name': a job named 'orders' already exists…`). `field` is null when
+ * the reason names no field of the form.
+ */
+export function refusedField(reason: string): {
+  field: string | null;
+  message: string;
+} {
+  const match = /^'(\w+)': (.*)$/s.exec(reason);
+  const field = match ? REFUSED_FIELDS[match[1]] : undefined;
+  return field && match
+    ? { field, message: match[2] }
+    : { field: null, message: reason };
+}
+
 /** The browser's timezone, or UTC. */
 export function localTimezone(): string {
   try {
@@ -142,11 +170,12 @@ export class NewJobForm extends Widget implements Dialog.IBodyWidget<INewJob> {
     this._delay = options.delay ?? PREVIEW_DELAY;
     const values = options.values ?? {};
 
-    if (options.error) {
+    const refusal = options.error ? refusedField(options.error) : null;
+    if (refusal) {
       const error = document.createElement('p');
       error.className = 'dataops-new-job-error';
       error.setAttribute('role', 'alert');
-      error.textContent = options.error;
+      error.textContent = refusal.message;
       this.node.appendChild(error);
     }
     if (options.notebook !== undefined) {
@@ -230,6 +259,32 @@ export class NewJobForm extends Widget implements Dialog.IBodyWidget<INewJob> {
     this._timezone.addEventListener('input', () => this._checkSchedule());
     this._checkName(values.name === undefined);
     this._checkSchedule(0);
+    if (refusal) {
+      this._holdRefusal(refusal.field);
+    }
+  }
+
+  /**
+   * Keep the server's reason (and the field it names marked) until that
+   * field is edited, or any field when the reason names none.
+   */
+  private _holdRefusal(field: string | null): void {
+    const inputs = Array.from(this.node.querySelectorAll('input'));
+    const named = inputs.find(input => input.name === field);
+    named?.classList.add('dataops-mod-invalid');
+    const clear = (): void => {
+      this.node.querySelector('.dataops-new-job-error')?.remove();
+      // The name and the schedule were checked again as they changed.
+      if (field !== 'name' && field !== 'schedule') {
+        named?.classList.remove('dataops-mod-invalid');
+      }
+      for (const input of inputs) {
+        input.removeEventListener('input', clear);
+      }
+    };
+    for (const input of named ? [named] : inputs) {
+      input.addEventListener('input', clear);
+    }
   }
 
   /** What is typed, without surrounding blanks. */
