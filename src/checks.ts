@@ -3,6 +3,9 @@
  * status, the one-line summary the sidebar shows, and the order of a report.
  */
 
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { translations } from './translation';
 import { CheckResult, CheckStatus } from './types';
 
 /** Statuses in the order a report lists them: what needs a look first. */
@@ -51,24 +54,63 @@ export function checksState(checks: ReadonlyArray<CheckResult>): ChecksState {
  * `contract: 2 of 9 checks failed`, `contract: 9 checks passed, 1 warning`
  * or `contract: 9 checks passed`: the words the kernel shows under a cell.
  */
-export function checksLine(checks: ReadonlyArray<CheckResult>): string {
+export function checksLine(
+  checks: ReadonlyArray<CheckResult>,
+  trans: TranslationBundle = translations()
+): string {
+  return trans.__('contract: %1', checksSummary(checks, trans));
+}
+
+/** `2 of 9 checks failed` or `9 checks passed, 1 warning`: the line without its `contract:`. */
+export function checksSummary(
+  checks: ReadonlyArray<CheckResult>,
+  trans: TranslationBundle = translations()
+): string {
   const counts = countChecks(checks);
   const broken = counts.failed + counts.error;
-  const noun = counts.total === 1 ? 'check' : 'checks';
-  let line =
+  const line =
     broken > 0
-      ? `contract: ${broken} of ${counts.total} checks failed`
-      : `contract: ${counts.total} ${noun} passed`;
+      ? trans._n(
+          '%2 of %1 check failed',
+          '%2 of %1 checks failed',
+          counts.total,
+          broken
+        )
+      : trans._n('%1 check passed', '%1 checks passed', counts.total);
   if (counts.warning > 0) {
-    line += `, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}`;
+    return trans._n('%2, %1 warning', '%2, %1 warnings', counts.warning, line);
   }
   return line;
 }
 
+/** A count of checks in one status: `7 passed`, `2 warnings`. */
+function statusCount(
+  status: CheckStatus,
+  count: number,
+  trans: TranslationBundle
+): string {
+  switch (status) {
+    case 'passed':
+      return trans._n('%1 passed', '%1 passed', count);
+    case 'warning':
+      return trans._n('%1 warning', '%1 warnings', count);
+    case 'failed':
+      return trans._n('%1 failed', '%1 failed', count);
+    case 'error':
+      return trans._n('%1 error', '%1 errors', count);
+    case 'skipped':
+      return trans._n('%1 skipped', '%1 skipped', count);
+  }
+  return `${count} ${status}`;
+}
+
 /** `7 passed · 1 warning · 1 failed`: the statuses that occur, in report order. */
-export function countsLine(counts: CheckCounts): string {
+export function countsLine(
+  counts: CheckCounts,
+  trans: TranslationBundle = translations()
+): string {
   return CHECK_STATUS_ORDER.filter(status => counts[status] > 0)
-    .map(status => `${counts[status]} ${status}`)
+    .map(status => statusCount(status, counts[status], trans))
     .join(' · ');
 }
 
@@ -93,17 +135,21 @@ export function checkedTables(checks: ReadonlyArray<CheckResult>): string[] {
 export const EMPTY_VALUE = '—';
 
 /** A measured figure with its unit: `3 rows`, `12.5 %`, or `—`. */
-export function formatMeasured(check: CheckResult): string {
+export function formatMeasured(
+  check: CheckResult,
+  trans: TranslationBundle = translations()
+): string {
   const value = check.measured;
   if (value === null || value === undefined || value === '') {
     return EMPTY_VALUE;
   }
   if (check.unit === 'rows' && typeof value === 'number') {
-    return `${value} ${value === 1 ? 'row' : 'rows'}`;
+    return trans._n('%1 row', '%1 rows', value);
   }
   if (check.unit === 'percent') {
-    return `${value} %`;
+    return trans.__('%1 %%', value);
   }
+
   return String(value);
 }
 
@@ -131,4 +177,24 @@ export function sampleColumns(
     }
   }
   return columns;
+}
+
+/** The word for a check's status, in the bundle's language. */
+export function checkStatusLabel(
+  status: CheckStatus,
+  trans: TranslationBundle = translations()
+): string {
+  switch (status) {
+    case 'passed':
+      return trans.__('passed');
+    case 'warning':
+      return trans.__('warning');
+    case 'failed':
+      return trans.__('failed');
+    case 'error':
+      return trans.__('error');
+    case 'skipped':
+      return trans.__('skipped');
+  }
+  return status;
 }

@@ -5,6 +5,7 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
 import {
   LabIcon,
   checkIcon,
@@ -21,6 +22,7 @@ import { Widget } from '@lumino/widgets';
 import { ArgumentsForm } from './dialogs/ArgumentsForm';
 import { describeError } from './pollingModel';
 import { DataOpsRequestError } from './request';
+import { translations } from './translation';
 import { Arguments } from './types';
 import { CheckReport, ICheckSource } from './widgets/CheckReport';
 import { ILogSource, LogViewer } from './widgets/LogViewer';
@@ -76,7 +78,8 @@ export async function startWithArguments<T>(
   args: ReadonlyPartialJSONObject,
   action: string,
   form: () => Promise<{ title: string; parameters: Arguments | undefined }>,
-  start: (chosen: Arguments | undefined) => Promise<T>
+  start: (chosen: Arguments | undefined) => Promise<T>,
+  trans: TranslationBundle = translations()
 ): Promise<T | undefined> {
   if (args.ask !== true) {
     return start(args.arguments as Arguments | undefined);
@@ -85,7 +88,7 @@ export async function startWithArguments<T>(
   let typed: { [name: string]: string } | undefined;
   let error: string | undefined;
   for (;;) {
-    const body = new ArgumentsForm(parameters ?? {}, { typed, error });
+    const body = new ArgumentsForm(parameters ?? {}, { typed, error, trans });
     const result = await showDialog({
       title,
       body,
@@ -148,6 +151,8 @@ export interface IMainArea {
   rendermime?: IRenderMimeRegistry;
   /** The documents open in the application, to find unsaved changes. */
   documents?: () => ReadonlyArray<IOpenDocument>;
+  /** The bundle the commands and the panels they open write with. */
+  trans?: TranslationBundle;
 }
 
 /** A document open in the application. */
@@ -198,12 +203,17 @@ export async function saveBeforeRun(
   const names = unsaved
     .map(document => document.path.slice(document.path.lastIndexOf('/') + 1))
     .join(', ');
-  const words = SAVE_BEFORE[action];
+  const trans = mainArea.trans ?? translations();
+  const words = saveBefore(action, trans);
   const result = await showDialog({
-    title: `${name} has unsaved changes`,
-    body:
-      `${names} ${unsaved.length === 1 ? 'has' : 'have'} changes that are ` +
-      `not saved. ${words.uses}`,
+    title: trans.__('%1 has unsaved changes', name),
+    body: trans._n(
+      '%2 has changes that are not saved. %3',
+      '%2 have changes that are not saved. %3',
+      unsaved.length,
+      names,
+      words.uses
+    ),
     buttons: [
       Dialog.cancelButton(),
       Dialog.okButton({ label: words.saved, displayType: 'default' }),
@@ -220,18 +230,22 @@ export async function saveBeforeRun(
 }
 
 /** The words of the unsaved-changes question, per action. */
-const SAVE_BEFORE = {
-  run: {
-    uses: 'A run uses the saved files.',
-    saved: 'Run saved',
-    save: 'Save and run'
-  },
-  deploy: {
-    uses: 'A deploy uploads the saved files.',
-    saved: 'Deploy saved',
-    save: 'Save and deploy'
-  }
-};
+function saveBefore(
+  action: 'run' | 'deploy',
+  trans: TranslationBundle
+): { uses: string; saved: string; save: string } {
+  return action === 'run'
+    ? {
+        uses: trans.__('A run uses the saved files.'),
+        saved: trans.__('Run saved'),
+        save: trans.__('Save and run')
+      }
+    : {
+        uses: trans.__('A deploy uploads the saved files.'),
+        saved: trans.__('Deploy saved'),
+        save: trans.__('Save and deploy')
+      };
+}
 
 /** A panel of the main area that a command opens, once per key. */
 export interface IPanelSpec<T extends Widget> {
@@ -295,7 +309,7 @@ export function openLog(
     ...request,
     icon: listIcon,
     className: 'dataops-log-panel',
-    create: () => new LogViewer({ source })
+    create: () => new LogViewer({ source, trans: mainArea.trans })
   });
 }
 
@@ -309,15 +323,16 @@ export function openOutput(
   output: PanelRequest<OutputNotebook> & { source: INotebookSource }
 ): MainAreaWidget<OutputNotebook> {
   const rendermime = mainArea.rendermime;
+  const trans = mainArea.trans ?? translations();
   if (!rendermime) {
-    throw new Error('This application cannot render notebooks.');
+    throw new Error(trans.__('This application cannot render notebooks.'));
   }
   const { source, ...request } = output;
   return openPanel(mainArea, panels, {
     ...request,
     icon: notebookIcon,
     className: 'dataops-output-panel',
-    create: () => new OutputNotebook({ source, rendermime })
+    create: () => new OutputNotebook({ source, rendermime, trans })
   });
 }
 
@@ -332,7 +347,7 @@ export function openChecks(
     ...request,
     icon: checkIcon,
     className: 'dataops-checks-panel',
-    create: () => new CheckReport({ source })
+    create: () => new CheckReport({ source, trans: mainArea.trans })
   });
 }
 

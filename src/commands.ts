@@ -29,6 +29,7 @@ import {
 } from './commandHelpers';
 import { CommandIDs } from './commandIds';
 import { dataJobsIcon } from './components/icons';
+import { translations } from './translation';
 import { revealCell } from './revealCell';
 import { JobViewModel } from './jobViewModel';
 import { IDataJobsModel, IDeploymentsModel } from './tokens';
@@ -53,6 +54,7 @@ export function addCommands(
   deployments?: IDeploymentsModel
 ): IDisposable {
   const disposables = new DisposableSet();
+  const trans = mainArea.trans ?? translations();
   const logs = new Map<string, MainAreaWidget<LogViewer>>();
   const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
   const reports = new Map<string, MainAreaWidget<CheckReport>>();
@@ -74,7 +76,7 @@ export function addCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.openRunLog, {
-      label: 'Open Data Job Run Log',
+      label: trans.__('Open Data Job Run Log'),
       icon: listIcon,
       isEnabled: hasRun,
       describedBy: runArgs,
@@ -84,8 +86,8 @@ export function addCommands(
         return openLog(mainArea, logs, {
           key: `run-${runId}`,
           label: `${job} · ${shortId(runId)}`,
-          caption: `Log of run ${runId} of ${job}`,
-          source: runLog(model.service, job, runId),
+          caption: trans.__('Log of run %1 of %2', runId, job),
+          source: runLog(model.service, job, runId, trans),
           restore: { command: CommandIDs.openRunLog, args: { job, runId } }
         });
       }
@@ -94,8 +96,8 @@ export function addCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.openRunOutput, {
-      label: 'Open Data Job Run Output',
-      caption: 'The executed notebook of a run, read-only',
+      label: trans.__('Open Data Job Run Output'),
+      caption: trans.__('The executed notebook of a run, read-only'),
       icon: notebookIcon,
       isEnabled: args => hasRun(args) && mainArea.rendermime !== undefined,
       describedBy: runArgs,
@@ -104,9 +106,13 @@ export function addCommands(
         const runId = args.runId as string;
         return openOutput(mainArea, outputs, {
           key: `run-output-${runId}`,
-          label: `${job} · ${shortId(runId)} output`,
-          caption: `Output notebook of run ${runId} of ${job} (read-only)`,
-          source: runNotebook(model.service, job, runId),
+          label: trans.__('%1 · %2 output', job, shortId(runId)),
+          caption: trans.__(
+            'Output notebook of run %1 of %2 (read-only)',
+            runId,
+            job
+          ),
+          source: runNotebook(model.service, job, runId, trans),
           restore: { command: CommandIDs.openRunOutput, args: { job, runId } }
         });
       }
@@ -115,8 +121,8 @@ export function addCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.openRunChecks, {
-      label: 'Open Data Job Run Contract Checks',
-      caption: 'What the contracts of the tables a step wrote found',
+      label: trans.__('Open Data Job Run Contract Checks'),
+      caption: trans.__('What the contracts of the tables a step wrote found'),
       icon: checkIcon,
       isEnabled: args => hasRun(args) && typeof args.step === 'string',
       describedBy: {
@@ -135,9 +141,19 @@ export function addCommands(
         const step = args.step as string;
         return openChecks(mainArea, reports, {
           key: `run-checks-${runId}-${step}`,
-          label: `Contract checks — ${job} ${shortId(runId)} · ${step}`,
-          caption: `Contract checks of step ${step} of run ${runId} of ${job}`,
-          source: runChecks(model.service, job, runId, step),
+          label: trans.__(
+            'Contract checks — %1 %2 · %3',
+            job,
+            shortId(runId),
+            step
+          ),
+          caption: trans.__(
+            'Contract checks of step %1 of run %2 of %3',
+            step,
+            runId,
+            job
+          ),
+          source: runChecks(model.service, job, runId, step, trans),
           restore: {
             command: CommandIDs.openRunChecks,
             args: { job, runId, step }
@@ -150,8 +166,12 @@ export function addCommands(
   disposables.add(
     commands.addCommand(CommandIDs.openJob, {
       label: args =>
-        args.name ? `Open Data Job ${args.name}` : 'Open Data Job',
-      caption: "A job's steps, its runs and executions, and their charts",
+        args.name
+          ? trans.__('Open Data Job %1', args.name as string)
+          : trans.__('Open Data Job'),
+      caption: trans.__(
+        "A job's steps, its runs and executions, and their charts"
+      ),
       icon: dataJobsIcon,
       isEnabled: hasJobName,
       describedBy: jobArgs(),
@@ -160,14 +180,15 @@ export function addCommands(
         return openPanel(mainArea, jobViews, {
           key: `job-${name}`,
           label: name,
-          caption: `Data job ${name}: steps, runs and executions`,
+          caption: trans.__('Data job %1: steps, runs and executions', name),
           icon: dataJobsIcon,
           className: 'dataops-job-view-panel',
           create: () =>
             new JobView({
-              model: new JobViewModel(name, { service: model.service }),
+              model: new JobViewModel(name, { service: model.service, trans }),
               commands,
-              rendermime: mainArea.rendermime
+              rendermime: mainArea.rendermime,
+              trans
             }),
           restore: { command: CommandIDs.openJob, args: { name } }
         });
@@ -177,8 +198,8 @@ export function addCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.refresh, {
-      label: 'Refresh Data Jobs',
-      caption: 'Reload data jobs, their runs and deployments',
+      label: trans.__('Refresh Data Jobs'),
+      caption: trans.__('Reload data jobs, their runs and deployments'),
       icon: refreshIcon,
       execute: async () => {
         await Promise.all([model.refresh(), deployments?.refresh()]);
@@ -188,8 +209,11 @@ export function addCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.runJob, {
-      label: args => (args.name ? `Run Data Job ${args.name}` : 'Run Data Job'),
-      caption: 'Run a data job as production would',
+      label: args =>
+        args.name
+          ? trans.__('Run Data Job %1', args.name as string)
+          : trans.__('Run Data Job'),
+      caption: trans.__('Run a data job as production would'),
       icon: runIcon,
       isEnabled: hasJobName,
       describedBy: jobArgs({
@@ -204,30 +228,40 @@ export function addCommands(
       }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        return orErrorDialog(`Cannot run ${name}`, async () => {
+        return orErrorDialog(trans.__('Cannot run %1', name), async () => {
           const job = model.jobs.find(candidate => candidate.name === name);
           if (job && !(await saveBeforeRun(mainArea, name, job.path))) {
             return undefined;
           }
           const form = async () => ({
-            title: `Run ${name}`,
+            title: trans.__('Run %1', name),
             parameters: model.jobs.find(job => job.name === name)?.parameters
           });
-          return startWithArguments(args, 'Run', form, async chosen => {
-            try {
-              return await model.runJob(name, chosen);
-            } catch (error) {
-              if (!isConflict(error)) {
-                throw error;
+          return startWithArguments(
+            args,
+            trans.__('Run'),
+            form,
+            async chosen => {
+              try {
+                return await model.runJob(name, chosen);
+              } catch (error) {
+                if (!isConflict(error)) {
+                  throw error;
+                }
+                const again = await confirmAction({
+                  title: trans.__('%1 is already running', name),
+                  body: trans.__(
+                    '%1. Start another run of %2 now?',
+                    error.message,
+                    name
+                  ),
+                  label: trans.__('Start another run')
+                });
+                return again ? model.runJob(name, chosen, true) : undefined;
               }
-              const again = await confirmAction({
-                title: `${name} is already running`,
-                body: `${error.message}. Start another run of ${name} now?`,
-                label: 'Start another run'
-              });
-              return again ? model.runJob(name, chosen, true) : undefined;
-            }
-          });
+            },
+            trans
+          );
         });
       }
     })
@@ -235,8 +269,8 @@ export function addCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.goToCell, {
-      label: 'Go to Data Job Step Cell',
-      caption: "Open a step's notebook and select its cell",
+      label: trans.__('Go to Data Job Step Cell'),
+      caption: trans.__("Open a step's notebook and select its cell"),
       isEnabled: args =>
         typeof args.job === 'string' && typeof args.notebook === 'string',
       describedBy: {
@@ -258,26 +292,33 @@ export function addCommands(
         }
       },
       execute: (args: ReadonlyPartialJSONObject) =>
-        orErrorDialog('Cannot show the cell', async () => {
+        orErrorDialog(trans.__('Cannot show the cell'), async () => {
           const name = args.job as string;
           const job = model.jobs.find(candidate => candidate.name === name);
           if (!job) {
             throw new Error(
-              `The job ${name} is not a job folder of this workspace.`
+              trans.__(
+                'The job %1 is not a job folder of this workspace.',
+                name
+              )
             );
           }
-          await revealCell(commands, {
-            path: PathExt.join(job.path, args.notebook as string),
-            cellId: (args.cellId as string | undefined) ?? '',
-            cellIndex: (args.cellIndex as number | undefined) ?? 0
-          });
+          await revealCell(
+            commands,
+            {
+              path: PathExt.join(job.path, args.notebook as string),
+              cellId: (args.cellId as string | undefined) ?? '',
+              cellIndex: (args.cellIndex as number | undefined) ?? 0
+            },
+            trans
+          );
         })
     })
   );
 
   disposables.add(
     commands.addCommand(CommandIDs.cancelRun, {
-      label: 'Cancel Data Job Run',
+      label: trans.__('Cancel Data Job Run'),
       icon: stopIcon,
       isEnabled: args => typeof args.runId === 'string' && args.runId !== '',
       describedBy: {
@@ -290,7 +331,7 @@ export function addCommands(
         }
       },
       execute: async (args: ReadonlyPartialJSONObject) => {
-        return orErrorDialog('Cannot cancel the run', () =>
+        return orErrorDialog(trans.__('Cannot cancel the run'), () =>
           model.cancelRun(args.runId as string)
         );
       }

@@ -39,6 +39,7 @@ import { JobSettingsForm, parseProperties } from './dialogs/JobSettingsForm';
 import { ReasonForm } from './dialogs/ReasonForm';
 import { VersionPicker } from './dialogs/VersionPicker';
 import { describeError } from './pollingModel';
+import { translations } from './translation';
 import { IDeploymentsModel } from './tokens';
 import { Arguments, Deployment } from './types';
 import { CheckReport, executionChecks } from './widgets/CheckReport';
@@ -59,6 +60,7 @@ export function addDeploymentCommands(
   mainArea: IMainArea
 ): IDisposable {
   const disposables = new DisposableSet();
+  const trans = mainArea.trans ?? translations();
   const logs = new Map<string, MainAreaWidget<LogViewer>>();
   const outputs = new Map<string, MainAreaWidget<OutputNotebook>>();
   const reports = new Map<string, MainAreaWidget<CheckReport>>();
@@ -82,9 +84,12 @@ export function addDeploymentCommands(
   disposables.add(
     commands.addCommand(CommandIDs.deployJob, {
       label: args =>
-        args.name ? `Deploy Data Job ${args.name}` : 'Deploy Data Job',
-      caption:
-        'Deploy a job folder to the control service and make it the active version',
+        args.name
+          ? trans.__('Deploy Data Job %1', args.name as string)
+          : trans.__('Deploy Data Job'),
+      caption: trans.__(
+        'Deploy a job folder to the control service and make it the active version'
+      ),
       icon: fileUploadIcon,
       isEnabled: hasJobName,
       describedBy: jobArgs({
@@ -101,7 +106,7 @@ export function addDeploymentCommands(
       }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        return orErrorDialog(`Cannot deploy ${name}`, async () => {
+        return orErrorDialog(trans.__('Cannot deploy %1', name), async () => {
           const path = args.path;
           if (
             typeof path === 'string' &&
@@ -112,12 +117,12 @@ export function addDeploymentCommands(
           let reason = args.reason as string | undefined;
           if (args.ask === true) {
             const result = await showDialog({
-              title: `Deploy ${name}`,
-              body: new ReasonForm(reason),
+              title: trans.__('Deploy %1', name),
+              body: new ReasonForm(reason, trans),
               focusNodeSelector: 'input',
               buttons: [
                 Dialog.cancelButton(),
-                Dialog.okButton({ label: 'Deploy' })
+                Dialog.okButton({ label: trans.__('Deploy') })
               ]
             });
             if (!result.button.accept) {
@@ -133,9 +138,12 @@ export function addDeploymentCommands(
               throw error;
             }
             const anyway = await confirmAction({
-              title: `Deploy ${name} anyway?`,
-              body: `${error.message}. Deploy it anyway as a new version?`,
-              label: 'Deploy anyway'
+              title: trans.__('Deploy %1 anyway?', name),
+              body: trans.__(
+                '%1. Deploy it anyway as a new version?',
+                error.message
+              ),
+              label: trans.__('Deploy anyway')
             });
             if (!anyway) {
               return undefined;
@@ -143,7 +151,11 @@ export function addDeploymentCommands(
             deployment = await model.deploy(name, reason, true);
           }
           Notification.success(
-            `Deployed ${name} v${deployment.version} to the control service.`,
+            trans.__(
+              'Deployed %1 v%2 to the control service.',
+              name,
+              deployment.version
+            ),
             { autoClose: 5000 }
           );
           return deployment;
@@ -155,8 +167,12 @@ export function addDeploymentCommands(
   disposables.add(
     commands.addCommand(CommandIDs.executeJob, {
       label: args =>
-        args.name ? `Execute Data Job ${args.name}` : 'Execute Data Job',
-      caption: 'Run the deployed version of a job now on the control service',
+        args.name
+          ? trans.__('Execute Data Job %1', args.name as string)
+          : trans.__('Execute Data Job'),
+      caption: trans.__(
+        'Run the deployed version of a job now on the control service'
+      ),
       icon: runIcon,
       isEnabled: hasJobName,
       describedBy: jobArgs({
@@ -171,17 +187,23 @@ export function addDeploymentCommands(
       }),
       execute: async (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        return orErrorDialog(`Cannot execute ${name}`, async () => {
+        return orErrorDialog(trans.__('Cannot execute %1', name), async () => {
           const form = async () => {
             const versions = await model.service.listDeployments(name);
             const active = versions.find(version => version.active);
             return {
-              title: `Execute ${name}${active ? ` v${active.version}` : ''}`,
+              title: active
+                ? trans.__('Execute %1 v%2', name, active.version)
+                : trans.__('Execute %1', name),
               parameters: active?.parameters
             };
           };
-          return startWithArguments(args, 'Execute', form, chosen =>
-            model.execute(name, chosen)
+          return startWithArguments(
+            args,
+            trans.__('Execute'),
+            form,
+            chosen => model.execute(name, chosen),
+            trans
           );
         });
       }
@@ -192,32 +214,34 @@ export function addDeploymentCommands(
     commands.addCommand(CommandIDs.deleteDeployedJob, {
       label: args =>
         args.name
-          ? `Delete ${args.name} from the Control Service…`
-          : 'Delete from the Control Service…',
-      caption:
-        'Delete a job from the control service, with its versions, executions, properties and secrets',
+          ? trans.__('Delete %1 from the Control Service…', args.name as string)
+          : trans.__('Delete from the Control Service…'),
+      caption: trans.__(
+        'Delete a job from the control service, with its versions, executions, properties and secrets'
+      ),
       icon: deleteIcon,
       isEnabled: hasJobName,
       describedBy: jobArgs(),
       execute: (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        return orErrorDialog(`Cannot delete ${name}`, async () => {
+        return orErrorDialog(trans.__('Cannot delete %1', name), async () => {
           const confirmed = await confirmAction({
-            title: `Delete ${name}?`,
-            body:
-              `${name} is deleted from the control service with all its ` +
-              'deployed versions, executions, properties and secrets; its ' +
-              'schedule stops. The job folder in this workspace stays.',
-            label: 'Delete',
+            title: trans.__('Delete %1?', name),
+            body: trans.__(
+              '%1 is deleted from the control service with all its deployed versions, executions, properties and secrets; its schedule stops. The job folder in this workspace stays.',
+              name
+            ),
+            label: trans.__('Delete'),
             warn: true
           });
           if (!confirmed) {
             return false;
           }
           await model.deleteJob(name);
-          Notification.success(`Deleted ${name} from the control service.`, {
-            autoClose: 5000
-          });
+          Notification.success(
+            trans.__('Deleted %1 from the control service.', name),
+            { autoClose: 5000 }
+          );
           return true;
         });
       }
@@ -226,12 +250,12 @@ export function addDeploymentCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.cancelExecution, {
-      label: 'Cancel Data Job Execution',
+      label: trans.__('Cancel Data Job Execution'),
       icon: stopIcon,
       isEnabled: hasExecution,
       describedBy: executionArgs,
       execute: async (args: ReadonlyPartialJSONObject) => {
-        return orErrorDialog('Cannot cancel the execution', () =>
+        return orErrorDialog(trans.__('Cannot cancel the execution'), () =>
           model.cancelExecution(args.job as string, args.executionId as string)
         );
       }
@@ -242,9 +266,11 @@ export function addDeploymentCommands(
     commands.addCommand(CommandIDs.activateVersion, {
       label: args =>
         args.name
-          ? `Change Deployed Version of ${args.name}…`
-          : 'Change Deployed Version…',
-      caption: 'Roll back to an earlier deployed version, or forward again',
+          ? trans.__('Change Deployed Version of %1…', args.name as string)
+          : trans.__('Change Deployed Version…'),
+      caption: trans.__(
+        'Roll back to an earlier deployed version, or forward again'
+      ),
       icon: historyIcon,
       isEnabled: hasJobName,
       describedBy: jobArgs({
@@ -253,7 +279,7 @@ export function addDeploymentCommands(
       execute: (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
         return orErrorDialog(
-          `Cannot change the version of ${name}`,
+          trans.__('Cannot change the version of %1', name),
           async () => {
             const version =
               (args.version as number | undefined) ?? (await pickVersion(name));
@@ -261,7 +287,7 @@ export function addDeploymentCommands(
               return undefined;
             }
             const job = await model.activate(name, version);
-            Notification.success(`${name} now runs v${version}.`, {
+            Notification.success(trans.__('%1 now runs v%2.', name, version), {
               autoClose: 5000
             });
             return job;
@@ -275,16 +301,17 @@ export function addDeploymentCommands(
     commands.addCommand(CommandIDs.editJobSettings, {
       label: args =>
         args.name
-          ? `Properties and Secrets of ${args.name}…`
-          : 'Properties and Secrets…',
-      caption: 'Edit the properties and secrets a deployed job reads',
+          ? trans.__('Properties and Secrets of %1…', args.name as string)
+          : trans.__('Properties and Secrets…'),
+      caption: trans.__('Edit the properties and secrets a deployed job reads'),
       icon: editIcon,
       isEnabled: hasJobName,
       describedBy: jobArgs(),
       execute: (args: ReadonlyPartialJSONObject) => {
         const name = args.name as string;
-        return orErrorDialog(`Cannot change the settings of ${name}`, () =>
-          editSettings(name)
+        return orErrorDialog(
+          trans.__('Cannot change the settings of %1', name),
+          () => editSettings(name)
         );
       }
     })
@@ -304,16 +331,20 @@ export function addDeploymentCommands(
     let text = original;
     for (;;) {
       const result = await showDialog({
-        title: `Properties and secrets of ${name}`,
+        title: trans.__('Properties and secrets of %1', name),
         body: new JobSettingsForm({
           properties: text,
           secrets,
+          trans,
           deleteSecret: async secret => {
             await service.deleteSecret(name, secret);
             secrets.splice(secrets.indexOf(secret), 1);
           }
         }),
-        buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Save' })]
+        buttons: [
+          Dialog.cancelButton(),
+          Dialog.okButton({ label: trans.__('Save') })
+        ]
       });
       if (!result.button.accept || result.value === null) {
         return false;
@@ -321,9 +352,12 @@ export function addDeploymentCommands(
       text = result.value.properties;
       let parsed: Arguments;
       try {
-        parsed = parseProperties(text);
+        parsed = parseProperties(text, trans);
       } catch (error) {
-        await showErrorMessage('Properties not saved', describeError(error));
+        await showErrorMessage(
+          trans.__('Properties not saved'),
+          describeError(error)
+        );
         continue;
       }
       if (text !== original) {
@@ -333,7 +367,7 @@ export function addDeploymentCommands(
       if (secret) {
         await service.setSecret(name, secret.name, secret.value);
       }
-      Notification.success(`Saved the settings of ${name}.`, {
+      Notification.success(trans.__('Saved the settings of %1.', name), {
         autoClose: 5000
       });
       return true;
@@ -344,12 +378,15 @@ export function addDeploymentCommands(
   const pickVersion = async (name: string): Promise<number | null> => {
     const deployments = await model.service.listDeployments(name);
     if (deployments.length === 0) {
-      throw new Error(`${name} has no deployed version yet.`);
+      throw new Error(trans.__('%1 has no deployed version yet.', name));
     }
     const result = await showDialog({
-      title: `Versions of ${name}`,
-      body: new VersionPicker(deployments),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Activate' })]
+      title: trans.__('Versions of %1', name),
+      body: new VersionPicker(deployments, trans),
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.okButton({ label: trans.__('Activate') })
+      ]
     });
     return result.button.accept ? result.value : null;
   };
@@ -358,8 +395,8 @@ export function addDeploymentCommands(
     commands.addCommand(CommandIDs.setScheduleEnabled, {
       label: args =>
         args.enabled === false
-          ? 'Pause Data Job Schedule'
-          : 'Turn On Data Job Schedule',
+          ? trans.__('Pause Data Job Schedule')
+          : trans.__('Turn On Data Job Schedule'),
       isEnabled: args => hasJobName(args) && typeof args.enabled === 'boolean',
       describedBy: jobArgs({
         enabled: { type: 'boolean', description: 'On (true) or off (false)' }
@@ -368,7 +405,9 @@ export function addDeploymentCommands(
         const name = args.name as string;
         const enabled = args.enabled as boolean;
         return orErrorDialog(
-          `Cannot turn the schedule of ${name} ${enabled ? 'on' : 'off'}`,
+          enabled
+            ? trans.__('Cannot turn the schedule of %1 on', name)
+            : trans.__('Cannot turn the schedule of %1 off', name),
           () => model.setEnabled(name, enabled)
         );
       }
@@ -377,7 +416,7 @@ export function addDeploymentCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.openExecutionLog, {
-      label: 'Open Data Job Execution Log',
+      label: trans.__('Open Data Job Execution Log'),
       icon: listIcon,
       isEnabled: hasExecution,
       describedBy: executionArgs,
@@ -387,8 +426,8 @@ export function addDeploymentCommands(
         return openLog(mainArea, logs, {
           key: `execution-${job}-${executionId}`,
           label: `${job} · ${shortId(executionId)}`,
-          caption: `Log of execution ${executionId} of ${job}`,
-          source: executionLog(model.service, job, executionId),
+          caption: trans.__('Log of execution %1 of %2', executionId, job),
+          source: executionLog(model.service, job, executionId, trans),
           restore: {
             command: CommandIDs.openExecutionLog,
             args: { job, executionId }
@@ -400,8 +439,8 @@ export function addDeploymentCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.openExecutionOutput, {
-      label: 'Open Data Job Execution Output',
-      caption: 'The executed notebook of an execution, read-only',
+      label: trans.__('Open Data Job Execution Output'),
+      caption: trans.__('The executed notebook of an execution, read-only'),
       icon: notebookIcon,
       isEnabled: args =>
         hasExecution(args) && mainArea.rendermime !== undefined,
@@ -411,9 +450,13 @@ export function addDeploymentCommands(
         const executionId = args.executionId as string;
         return openOutput(mainArea, outputs, {
           key: `execution-output-${job}-${executionId}`,
-          label: `${job} · ${shortId(executionId)} output`,
-          caption: `Output notebook of execution ${executionId} of ${job} (read-only)`,
-          source: executionNotebook(model.service, job, executionId),
+          label: trans.__('%1 · %2 output', job, shortId(executionId)),
+          caption: trans.__(
+            'Output notebook of execution %1 of %2 (read-only)',
+            executionId,
+            job
+          ),
+          source: executionNotebook(model.service, job, executionId, trans),
           restore: {
             command: CommandIDs.openExecutionOutput,
             args: { job, executionId }
@@ -425,8 +468,8 @@ export function addDeploymentCommands(
 
   disposables.add(
     commands.addCommand(CommandIDs.openExecutionChecks, {
-      label: 'Open Data Job Execution Contract Checks',
-      caption: 'What the contracts of the tables a step wrote found',
+      label: trans.__('Open Data Job Execution Contract Checks'),
+      caption: trans.__('What the contracts of the tables a step wrote found'),
       icon: checkIcon,
       isEnabled: args => hasExecution(args) && typeof args.step === 'string',
       describedBy: {
@@ -445,9 +488,20 @@ export function addDeploymentCommands(
         const step = args.step as string;
         return openChecks(mainArea, reports, {
           key: `execution-checks-${job}-${executionId}-${step}`,
-          label: `Contract checks — ${job} ${shortId(executionId)} · ${step}`,
-          caption: `Contract checks of step ${step} of execution ${executionId} of ${job}`,
-          source: executionChecks(model.service, job, executionId, step),
+          label: trans.__(
+            'Contract checks — %1 %2 · %3',
+            job,
+            shortId(executionId),
+            step
+          ),
+          caption: trans.__(
+            'Contract checks of step %1 of execution %2 of %3',
+            step,
+            executionId,
+            job
+          ),
+
+          source: executionChecks(model.service, job, executionId, step, trans),
           restore: {
             command: CommandIDs.openExecutionChecks,
             args: { job, executionId, step }

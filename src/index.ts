@@ -35,12 +35,13 @@ const sidebarPlugin: JupyterFrontEndPlugin<IDataJobsSidebar> = {
     'Data Jobs sidebar: the panel to which jobs, deployments and later sections are added.',
   autoStart: true,
   provides: IDataJobsSidebar,
-  optional: [ILayoutRestorer],
+  optional: [ILayoutRestorer, ITranslator],
   activate: (
     app: JupyterFrontEnd,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
   ): IDataJobsSidebar => {
-    const panel = new DataJobsPanel({ commands: app.commands });
+    const panel = new DataJobsPanel({ commands: app.commands, translator });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id);
     return panel;
@@ -54,25 +55,35 @@ const deploymentsPlugin: JupyterFrontEndPlugin<IDeploymentsModel> = {
     'Deployments model: jobs on the control service and their executions.',
   autoStart: true,
   provides: IDeploymentsModel,
-  optional: [IRenderMimeRegistry, ILayoutRestorer, IDataJobsSidebar],
+  optional: [
+    IRenderMimeRegistry,
+    ILayoutRestorer,
+    IDataJobsSidebar,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     rendermime: IRenderMimeRegistry | null,
     restorer: ILayoutRestorer | null,
-    sidebar: IDataJobsSidebar | null
+    sidebar: IDataJobsSidebar | null,
+    translator: ITranslator | null
   ): IDeploymentsModel => {
     const deployments = new DeploymentsModel();
     addDeploymentCommands(
       app.commands,
       deployments,
-      mainArea(app, rendermime, restorer, [
+      mainArea(app, rendermime, restorer, translator, [
         CommandIDs.openExecutionLog,
         CommandIDs.openExecutionOutput,
         CommandIDs.openExecutionChecks
       ])
     );
     sidebar?.addSection(
-      new DeploymentsSection({ model: deployments, commands: app.commands }),
+      new DeploymentsSection({
+        model: deployments,
+        commands: app.commands,
+        translator
+      }),
       { rank: 200, visibility: deployments }
     );
     return deployments;
@@ -110,7 +121,7 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     addCommands(
       app.commands,
       model,
-      mainArea(app, rendermime, restorer, [
+      mainArea(app, rendermime, restorer, translator, [
         CommandIDs.openRunLog,
         CommandIDs.openRunOutput,
         CommandIDs.openRunChecks,
@@ -128,7 +139,7 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
     });
     palette?.addItem({
       command: CommandIDs.openSettings,
-      category: 'Data Jobs'
+      category: trans.__('Data Jobs')
     });
     if (settingRegistry) {
       const applier = new SettingsApplier({
@@ -148,11 +159,15 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
       new JobsSection({
         model,
         commands: app.commands,
-        deployments: deployments ?? undefined
+        deployments: deployments ?? undefined,
+        translator
       }),
       { rank: 100, visibility: model }
     );
-    palette?.addItem({ command: CommandIDs.refresh, category: 'Data Jobs' });
+    palette?.addItem({
+      command: CommandIDs.refresh,
+      category: trans.__('Data Jobs')
+    });
     return model;
   }
 };
@@ -167,6 +182,7 @@ function mainArea(
   app: JupyterFrontEnd,
   rendermime: IRenderMimeRegistry | null,
   restorer: ILayoutRestorer | null,
+  translator: ITranslator | null,
   restored: string[]
 ): IMainArea {
   const opened = new WeakMap<Widget, ReadonlyPartialJSONObject>();
@@ -204,7 +220,8 @@ function mainArea(
     },
     activate: widget => app.shell.activateById(widget.id),
     rendermime: rendermime ?? undefined,
-    documents: () => openDocuments(app)
+    documents: () => openDocuments(app),
+    trans: translations(translator)
   };
 }
 

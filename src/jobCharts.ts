@@ -1,6 +1,8 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { JSONObject } from '@lumino/coreutils';
 
 import { HistoryOutcome, IHistoryEntry } from './jobHistory';
+import { translations } from './translation';
 
 /**
  * The mime type of Vega-Lite specs that JupyterLab's own Vega renderer
@@ -33,13 +35,20 @@ const OUTCOMES: ReadonlyArray<HistoryOutcome> = [
   'other'
 ];
 
-/** Words of each outcome in the legends. */
-export const OUTCOME_LABELS: { [outcome in HistoryOutcome]: string } = {
-  succeeded: 'succeeded',
-  failed: 'failed',
-  active: 'in progress',
-  other: 'cancelled or skipped'
-};
+/** Words of each outcome in the legends, in the bundle's language. */
+export function outcomeLabels(trans: TranslationBundle): {
+  [outcome in HistoryOutcome]: string;
+} {
+  return {
+    succeeded: trans.__('succeeded'),
+    failed: trans.__('failed'),
+    active: trans.__('in progress'),
+    other: trans.__('cancelled or skipped')
+  };
+}
+
+/** Words of each outcome in the legends, untranslated (the message ids). */
+export const OUTCOME_LABELS = outcomeLabels(translations());
 
 /**
  * The chart theme from JupyterLab's CSS variables as they are now on
@@ -97,22 +106,30 @@ function themeConfig(theme: IChartTheme): JSONObject {
 }
 
 /** The colour encoding by outcome, with the theme's colours. */
-function outcomeColor(theme: IChartTheme): JSONObject {
+function outcomeColor(
+  theme: IChartTheme,
+  trans: TranslationBundle
+): JSONObject {
+  const labels = outcomeLabels(trans);
   return {
     field: 'outcome',
     type: 'nominal',
-    title: 'Status',
+    title: trans.__('Status'),
     scale: {
-      domain: OUTCOMES.map(outcome => OUTCOME_LABELS[outcome]),
+      domain: OUTCOMES.map(outcome => labels[outcome]),
       range: OUTCOMES.map(outcome => theme.outcomes[outcome])
     }
   };
 }
 
 /** What a chart's mark says to screen readers; it holds the entry's id. */
-export function describeEntry(entry: IHistoryEntry): string {
-  const what = entry.kind === 'run' ? 'Local run' : 'Execution';
-  return `${what} ${entry.id}, ${entry.status}`;
+export function describeEntry(
+  entry: IHistoryEntry,
+  trans: TranslationBundle = translations()
+): string {
+  return entry.kind === 'run'
+    ? trans.__('Local run %1, %2', entry.id, entry.status)
+    : trans.__('Execution %1, %2', entry.id, entry.status);
 }
 
 /** The id of the run or execution that a chart mark's description names. */
@@ -139,8 +156,10 @@ function timeLabel(iso: string): string {
 export function durationsSpec(
   entries: ReadonlyArray<IHistoryEntry>,
   theme: IChartTheme,
-  selected: string | null = null
+  selected: string | null = null,
+  trans: TranslationBundle = translations()
 ): JSONObject | null {
+  const labels = outcomeLabels(trans);
   const ended = entries
     .filter(entry => entry.duration !== null)
     .slice()
@@ -159,17 +178,18 @@ export function durationsSpec(
     return {
       id: entry.id,
       label,
-      kind: entry.kind === 'run' ? 'local run' : 'execution',
+      kind:
+        entry.kind === 'run' ? trans.__('local run') : trans.__('execution'),
       status: entry.status,
-      outcome: OUTCOME_LABELS[entry.outcome],
+      outcome: labels[entry.outcome],
       duration: entry.duration,
-      description: describeEntry(entry),
+      description: describeEntry(entry, trans),
       selected: entry.id === selected
     };
   });
   return {
     $schema: SCHEMA,
-    description: 'Duration of the recent runs and executions',
+    description: trans.__('Duration of the recent runs and executions'),
     width: 'container',
     height: 160,
     autosize: { type: 'fit-x', contains: 'padding' },
@@ -181,11 +201,15 @@ export function durationsSpec(
         field: 'label',
         type: 'ordinal',
         sort: null,
-        title: 'Started',
+        title: trans.__('Started'),
         axis: { labelAngle: -30, labelOverlap: true }
       },
-      y: { field: 'duration', type: 'quantitative', title: 'Duration (s)' },
-      color: outcomeColor(theme),
+      y: {
+        field: 'duration',
+        type: 'quantitative',
+        title: trans.__('Duration (s)')
+      },
+      color: outcomeColor(theme, trans),
       stroke: {
         condition: { test: 'datum.selected', value: theme.text },
         value: null
@@ -193,11 +217,11 @@ export function durationsSpec(
       strokeWidth: { value: 2 },
       description: { field: 'description' },
       tooltip: [
-        { field: 'kind', title: 'Kind' },
-        { field: 'id', title: 'Id' },
-        { field: 'status', title: 'Status' },
-        { field: 'label', title: 'Started' },
-        { field: 'duration', title: 'Duration (s)', format: '.1f' }
+        { field: 'kind', title: trans.__('Kind') },
+        { field: 'id', title: trans.__('Id') },
+        { field: 'status', title: trans.__('Status') },
+        { field: 'label', title: trans.__('Started') },
+        { field: 'duration', title: trans.__('Duration (s)'), format: '.1f' }
       ]
     }
   } as JSONObject;
@@ -211,8 +235,10 @@ export function durationsSpec(
 export function stepTimelineSpec(
   entry: IHistoryEntry,
   theme: IChartTheme,
-  now: number = Date.now()
+  now: number = Date.now(),
+  trans: TranslationBundle = translations()
 ): JSONObject | null {
+  const labels = outcomeLabels(trans);
   const values = entry.steps
     .filter(step => step.started_at !== null)
     .map(step => {
@@ -222,7 +248,7 @@ export function stepTimelineSpec(
       return {
         step: step.name,
         status: step.status,
-        outcome: OUTCOME_LABELS[stepOutcome(step.status)],
+        outcome: labels[stepOutcome(step.status)],
         start: new Date(start).toISOString(),
         end: new Date(start + Math.max(seconds, 0) * 1000).toISOString(),
         duration: Math.round(seconds * 10) / 10
@@ -233,7 +259,7 @@ export function stepTimelineSpec(
   }
   return {
     $schema: SCHEMA,
-    description: `Steps of ${describeEntry(entry)} over time`,
+    description: trans.__('Steps of %1 over time', describeEntry(entry, trans)),
     width: 'container',
     height: { step: 28 },
     autosize: { type: 'fit-x', contains: 'padding' },
@@ -241,25 +267,30 @@ export function stepTimelineSpec(
     data: { values },
     mark: { type: 'bar', cornerRadius: 2, tooltip: true },
     encoding: {
-      y: { field: 'step', type: 'ordinal', sort: null, title: 'Step' },
+      y: {
+        field: 'step',
+        type: 'ordinal',
+        sort: null,
+        title: trans.__('Step')
+      },
       x: {
         field: 'start',
         type: 'temporal',
-        title: 'Time',
+        title: trans.__('Time'),
         axis: { format: '%H:%M:%S', labelOverlap: true, labelFlush: true }
       },
       x2: { field: 'end' },
-      color: outcomeColor(theme),
+      color: outcomeColor(theme, trans),
       tooltip: [
-        { field: 'step', title: 'Step' },
-        { field: 'status', title: 'Status' },
+        { field: 'step', title: trans.__('Step') },
+        { field: 'status', title: trans.__('Status') },
         {
           field: 'start',
-          title: 'Started',
+          title: trans.__('Started'),
           type: 'temporal',
           format: '%H:%M:%S'
         },
-        { field: 'duration', title: 'Duration (s)' }
+        { field: 'duration', title: trans.__('Duration (s)') }
       ]
     }
   } as JSONObject;

@@ -1,3 +1,5 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+
 import {
   HistoryFilter,
   HistorySideName,
@@ -8,6 +10,7 @@ import {
 } from './jobHistory';
 import { PollingModel } from './pollingModel';
 import { DataOpsRequestError } from './request';
+import { translations } from './translation';
 import { Execution, ExecutionList, Job, Run, RunPage } from './types';
 
 /** Runs and executions asked for per page. */
@@ -24,9 +27,13 @@ const MAX_PAGE = 500;
  * fast while a run or execution is in progress, and stops while hidden.
  */
 export class JobViewModel extends PollingModel {
-  constructor(name: string, options: PollingModel.IOptions = {}) {
+  constructor(
+    name: string,
+    options: PollingModel.IOptions & { trans?: TranslationBundle } = {}
+  ) {
     super(`job-${name}`, options);
     this.name = name;
+    this._trans = options.trans ?? translations();
   }
 
   /** The job's name. */
@@ -160,9 +167,14 @@ export class JobViewModel extends PollingModel {
         throw error;
       }
       if (error.status === 404) {
-        this._executionsNote = 'Not deployed: only local runs are shown.';
+        this._executionsNote = this._trans.__(
+          'Not deployed: only local runs are shown.'
+        );
       } else if (error.status === 503) {
-        this._executionsNote = `Executions are not shown: ${error.message}`;
+        this._executionsNote = this._trans.__(
+          'Executions are not shown: %1',
+          error.message
+        );
       } else {
         throw error;
       }
@@ -173,6 +185,8 @@ export class JobViewModel extends PollingModel {
   private _executions: IHistorySide<Execution> = { items: [], cursor: null };
   private _executionsNote: string | null = null;
   private _filter: HistoryFilter = 'all';
+  private _trans: TranslationBundle;
+
   private _job: Job | null = null;
   private _loadingMore = false;
   private _runs: IHistorySide<Run> = { items: [], cursor: null };

@@ -1,4 +1,7 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
+
+import { translations } from './translation';
 
 /** The parts of a notebook cell that revealing one needs. */
 interface ICellLike {
@@ -37,14 +40,17 @@ export interface ICellLocation {
  */
 export async function revealCell(
   commands: CommandRegistry,
-  location: ICellLocation
+  location: ICellLocation,
+  trans: TranslationBundle = translations()
 ): Promise<void> {
   const panel = (await commands.execute('docmanager:open', {
     path: location.path,
     factory: 'Notebook'
   })) as INotebookPanelLike | undefined;
   if (!panel?.content?.widgets) {
-    throw new Error(`${location.path} could not be opened as a notebook.`);
+    throw new Error(
+      trans.__('%1 could not be opened as a notebook.', location.path)
+    );
   }
   await panel.context.ready;
   const notebook = panel.content;
@@ -57,7 +63,12 @@ export async function revealCell(
   const cell = notebook.widgets[index];
   if (!cell) {
     throw new Error(
-      `${location.path} has no cell ${location.cellId} (cell ${location.cellIndex + 1}) any more.`
+      trans.__(
+        '%1 has no cell %2 (cell %3) any more.',
+        location.path,
+        location.cellId,
+        location.cellIndex + 1
+      )
     );
   }
   notebook.mode = 'command';

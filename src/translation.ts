@@ -1,3 +1,5 @@
+import * as React from 'react';
+
 import {
   ITranslator,
   TranslationBundle,
@@ -12,4 +14,35 @@ export function translations(
   translator?: ITranslator | null
 ): TranslationBundle {
   return (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+}
+
+/**
+ * The bundle the components of a section or a view write their strings
+ * with; the owner of the tree provides it (the untranslated one if none).
+ */
+export const TranslationContext =
+  React.createContext<TranslationBundle>(translations());
+
+/** The translation bundle of the component tree being rendered. */
+export function useTranslation(): TranslationBundle {
+  return React.useContext(TranslationContext);
+}
+
+/**
+ * A translated text with elements in it: `%1`, `%2`… of `text` are replaced
+ * by `parts` (e.g. `trans.__('Failed in step %1', '%1')` and a `<code>`).
+ */
+export function withParts(
+  text: string,
+  ...parts: React.ReactNode[]
+): React.ReactNode[] {
+  return text.split(/(%\d+)/).map((piece, index) => {
+    const match = /^%(\d+)$/.exec(piece);
+    const part = match ? parts[Number(match[1]) - 1] : undefined;
+    return React.createElement(
+      React.Fragment,
+      { key: index },
+      part === undefined ? piece : part
+    );
+  });
 }

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { showValue } from '../dialogs/ArgumentsForm';
+import { useTranslation } from '../translation';
 import { Arguments } from '../types';
 
 /** The arguments a run or an execution was started with (none: nothing). */
@@ -8,9 +9,10 @@ export function ArgumentsLine(props: {
   args: Arguments;
   className: string;
 }): JSX.Element | null {
+  const trans = useTranslation();
   const text = describeArguments(props.args);
   return text ? (
-    <div className={props.className} title={`Arguments: ${text}`}>
+    <div className={props.className} title={trans.__('Arguments: %1', text)}>
       {text}
     </div>
   ) : null;

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { checksLine, checksState } from '../checks';
+import { useTranslation, withParts } from '../translation';
 import { CheckResult, StepResult } from '../types';
 
 export interface ChecksButtonProps {
@@ -17,7 +18,8 @@ export interface ChecksButtonProps {
  */
 export function ChecksButton(props: ChecksButtonProps): JSX.Element {
   const { step, checks, onOpen } = props;
-  const line = checksLine(checks);
+  const trans = useTranslation();
+  const line = checksLine(checks, trans);
   const state = checksState(checks);
   if (!onOpen) {
     return (
@@ -31,8 +33,8 @@ export function ChecksButton(props: ChecksButtonProps): JSX.Element {
       type="button"
       className="dataops-checks-line dataops-checks-button"
       data-state={state}
-      aria-label={`${line} in step ${step}`}
-      title={`Open the contract check report of step ${step}`}
+      aria-label={trans.__('%1 in step %2', line, step)}
+      title={trans.__('Open the contract check report of step %1', step)}
       onClick={() => onOpen(step)}
     >
       {line}
@@ -55,6 +57,7 @@ export interface StepChecksProps {
  */
 export function StepChecks(props: StepChecksProps): JSX.Element | null {
   const { steps, except, onOpen } = props;
+  const trans = useTranslation();
   const shown = steps.filter(
     step =>
       step.name !== except &&
@@ -72,8 +75,9 @@ export function StepChecks(props: StepChecksProps): JSX.Element | null {
           className="dataops-step-checks"
           data-step={step.name}
         >
-          step <code>{step.name}</code>
+          {withParts(trans.__('step %1', '%1'), <code>{step.name}</code>)}
           {' · '}
+
           <ChecksButton step={step.name} checks={step.checks} onOpen={onOpen} />
         </div>
       ))}

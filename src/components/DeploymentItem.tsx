@@ -1,6 +1,8 @@
 import { deleteIcon, editIcon, runIcon } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { useTranslation } from '../translation';
 import { ControlJob, Execution, StepError, isActiveExecution } from '../types';
 import { ArgumentsButton } from './ArgumentsButton';
 import { ExecutionList } from './ExecutionList';
@@ -58,6 +60,7 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
   const { onOpenChecks } = props;
   const [starting, runStart] = useBusy();
   const [switching, runSwitch] = useBusy();
+  const trans = useTranslation();
   const deployed = job.active_version !== null;
   const active = executions.some(isActiveExecution);
 
@@ -71,37 +74,43 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
           <button
             type="button"
             className="dataops-deployment-version"
-            aria-label={`Versions of ${job.name}`}
-            title="The version that runs: click to roll back or forward"
+            aria-label={trans.__('Versions of %1', job.name)}
+            title={trans.__(
+              'The version that runs: click to roll back or forward'
+            )}
             onClick={() => onPickVersion?.(job)}
             disabled={!onPickVersion}
           >
-            v{job.active_version}
+            {trans.__('v%1', job.active_version)}
           </button>
         ) : (
-          <span className="dataops-deployment-version">not deployed</span>
+          <span className="dataops-deployment-version">
+            {trans.__('not deployed')}
+          </span>
         )}
         <span className="dataops-deployment-spacer" />
         <button
           type="button"
           className="dataops-execute-button jp-mod-styled"
-          aria-label={`Execute ${job.name}`}
+          aria-label={trans.__('Execute %1', job.name)}
           title={
             !deployed
-              ? 'Deploy the job first'
+              ? trans.__('Deploy the job first')
               : active
-                ? 'An execution of this job is in progress'
-                : 'Run the deployed version now on the control service'
+                ? trans.__('An execution of this job is in progress')
+                : trans.__(
+                    'Run the deployed version now on the control service'
+                  )
           }
           disabled={starting || !deployed}
           onClick={() => void runStart(() => onExecute(job))}
         >
           <runIcon.react tag="span" className="dataops-button-icon" />
-          Execute
+          {trans.__('Execute')}
         </button>
         {deployed && onExecuteWithArguments && (
           <ArgumentsButton
-            label={`Execute ${job.name} with arguments`}
+            label={trans.__('Execute %1 with arguments', job.name)}
             disabled={starting}
             onClick={() => void runStart(() => onExecuteWithArguments(job))}
           />
@@ -114,13 +123,15 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
           disabled={switching || job.schedule === null || !deployed}
           reason={
             job.schedule === null
-              ? 'The job has no schedule (set one in job.toml and deploy)'
-              : 'Deploy the job first'
+              ? trans.__(
+                  'The job has no schedule (set one in job.toml and deploy)'
+                )
+              : trans.__('Deploy the job first')
           }
           onChange={enabled => void runSwitch(() => onSetEnabled(job, enabled))}
         />
         <span className="dataops-deployment-schedule-text">
-          {scheduleSegments(job).map((segment, index) => (
+          {scheduleSegments(job, trans).map((segment, index) => (
             <React.Fragment key={index}>
               {index > 0 && ' '}
               <span className="dataops-schedule-segment">{segment}</span>
@@ -131,8 +142,8 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
           <button
             type="button"
             className="dataops-settings-button jp-mod-styled"
-            aria-label={`Properties and secrets of ${job.name}`}
-            title="Properties and secrets of this job"
+            aria-label={trans.__('Properties and secrets of %1', job.name)}
+            title={trans.__('Properties and secrets of this job')}
             onClick={() => onEditSettings(job)}
           >
             <editIcon.react tag="span" className="dataops-button-icon" />
@@ -142,8 +153,11 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
           <button
             type="button"
             className="dataops-delete-job-button jp-mod-styled"
-            aria-label={`Delete ${job.name} from the control service`}
-            title="Delete this job from the control service"
+            aria-label={trans.__(
+              'Delete %1 from the control service',
+              job.name
+            )}
+            title={trans.__('Delete this job from the control service')}
             disabled={active}
             onClick={() => onDelete(job)}
           >
@@ -172,24 +186,30 @@ export function DeploymentItem(props: DeploymentItemProps): JSX.Element {
  * The schedule line of a deployed job in pieces that wrap only between
  * each other: the cron, its timezone and when it runs next (or paused).
  */
-export function scheduleSegments(job: ControlJob): string[] {
+export function scheduleSegments(
+  job: ControlJob,
+  trans: TranslationBundle
+): string[] {
   if (job.schedule === null) {
-    return ['No schedule'];
+    return [trans.__('No schedule')];
   }
   const segments = [job.schedule.cron, `(${job.schedule.timezone})`];
   const next = job.next_runs[0];
   if (!job.enabled) {
-    segments.push('· paused');
+    segments.push(trans.__('· paused'));
   } else if (next) {
-    segments.push(`· next run ${formatRelativeTime(next)}`);
+    segments.push(trans.__('· next run %1', formatRelativeTime(next)));
   }
   return segments;
 }
 
 /** The schedule state of a job in a word or two: on, off or none. */
-export function scheduleState(job: ControlJob): string {
+export function scheduleState(
+  job: ControlJob,
+  trans: TranslationBundle
+): string {
   if (job.schedule === null) {
-    return 'no schedule';
+    return trans.__('no schedule');
   }
-  return job.enabled ? 'schedule on' : 'schedule off';
+  return job.enabled ? trans.__('schedule on') : trans.__('schedule off');
 }

@@ -1,5 +1,7 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { useTranslation } from '../translation';
 import { Execution, StepError, isActiveExecution } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
 import {
@@ -40,6 +42,7 @@ export interface ExecutionListProps {
 export function ExecutionList(props: ExecutionListProps): JSX.Element {
   const { executions, onCancel, onOpenLog, onOpenOutput } = props;
   const { onExecuteAgain, onGoToCell, onOpenChecks } = props;
+  const trans = useTranslation();
   const history = useHistory(
     executions,
     execution => execution.id,
@@ -47,7 +50,9 @@ export function ExecutionList(props: ExecutionListProps): JSX.Element {
   );
   if (executions.length === 0) {
     return (
-      <div className="dataops-execution-list-empty">No executions yet.</div>
+      <div className="dataops-execution-list-empty">
+        {trans.__('No executions yet.')}
+      </div>
     );
   }
   return (
@@ -68,7 +73,11 @@ export function ExecutionList(props: ExecutionListProps): JSX.Element {
       </ul>
       <ShowMore
         history={history}
-        label={`Show older executions${props.job ? ` of ${props.job}` : ''}`}
+        label={
+          props.job
+            ? trans.__('Show older executions of %1', props.job)
+            : trans.__('Show older executions')
+        }
       />
     </>
   );
@@ -85,13 +94,14 @@ function ExecutionItem(props: {
 }): JSX.Element {
   const { execution, onCancel, onOpenLog, onOpenOutput } = props;
   const { onExecuteAgain, onGoToCell, onOpenChecks } = props;
+  const trans = useTranslation();
   const active = isActiveExecution(execution);
   const failedStep = failingStep(execution);
   const openChecks =
     onOpenChecks && ((step: string) => onOpenChecks(execution, step));
   const created = new Date(execution.created_at);
   const duration = executionDuration(execution);
-  const trigger = triggerLabel(execution);
+  const trigger = triggerLabel(execution, trans);
   return (
     <li
       className="dataops-execution"
@@ -103,13 +113,18 @@ function ExecutionItem(props: {
         <ExecutionBadge status={execution.status} />
         <span
           className="dataops-execution-time"
-          title={`${created.toLocaleString()} · execution ${execution.id} · v${execution.version}`}
+          title={trans.__(
+            '%1 · execution %2 · v%3',
+            created.toLocaleString(),
+            execution.id,
+            execution.version
+          )}
         >
           {formatRelativeTime(created)}
         </span>
         {duration !== null && (
           <span className="dataops-execution-duration">
-            {formatDuration(duration)}
+            {formatDuration(duration, trans)}
           </span>
         )}
         {trigger && (
@@ -118,27 +133,31 @@ function ExecutionItem(props: {
         <span className="dataops-execution-actions">
           {active && (
             <CancelButton
-              label={`Cancel execution ${execution.id}`}
-              title="Cancel this execution"
+              label={trans.__('Cancel execution %1', execution.id)}
+              title={trans.__('Cancel this execution')}
               onClick={() => onCancel(execution)}
             />
           )}
           {onExecuteAgain && !active && (
             <AgainButton
-              label={`Execute again like execution ${execution.id}`}
-              title="Execute the active version again with the same arguments"
+              label={trans.__('Execute again like execution %1', execution.id)}
+              title={trans.__(
+                'Execute the active version again with the same arguments'
+              )}
               onClick={() => onExecuteAgain(execution)}
             />
           )}
           <LogButton
-            label={`Open log of execution ${execution.id}`}
-            title="Open the log of this execution"
+            label={trans.__('Open log of execution %1', execution.id)}
+            title={trans.__('Open the log of this execution')}
             onClick={() => onOpenLog(execution)}
           />
           {onOpenOutput && execution.status !== 'submitted' && (
             <OutputButton
-              label={`Open output of execution ${execution.id}`}
-              title="Open the executed notebook of this execution (read-only)"
+              label={trans.__('Open output of execution %1', execution.id)}
+              title={trans.__(
+                'Open the executed notebook of this execution (read-only)'
+              )}
               onClick={() => onOpenOutput(execution)}
             />
           )}
@@ -198,12 +217,13 @@ export function executionDuration(execution: Execution): number | null {
 }
 
 /** How an execution started, unless by hand. */
-function triggerLabel(execution: Execution): string {
+function triggerLabel(execution: Execution, trans: TranslationBundle): string {
   switch (execution.trigger) {
     case 'schedule':
-      return 'scheduled';
+      return trans.__('scheduled');
     case 'retry':
-      return `retry ${execution.attempt}`;
+      return trans.__('retry %1', execution.attempt);
+
     default:
       return '';
   }

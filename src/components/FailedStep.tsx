@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { checksState } from '../checks';
+import { useTranslation, withParts } from '../translation';
 import { CheckResult, StepError } from '../types';
 import { ChecksButton } from './ChecksButton';
 
@@ -29,6 +30,7 @@ export interface FailedStepProps {
 export function FailedStep(props: FailedStepProps): JSX.Element {
   const { step, error, className, onGoToCell, onOpenChecks } = props;
   const checks = props.checks ?? [];
+  const trans = useTranslation();
   const [expanded, setExpanded] = React.useState(false);
   const message = error ? errorMessage(error) : '';
   const [first, ...rest] = message.split('\n');
@@ -43,7 +45,7 @@ export function FailedStep(props: FailedStepProps): JSX.Element {
       data-expanded={expanded ? 'true' : 'false'}
     >
       <div className="dataops-failed-step-line">
-        Failed in step <code>{step}</code>
+        {withParts(trans.__('Failed in step %1', '%1'), <code>{step}</code>)}
         {first ? `: ${first}` : ''}
         {hasMore && (
           <button
@@ -52,23 +54,23 @@ export function FailedStep(props: FailedStepProps): JSX.Element {
             aria-expanded={expanded}
             aria-label={
               expanded
-                ? `Show less of the error of step ${step}`
-                : `Show all of the error of step ${step}`
+                ? trans.__('Show less of the error of step %1', step)
+                : trans.__('Show all of the error of step %1', step)
             }
             onClick={() => setExpanded(!expanded)}
           >
-            {expanded ? 'less' : 'more'}
+            {expanded ? trans.__('less') : trans.__('more')}
           </button>
         )}
         {error && onGoToCell && (
           <button
             type="button"
             className="dataops-go-to-cell"
-            aria-label={`Go to the cell of step ${step}`}
-            title={`Open ${error.notebook} at the failing cell`}
+            aria-label={trans.__('Go to the cell of step %1', step)}
+            title={trans.__('Open %1 at the failing cell', error.notebook)}
             onClick={() => onGoToCell(error)}
           >
-            Go to cell
+            {trans.__('Go to cell')}
           </button>
         )}
       </div>

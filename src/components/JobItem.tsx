@@ -1,6 +1,7 @@
 import { fileUploadIcon, runIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { useTranslation } from '../translation';
 import { ControlJob, Job, Run, StepError, isActiveRun } from '../types';
 import { scheduleState } from './DeploymentItem';
 import { ArgumentsButton } from './ArgumentsButton';
@@ -58,6 +59,7 @@ export function JobItem(props: JobItemProps): JSX.Element {
   const { onRunWithArguments, onOpenLog, onOpenOutput, onRunAgain } = props;
   const { onLoadRuns, onOpenChecks, onOpenJob } = props;
   const [starting, runStart] = useBusy();
+  const trans = useTranslation();
 
   const steps = job.steps.length;
   const active = runs.some(isActiveRun);
@@ -68,7 +70,11 @@ export function JobItem(props: JobItemProps): JSX.Element {
           <button
             type="button"
             className="dataops-job-name dataops-link-button"
-            title={`Open ${job.name}: its steps and whole history (${job.path})`}
+            title={trans.__(
+              'Open %1: its steps and whole history (%2)',
+              job.name,
+              job.path
+            )}
             onClick={() => onOpenJob(job)}
           >
             {job.name}
@@ -82,24 +88,28 @@ export function JobItem(props: JobItemProps): JSX.Element {
           className="dataops-job-steps"
           title={job.steps.map(step => step.name).join(', ')}
         >
-          {steps === 1 ? '1 step' : `${steps} steps`}
+          {trans._n('%1 step', '%1 steps', steps)}
         </span>
         <span className="dataops-job-actions">
           <button
             type="button"
             className="dataops-run-button jp-mod-styled"
             data-testid="dataops-run-button"
-            aria-label={`Run ${job.name}`}
-            title={active ? 'A run of this job is in progress' : 'Run this job'}
+            aria-label={trans.__('Run %1', job.name)}
+            title={
+              active
+                ? trans.__('A run of this job is in progress')
+                : trans.__('Run this job')
+            }
             disabled={starting}
             onClick={() => void runStart(() => onRun(job))}
           >
             <runIcon.react tag="span" className="dataops-run-button-icon" />
-            Run
+            {trans.__('Run')}
           </button>
           {onRunWithArguments && (
             <ArgumentsButton
-              label={`Run ${job.name} with arguments`}
+              label={trans.__('Run %1 with arguments', job.name)}
               disabled={starting}
               onClick={() => void runStart(() => onRunWithArguments(job))}
             />
@@ -108,8 +118,10 @@ export function JobItem(props: JobItemProps): JSX.Element {
             <button
               type="button"
               className="dataops-deploy-button jp-mod-styled"
-              aria-label={`Deploy ${job.name}`}
-              title="Deploy this job folder to the control service and make it the active version"
+              aria-label={trans.__('Deploy %1', job.name)}
+              title={trans.__(
+                'Deploy this job folder to the control service and make it the active version'
+              )}
               disabled={deployment.deploying}
               onClick={() =>
                 void deployment.onDeploy(job).catch(() => undefined)
@@ -119,7 +131,9 @@ export function JobItem(props: JobItemProps): JSX.Element {
                 tag="span"
                 className="dataops-button-icon"
               />
-              {deployment.deploying ? 'Deploying…' : 'Deploy'}
+              {deployment.deploying
+                ? trans.__('Deploying…')
+                : trans.__('Deploy')}
             </button>
           )}
         </span>
@@ -146,29 +160,30 @@ export function JobItem(props: JobItemProps): JSX.Element {
 /** Where the job stands on the control service, in one line. */
 function DeploymentState(props: JobDeploymentProps): JSX.Element {
   const { deployed, deploying } = props;
+  const trans = useTranslation();
   if (deploying) {
     return (
       <div className="dataops-job-deployment" data-state="deploying">
-        Deploying to the control service…
+        {trans.__('Deploying to the control service…')}
       </div>
     );
   }
   if (!deployed || deployed.active_version === null) {
     return (
       <div className="dataops-job-deployment" data-state="not-deployed">
-        Not deployed
+        {trans.__('Not deployed')}
       </div>
     );
   }
-  const state = scheduleState(deployed);
+  const state = scheduleState(deployed, trans);
   return (
     <div className="dataops-job-deployment" data-state="deployed">
-      Deployed{' '}
+      {trans.__('Deployed')}{' '}
       <span
         className="dataops-job-deployed-version"
-        title="The active version on the control service"
+        title={trans.__('The active version on the control service')}
       >
-        v{deployed.active_version}
+        {trans.__('v%1', deployed.active_version)}
       </span>
       {' · '}
       <span

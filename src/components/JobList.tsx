@@ -1,5 +1,7 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { TranslationContext, useTranslation, withParts } from '../translation';
 import { ControlJob, InvalidJob, Job, Run } from '../types';
 import { JobActions, JobItem } from './JobItem';
 
@@ -24,68 +26,82 @@ export interface JobListProps extends JobActions {
   error: string | null;
   /** Deploying; absent when the server has no control service. */
   deploy?: JobListDeployProps;
+  /** The bundle the list and its rows write with (the enclosing one if absent). */
+  trans?: TranslationBundle;
 }
 
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
-  const { jobs, invalid, runs, hasLoaded, error, deploy, ...actions } = props;
+  const enclosing = useTranslation();
+  const { jobs, invalid, runs, hasLoaded, error, deploy, ...rest } = props;
+  const { trans = enclosing, ...actions } = rest;
   return (
-    <div className="dataops-job-list">
-      {error !== null && (
-        <div className="dataops-error" role="alert">
-          Could not load data jobs: {error}
-        </div>
-      )}
-      {!hasLoaded && error === null && (
-        <div className="dataops-loading">Loading data jobs…</div>
-      )}
-      {hasLoaded && error === null && jobs.length === 0 && (
-        <div className="dataops-empty">
-          No data jobs found. A data job is a folder with a{' '}
-          <code>job.toml</code> file and a notebook whose code cells tagged{' '}
-          <code>step</code> make up the job.
-        </div>
-      )}
-      {jobs.length > 0 && (
-        <ul className="dataops-jobs">
-          {jobs.map(job => (
-            <JobItem
-              key={job.name}
-              job={job}
-              runs={runs(job.name)}
-              {...actions}
-              deployment={
-                deploy && {
-                  deployed: deploy.deployed(job.name),
-                  deploying: deploy.isDeploying(job.name),
-                  onDeploy: deploy.onDeploy
-                }
-              }
-            />
-          ))}
-        </ul>
-      )}
-      {invalid.length > 0 && (
-        <div className="dataops-invalid-jobs">
-          <div className="dataops-invalid-jobs-title">
-            Job folders that do not load
+    <TranslationContext.Provider value={trans}>
+      <div className="dataops-job-list">
+        {error !== null && (
+          <div className="dataops-error" role="alert">
+            {trans.__('Could not load data jobs: %1', error)}
           </div>
-          <ul>
-            {invalid.map(item => (
-              <li
-                key={item.path}
-                className="dataops-invalid-job"
-                data-path={item.path}
-              >
-                <span className="dataops-invalid-job-path">{item.path}</span>
-                <span className="dataops-invalid-job-message">
-                  {item.message}
-                </span>
-              </li>
+        )}
+        {!hasLoaded && error === null && (
+          <div className="dataops-loading">
+            {trans.__('Loading data jobs…')}
+          </div>
+        )}
+        {hasLoaded && error === null && jobs.length === 0 && (
+          <div className="dataops-empty">
+            {withParts(
+              trans.__(
+                'No data jobs found. A data job is a folder with a %1 file and a notebook whose code cells tagged %2 make up the job.',
+                '%1',
+                '%2'
+              ),
+              <code>job.toml</code>,
+              <code>step</code>
+            )}
+          </div>
+        )}
+        {jobs.length > 0 && (
+          <ul className="dataops-jobs">
+            {jobs.map(job => (
+              <JobItem
+                key={job.name}
+                job={job}
+                runs={runs(job.name)}
+                {...actions}
+                deployment={
+                  deploy && {
+                    deployed: deploy.deployed(job.name),
+                    deploying: deploy.isDeploying(job.name),
+                    onDeploy: deploy.onDeploy
+                  }
+                }
+              />
             ))}
           </ul>
-        </div>
-      )}
-    </div>
+        )}
+        {invalid.length > 0 && (
+          <div className="dataops-invalid-jobs">
+            <div className="dataops-invalid-jobs-title">
+              {trans.__('Job folders that do not load')}
+            </div>
+            <ul>
+              {invalid.map(item => (
+                <li
+                  key={item.path}
+                  className="dataops-invalid-job"
+                  data-path={item.path}
+                >
+                  <span className="dataops-invalid-job-path">{item.path}</span>
+                  <span className="dataops-invalid-job-message">
+                    {item.message}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+      </div>
+    </TranslationContext.Provider>
   );
 }

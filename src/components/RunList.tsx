@@ -1,5 +1,7 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { translations, useTranslation, withParts } from '../translation';
 import { Run, StepError, isActiveRun } from '../types';
 import { ArgumentsLine } from './ArgumentsLine';
 import {
@@ -40,9 +42,12 @@ export function RunList(props: RunListProps): JSX.Element {
   const { runs, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
     props;
   const { onOpenChecks } = props;
+  const trans = useTranslation();
   const history = useHistory(runs, run => run.run_id, props.loadRuns);
   if (runs.length === 0) {
-    return <div className="dataops-run-list-empty">No runs yet.</div>;
+    return (
+      <div className="dataops-run-list-empty">{trans.__('No runs yet.')}</div>
+    );
   }
   return (
     <>
@@ -62,7 +67,11 @@ export function RunList(props: RunListProps): JSX.Element {
       </ul>
       <ShowMore
         history={history}
-        label={`Show older runs${props.job ? ` of ${props.job}` : ''}`}
+        label={
+          props.job
+            ? trans.__('Show older runs of %1', props.job)
+            : trans.__('Show older runs')
+        }
       />
     </>
   );
@@ -80,6 +89,7 @@ function RunItem(props: {
   const { run, onCancel, onOpenLog, onOpenOutput, onRunAgain, onGoToCell } =
     props;
   const { onOpenChecks } = props;
+  const trans = useTranslation();
   const failedStep = run.status === 'failed' ? run.error?.step : undefined;
   const openChecks =
     onOpenChecks && ((step: string) => onOpenChecks(run, step));
@@ -98,41 +108,55 @@ function RunItem(props: {
         </span>
         {run.duration !== null && (
           <span className="dataops-run-duration">
-            {formatDuration(run.duration)}
+            {formatDuration(run.duration, trans)}
           </span>
         )}
         {current && (
-          <span className="dataops-run-step" title="The step running now">
-            step {current.index + 1} of {run.steps.length}:{' '}
-            <code>{current.name}</code>
+          <span
+            className="dataops-run-step"
+            title={trans.__('The step running now')}
+          >
+            {withParts(
+              trans.__(
+                'step %1 of %2: %3',
+                current.index + 1,
+                run.steps.length,
+                '%3'
+              ),
+              undefined,
+              undefined,
+              <code>{current.name}</code>
+            )}
           </span>
         )}
         <span className="dataops-run-actions">
           {isActiveRun(run) && (
             <CancelButton
-              label={`Cancel run ${run.run_id}`}
-              title="Cancel this run"
+              label={trans.__('Cancel run %1', run.run_id)}
+              title={trans.__('Cancel this run')}
               onClick={() => onCancel(run)}
             />
           )}
           {onRunAgain && !isActiveRun(run) && (
             <AgainButton
-              label={`Run again like run ${run.run_id}`}
-              title="Run this job again with the same arguments"
+              label={trans.__('Run again like run %1', run.run_id)}
+              title={trans.__('Run this job again with the same arguments')}
               onClick={() => onRunAgain(run)}
             />
           )}
           {onOpenLog && (
             <LogButton
-              label={`Open log of run ${run.run_id}`}
-              title="Open the log of this run"
+              label={trans.__('Open log of run %1', run.run_id)}
+              title={trans.__('Open the log of this run')}
               onClick={() => onOpenLog(run)}
             />
           )}
           {onOpenOutput && run.status !== 'queued' && (
             <OutputButton
-              label={`Open output of run ${run.run_id}`}
-              title="Open the executed notebook of this run (read-only)"
+              label={trans.__('Open output of run %1', run.run_id)}
+              title={trans.__(
+                'Open the executed notebook of this run (read-only)'
+              )}
               onClick={() => onOpenOutput(run)}
             />
           )}
@@ -168,14 +192,19 @@ export function runningStep(
 }
 
 /** Seconds as a short duration: `0.4 s`, `12 s`, `3 min 5 s`. */
-export function formatDuration(seconds: number): string {
+export function formatDuration(
+  seconds: number,
+  trans: TranslationBundle = translations()
+): string {
   if (seconds < 10) {
-    return `${seconds.toFixed(1)} s`;
+    return trans.__('%1 s', seconds.toFixed(1));
   }
   if (seconds < 60) {
-    return `${Math.round(seconds)} s`;
+    return trans.__('%1 s', Math.round(seconds));
   }
   const minutes = Math.floor(seconds / 60);
   const rest = Math.round(seconds - minutes * 60);
-  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+  return rest
+    ? trans.__('%1 min %2 s', minutes, rest)
+    : trans.__('%1 min', minutes);
 }

@@ -1,5 +1,7 @@
 import * as React from 'react';
 
+import { useTranslation } from '../translation';
+
 export interface ScheduleToggleProps {
   /** The job whose schedule this turns on and off. */
   job: string;
@@ -14,18 +16,19 @@ export interface ScheduleToggleProps {
 /** A switch that turns the schedule of a deployed job on or off. */
 export function ScheduleToggle(props: ScheduleToggleProps): JSX.Element {
   const { job, enabled, disabled, reason, onChange } = props;
+  const trans = useTranslation();
   const title =
     disabled && reason
       ? reason
       : enabled
-        ? 'The schedule is on: click to pause it'
-        : 'The schedule is off: click to turn it on';
+        ? trans.__('The schedule is on: click to pause it')
+        : trans.__('The schedule is off: click to turn it on');
   return (
     <button
       type="button"
       role="switch"
       aria-checked={enabled}
-      aria-label={`Schedule of ${job}`}
+      aria-label={trans.__('Schedule of %1', job)}
       className={`dataops-schedule-toggle${enabled ? ' dataops-mod-on' : ''}`}
       data-enabled={enabled ? 'true' : 'false'}
       disabled={disabled}
@@ -36,7 +39,7 @@ export function ScheduleToggle(props: ScheduleToggleProps): JSX.Element {
         <span className="dataops-schedule-toggle-thumb" />
       </span>
       <span className="dataops-schedule-toggle-label">
-        {enabled ? 'On' : 'Off'}
+        {enabled ? trans.__('On') : trans.__('Off')}
       </span>
     </button>
   );

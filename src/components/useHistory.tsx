@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { describeError } from '../pollingModel';
+import { useTranslation } from '../translation';
 
 /** How many more items each "Show more" asks for. */
 export const HISTORY_PAGE = 10;
@@ -91,6 +92,7 @@ export function ShowMore(props: {
   label: string;
 }): JSX.Element | null {
   const { history, label } = props;
+  const trans = useTranslation();
   if (!history.hasMore && history.error === null) {
     return null;
   }
@@ -104,7 +106,7 @@ export function ShowMore(props: {
           disabled={history.loading}
           onClick={history.showMore}
         >
-          {history.loading ? 'Loading…' : 'Show more'}
+          {history.loading ? trans.__('Loading…') : trans.__('Show more')}
         </button>
       )}
       {history.error !== null && (

@@ -1,6 +1,8 @@
 import { Dialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { translations } from '../translation';
 import { Arguments } from '../types';
 
 /**
@@ -20,9 +22,14 @@ export class ArgumentsForm
 {
   constructor(
     parameters: Arguments,
-    options: { typed?: { [name: string]: string }; error?: string } = {}
+    options: {
+      typed?: { [name: string]: string };
+      error?: string;
+      trans?: TranslationBundle;
+    } = {}
   ) {
     super();
+    const trans = options.trans ?? translations();
     this.addClass('dataops-arguments-form');
     if (options.error) {
       const error = document.createElement('p');
@@ -34,7 +41,10 @@ export class ArgumentsForm
     const names = Object.keys(parameters);
     if (names.length === 0) {
       const empty = document.createElement('p');
-      empty.textContent = 'This job has no parameters cell: it runs as it is.';
+      empty.textContent = trans.__(
+        'This job has no parameters cell: it runs as it is.'
+      );
+
       this.node.appendChild(empty);
     }
     for (const name of names) {

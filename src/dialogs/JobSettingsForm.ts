@@ -1,7 +1,9 @@
 import { Dialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { describeError } from '../pollingModel';
+import { translations } from '../translation';
 import { Arguments } from '../types';
 
 /** What the user asked for in the job settings dialog. */
@@ -26,20 +28,22 @@ export class JobSettingsForm
     super();
     this.addClass('dataops-job-settings');
     this._deleteSecret = options.deleteSecret;
+    const trans = options.trans ?? translations();
+    this._trans = trans;
 
     const properties = document.createElement('label');
-    properties.append('Properties (a JSON object)');
+    properties.append(trans.__('Properties (a JSON object)'));
     this._properties = document.createElement('textarea');
     this._properties.className = 'jp-mod-styled';
     this._properties.rows = 6;
     this._properties.spellcheck = false;
-    this._properties.setAttribute('aria-label', 'Properties');
+    this._properties.setAttribute('aria-label', trans.__('Properties'));
     this._properties.value = options.properties;
     properties.appendChild(this._properties);
 
     const heading = document.createElement('div');
     heading.className = 'dataops-job-settings-heading';
-    heading.textContent = 'Secrets (values are never shown)';
+    heading.textContent = trans.__('Secrets (values are never shown)');
     this._secrets = document.createElement('ul');
     this._secrets.className = 'dataops-secret-list';
     for (const name of options.secrets) {
@@ -51,8 +55,12 @@ export class JobSettingsForm
 
     const add = document.createElement('div');
     add.className = 'dataops-secret-add';
-    this._secretName = field('Secret name', 'text', 'API_KEY');
-    this._secretValue = field('Secret value', 'password', 'value');
+    this._secretName = field(trans.__('Secret name'), 'text', 'API_KEY');
+    this._secretValue = field(
+      trans.__('Secret value'),
+      'password',
+      trans.__('value')
+    );
     this._secretValue.autocomplete = 'new-password';
     add.append(this._secretName, this._secretValue);
 
@@ -77,18 +85,23 @@ export class JobSettingsForm
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'jp-mod-styled dataops-secret-delete';
-    remove.textContent = 'Delete';
-    remove.setAttribute('aria-label', `Delete secret ${name}`);
+    const trans = this._trans;
+    remove.textContent = trans.__('Delete');
+    remove.setAttribute('aria-label', trans.__('Delete secret %1', name));
     remove.onclick = async () => {
       remove.disabled = true;
       try {
         await this._deleteSecret(name);
         item.remove();
-        this._message.textContent = `Deleted the secret ${name}.`;
+        this._message.textContent = trans.__('Deleted the secret %1.', name);
         this._showEmpty();
       } catch (error) {
         remove.disabled = false;
-        this._message.textContent = `Cannot delete ${name}: ${describeError(error)}`;
+        this._message.textContent = trans.__(
+          'Cannot delete %1: %2',
+          name,
+          describeError(error)
+        );
       }
     };
     item.append(label, remove);
@@ -108,6 +121,7 @@ export class JobSettingsForm
   private _secretName: HTMLInputElement;
   private _secretValue: HTMLInputElement;
   private _secrets: HTMLUListElement;
+  private _trans: TranslationBundle;
 }
 
 export namespace JobSettingsForm {
@@ -118,24 +132,30 @@ export namespace JobSettingsForm {
     secrets: ReadonlyArray<string>;
     /** Delete a secret on the service (the list updates when it resolves). */
     deleteSecret: (name: string) => Promise<void>;
+    /** The bundle the form writes with (none: as written). */
+    trans?: TranslationBundle;
   }
 }
 
 /** Properties typed in the dialog; throws with a reason if they are no JSON object. */
-export function parseProperties(text: string): Arguments {
+export function parseProperties(
+  text: string,
+  trans: TranslationBundle = translations()
+): Arguments {
   let value: unknown;
   try {
     value = JSON.parse(text.trim() === '' ? '{}' : text);
   } catch (error) {
     throw new Error(
-      `The properties are not valid JSON: ${describeError(error)}`
+      trans.__('The properties are not valid JSON: %1', describeError(error))
     );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error(
-      'The properties must be a JSON object, like {"threshold": 5}.'
+      trans.__('The properties must be a JSON object, like {"threshold": 5}.')
     );
   }
+
   return value as Arguments;
 }
 

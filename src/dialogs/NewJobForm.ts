@@ -194,11 +194,13 @@ export class NewJobForm extends Widget implements Dialog.IBodyWidget<INewJob> {
     }
     this._name = this._field('name', trans.__('Name'), {
       value: values.name ?? '',
+      // untranslated: an example of a job name, which takes no other letters
       placeholder: 'orders'
     });
     this._nameProblem = this._note('dataops-new-job-problem');
     this._team = this._field('team', trans.__('Team'), {
       value: values.team ?? 'default',
+      // untranslated: the name of the team a job without one belongs to
       placeholder: 'default'
     });
     this._description = this._field('description', trans.__('Description'), {

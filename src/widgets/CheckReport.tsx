@@ -1,12 +1,14 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import {
   EMPTY_VALUE,
+  checkStatusLabel,
   checkedTables,
-  checksLine,
   checksState,
+  checksSummary,
   countChecks,
   countsLine,
   formatMeasured,
@@ -16,6 +18,11 @@ import {
 } from '../checks';
 import { describeError } from '../pollingModel';
 import { DataOpsService } from '../service';
+import {
+  TranslationContext,
+  translations,
+  useTranslation
+} from '../translation';
 import { CheckResult, CheckStatus, StepResult } from '../types';
 
 /** Where a check report comes from: a step of a run or of an execution. */
@@ -31,12 +38,17 @@ export function runChecks(
   service: DataOpsService,
   job: string,
   runId: string,
-  step: string
+  step: string,
+  trans: TranslationBundle = translations()
 ): ICheckSource {
   return {
-    title: `${job} · run ${runId} · step ${step}`,
+    title: trans.__('%1 · run %2 · step %3', job, runId, step),
     load: async () =>
-      stepChecks((await service.getRun(runId)).steps, `Run ${runId}`, step)
+      stepChecks(
+        (await service.getRun(runId)).steps,
+        step,
+        trans.__('Run %1 has no step named %2.', runId, step)
+      )
   };
 }
 
@@ -45,28 +57,29 @@ export function executionChecks(
   service: DataOpsService,
   job: string,
   executionId: string,
-  step: string
+  step: string,
+  trans: TranslationBundle = translations()
 ): ICheckSource {
   return {
-    title: `${job} · execution ${executionId} · step ${step}`,
+    title: trans.__('%1 · execution %2 · step %3', job, executionId, step),
     load: async () =>
       stepChecks(
         (await service.getExecution(job, executionId)).steps,
-        `Execution ${executionId}`,
-        step
+        step,
+        trans.__('Execution %1 has no step named %2.', executionId, step)
       )
   };
 }
 
-/** The checks of the step named `step`; throws if there is no such step. */
+/** The checks of the step named `step`; throws `missing` if there is no such step. */
 function stepChecks(
   steps: ReadonlyArray<StepResult>,
-  owner: string,
-  step: string
+  step: string,
+  missing: string
 ): CheckResult[] {
   const found = steps.find(candidate => candidate.name === step);
   if (!found) {
-    throw new Error(`${owner} has no step named ${step}.`);
+    throw new Error(missing);
   }
   return found.checks ?? [];
 }
@@ -81,6 +94,7 @@ export class CheckReport extends ReactWidget {
   constructor(options: CheckReport.IOptions) {
     super();
     this.source = options.source;
+    this._trans = options.trans ?? translations();
     this.addClass('dataops-check-report');
     this.ready = this.load();
   }
@@ -129,18 +143,21 @@ export class CheckReport extends ReactWidget {
   }
 
   protected render(): JSX.Element {
+    const trans = this._trans;
     const message = this._loading
-      ? 'Loading…'
+      ? trans.__('Loading…')
       : this._error
-        ? `Could not load the checks: ${this._error}`
+        ? trans.__('Could not load the checks: %1', this._error)
         : '';
     return (
-      <CheckReportView
-        title={this.source.title}
-        checks={this._checks}
-        message={message}
-        onReload={() => void this.load()}
-      />
+      <TranslationContext.Provider value={trans}>
+        <CheckReportView
+          title={this.source.title}
+          checks={this._checks}
+          message={message}
+          onReload={() => void this.load()}
+        />
+      </TranslationContext.Provider>
     );
   }
 
@@ -148,11 +165,14 @@ export class CheckReport extends ReactWidget {
   private _error: string | null = null;
   private _loaded = new Signal<this, void>(this);
   private _loading = false;
+  private _trans: TranslationBundle;
 }
 
 export namespace CheckReport {
   export interface IOptions {
     source: ICheckSource;
+    /** The bundle the report writes with (none: as written). */
+    trans?: TranslationBundle;
   }
 }
 
@@ -169,18 +189,21 @@ export interface CheckReportViewProps {
 /** The report itself: a header with the summary, then the table of checks. */
 export function CheckReportView(props: CheckReportViewProps): JSX.Element {
   const { title, checks, message, onReload } = props;
+  const trans = useTranslation();
   return (
     <div className="dataops-checks">
       <div className="dataops-checks-header">
-        <span className="dataops-checks-title">Contract checks — {title}</span>
+        <span className="dataops-checks-title">
+          {trans.__('Contract checks — %1', title)}
+        </span>
         {onReload && (
           <button
             type="button"
             className="jp-mod-styled dataops-checks-reload"
-            aria-label="Reload the contract checks"
+            aria-label={trans.__('Reload the contract checks')}
             onClick={onReload}
           >
-            Reload
+            {trans.__('Reload')}
           </button>
         )}
         <div className="dataops-checks-message" role="status">
@@ -190,7 +213,7 @@ export function CheckReportView(props: CheckReportViewProps): JSX.Element {
       </div>
       {checks !== null && checks.length === 0 && (
         <div className="dataops-checks-empty">
-          No contract checked the tables of this step.
+          {trans.__('No contract checked the tables of this step.')}
         </div>
       )}
       {checks !== null && checks.length > 0 && <ChecksTable checks={checks} />}
@@ -200,16 +223,19 @@ export function CheckReportView(props: CheckReportViewProps): JSX.Element {
 
 function Summary(props: { checks: ReadonlyArray<CheckResult> }): JSX.Element {
   const { checks } = props;
+  const trans = useTranslation();
   const counts = countChecks(checks);
   const tables = checkedTables(checks);
   return (
     <div className="dataops-checks-summary">
       <div className="dataops-checks-headline" data-state={checksState(checks)}>
-        {checksLine(checks).replace(/^contract: /, '')}
-        <span className="dataops-checks-counts">{countsLine(counts)}</span>
+        {checksSummary(checks, trans)}
+        <span className="dataops-checks-counts">
+          {countsLine(counts, trans)}
+        </span>
       </div>
       <div className="dataops-checks-tables">
-        {tables.length === 1 ? 'Table ' : 'Tables '}
+        {trans._n('Table', 'Tables', tables.length)}{' '}
         {tables.map((table, index) => (
           <React.Fragment key={table}>
             {index > 0 && ', '}
@@ -225,17 +251,20 @@ function ChecksTable(props: {
   checks: ReadonlyArray<CheckResult>;
 }): JSX.Element {
   const sorted = sortChecks(props.checks);
+  const trans = useTranslation();
   return (
     <table className="dataops-checks-table">
       <thead>
         <tr>
-          <th scope="col">Status</th>
-          <th scope="col">Rule</th>
-          <th scope="col">Description</th>
-          <th scope="col">Measured</th>
-          <th scope="col">Threshold</th>
+          <th scope="col">{trans.__('Status')}</th>
+          <th scope="col">{trans.__('Rule')}</th>
+          <th scope="col">{trans.__('Description')}</th>
+          <th scope="col">{trans.__('Measured')}</th>
+          <th scope="col">{trans.__('Threshold')}</th>
           <th scope="col">
-            <span className="dataops-visually-hidden">Details</span>
+            <span className="dataops-visually-hidden">
+              {trans.__('Details')}
+            </span>
           </th>
         </tr>
       </thead>
@@ -257,6 +286,7 @@ const MARKS: { [status in CheckStatus]: string } = {
 
 function CheckRow(props: { check: CheckResult }): JSX.Element {
   const { check } = props;
+  const trans = useTranslation();
   const [samplesOpen, setSamplesOpen] = React.useState(false);
   const [sqlOpen, setSqlOpen] = React.useState(false);
   const samples = check.samples ?? [];
@@ -276,7 +306,7 @@ function CheckRow(props: { check: CheckResult }): JSX.Element {
           <span className="dataops-check-mark" aria-hidden="true">
             {MARKS[check.status]}
           </span>{' '}
-          {check.status}
+          {checkStatusLabel(check.status, trans)}
         </td>
         <td className="dataops-check-rule">
           <code>{check.rule ? breakable(check.rule) : EMPTY_VALUE}</code>
@@ -284,7 +314,9 @@ function CheckRow(props: { check: CheckResult }): JSX.Element {
         <td className="dataops-check-description">
           {check.description || EMPTY_VALUE}
         </td>
-        <td className="dataops-check-measured">{formatMeasured(check)}</td>
+        <td className="dataops-check-measured">
+          {formatMeasured(check, trans)}
+        </td>
         <td className="dataops-check-threshold">
           {check.threshold || EMPTY_VALUE}
         </td>
@@ -293,16 +325,24 @@ function CheckRow(props: { check: CheckResult }): JSX.Element {
             <Toggle
               open={samplesOpen}
               onToggle={setSamplesOpen}
-              label={`${samplesOpen ? 'Hide' : 'Show'} sample rows of ${check.rule}`}
-              text={`samples (${samples.length})`}
+              label={
+                samplesOpen
+                  ? trans.__('Hide sample rows of %1', check.rule)
+                  : trans.__('Show sample rows of %1', check.rule)
+              }
+              text={trans.__('samples (%1)', samples.length)}
             />
           )}
           {check.sql && (
             <Toggle
               open={sqlOpen}
               onToggle={setSqlOpen}
-              label={`${sqlOpen ? 'Hide' : 'Show'} the SQL of ${check.rule}`}
-              text="SQL"
+              label={
+                sqlOpen
+                  ? trans.__('Hide the SQL of %1', check.rule)
+                  : trans.__('Show the SQL of %1', check.rule)
+              }
+              text={trans.__('SQL')}
             />
           )}
         </td>

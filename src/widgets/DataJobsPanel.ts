@@ -7,11 +7,13 @@ import {
 import { CommandRegistry } from '@lumino/commands';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { Message } from '@lumino/messaging';
+import { ITranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../commandIds';
 import { dataJobsIcon } from '../components/icons';
 import { IDataJobsSidebar } from '../tokens';
+import { translations } from '../translation';
 import { ServerExtensionNotice, isServerModel } from './ServerExtensionNotice';
 
 /** The rank of a section added without one: after the built-in sections. */
@@ -34,18 +36,19 @@ interface ISection {
 export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
   constructor(options: DataJobsPanel.IOptions) {
     super();
+    const trans = translations(options.translator);
     this.id = 'dataops-sidebar';
     this.addClass('dataops-sidebar');
     this.title.icon = dataJobsIcon;
-    this.title.caption = 'Data Jobs';
+    this.title.caption = trans.__('Data Jobs');
 
     const heading = new Widget();
-    heading.node.textContent = 'Data Jobs';
+    heading.node.textContent = trans.__('Data Jobs');
     heading.addClass('dataops-sidebar-title');
     this.header.addWidget(heading);
 
     // A missing server extension: one message instead of the sections.
-    this._notice = new ServerExtensionNotice();
+    this._notice = new ServerExtensionNotice({ trans });
     this._notice.missingChanged.connect((_, missing) =>
       this.content.setHidden(missing)
     );
@@ -56,7 +59,7 @@ export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
       new ToolbarButton({
         icon: addIcon,
         className: 'dataops-new-job-button',
-        tooltip: 'New data job',
+        tooltip: trans.__('New data job'),
         onClick: () => void options.commands.execute(CommandIDs.createJob)
       })
     );
@@ -65,7 +68,7 @@ export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
       new ToolbarButton({
         icon: refreshIcon,
         className: 'dataops-refresh-button',
-        tooltip: 'Refresh data jobs',
+        tooltip: trans.__('Refresh data jobs'),
         onClick: () => void options.commands.execute(CommandIDs.refresh)
       })
     );
@@ -142,5 +145,7 @@ export namespace DataJobsPanel {
   export interface IOptions {
     /** Runs the toolbar's commands. */
     commands: CommandRegistry;
+    /** Translates the panel's strings (none: as written). */
+    translator?: ITranslator | null;
   }
 }

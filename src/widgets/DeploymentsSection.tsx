@@ -1,11 +1,13 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import { CommandIDs, goToCellArgs } from '../commands';
 import { DeploymentList } from '../components/DeploymentList';
 import { IDeploymentsModel } from '../tokens';
+import { translations } from '../translation';
 import { ControlJob, Execution, StepError } from '../types';
 
 /** The "Deployments" section of the Data Jobs sidebar. */
@@ -14,8 +16,9 @@ export class DeploymentsSection extends ReactWidget {
     super();
     this._model = options.model;
     this._commands = options.commands;
+    this._trans = translations(options.translator);
     this.addClass('dataops-deployments-section');
-    this.title.label = 'Deployments';
+    this.title.label = this._trans.__('Deployments');
   }
 
   protected render(): JSX.Element {
@@ -70,6 +73,7 @@ export class DeploymentsSection extends ReactWidget {
       <UseSignal signal={model.changed}>
         {() => (
           <DeploymentList
+            trans={this._trans}
             configured={model.configured}
             status={model.status}
             jobs={model.jobs}
@@ -97,11 +101,14 @@ export class DeploymentsSection extends ReactWidget {
 
   private _commands: CommandRegistry;
   private _model: IDeploymentsModel;
+  private _trans: TranslationBundle;
 }
 
 export namespace DeploymentsSection {
   export interface IOptions {
     model: IDeploymentsModel;
     commands: CommandRegistry;
+    /** Translates the section's strings (none: as written). */
+    translator?: ITranslator | null;
   }
 }

@@ -1,4 +1,5 @@
 import { MimeModel, IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
 import {
   HTMLSelect,
   ReactWidget,
@@ -18,8 +19,8 @@ import { RunBadge } from '../components/RunBadge';
 import { formatDuration } from '../components/RunList';
 import { formatRelativeTime } from '../components/time';
 import {
-  OUTCOME_LABELS,
   VEGALITE_MIME_TYPE,
+  outcomeLabels,
   durationsSpec,
   entryIdOf,
   readChartTheme,
@@ -33,16 +34,25 @@ import {
 } from '../jobHistory';
 import { JobViewModel } from '../jobViewModel';
 import { describeError } from '../pollingModel';
+import {
+  TranslationContext,
+  translations,
+  useTranslation
+} from '../translation';
 import { ExecutionStatus, Job, RunStatus } from '../types';
 
 /** Words of the status filter's choices. */
-const FILTER_LABELS: { [filter in HistoryFilter]: string } = {
-  all: 'All statuses',
-  succeeded: 'Succeeded',
-  failed: 'Failed',
-  active: 'In progress',
-  other: 'Cancelled or skipped'
-};
+function filterLabels(trans: TranslationBundle): {
+  [filter in HistoryFilter]: string;
+} {
+  return {
+    all: trans.__('All statuses'),
+    succeeded: trans.__('Succeeded'),
+    failed: trans.__('Failed'),
+    active: trans.__('In progress'),
+    other: trans.__('Cancelled or skipped')
+  };
+}
 
 /**
  * A job in the main area: its steps, one history of its local runs and its
@@ -55,6 +65,7 @@ export class JobView extends ReactWidget {
     this._model = options.model;
     this._commands = options.commands;
     this._rendermime = options.rendermime ?? null;
+    this._trans = options.trans ?? translations();
     this.addClass('dataops-job-view');
   }
 
@@ -73,15 +84,17 @@ export class JobView extends ReactWidget {
 
   protected render(): JSX.Element {
     return (
-      <UseSignal signal={this._model.changed}>
-        {() => (
-          <JobViewContent
-            model={this._model}
-            rendermime={this._rendermime}
-            onCommand={(id, args) => void this._commands.execute(id, args)}
-          />
-        )}
-      </UseSignal>
+      <TranslationContext.Provider value={this._trans}>
+        <UseSignal signal={this._model.changed}>
+          {() => (
+            <JobViewContent
+              model={this._model}
+              rendermime={this._rendermime}
+              onCommand={(id, args) => void this._commands.execute(id, args)}
+            />
+          )}
+        </UseSignal>
+      </TranslationContext.Provider>
     );
   }
 
@@ -108,6 +121,7 @@ export class JobView extends ReactWidget {
   private _commands: CommandRegistry;
   private _model: JobViewModel;
   private _rendermime: IRenderMimeRegistry | null;
+  private _trans: TranslationBundle;
 }
 
 export namespace JobView {
@@ -116,6 +130,8 @@ export namespace JobView {
     commands: CommandRegistry;
     /** The renderers of the application; the charts need its Vega-Lite one. */
     rendermime?: IRenderMimeRegistry;
+    /** The bundle the view writes with (none: as written). */
+    trans?: TranslationBundle;
   }
 }
 
@@ -130,6 +146,8 @@ function JobViewContent(props: IContentProps): JSX.Element {
   const [selected, setSelected] = React.useState<string | null>(null);
   const [moreError, setMoreError] = React.useState<string | null>(null);
   const themeVersion = useThemeVersion();
+  const trans = useTranslation();
+  const labels = filterLabels(trans);
   const job = model.job;
   const history = model.history;
   const entries = history.entries;
@@ -164,19 +182,19 @@ function JobViewContent(props: IContentProps): JSX.Element {
             type="button"
             className="jp-mod-styled dataops-job-view-run"
             onClick={() => onCommand(CommandIDs.runJob, { name: model.name })}
-            title="Run this job as production would"
+            title={trans.__('Run this job as production would')}
           >
             <runIcon.react tag="span" className="dataops-button-icon" />
-            Run
+            {trans.__('Run')}
           </button>
           <button
             type="button"
             className="jp-mod-styled dataops-job-view-refresh"
             onClick={() => void model.refresh()}
-            title="Reload the job and its history"
+            title={trans.__('Reload the job and its history')}
           >
             <refreshIcon.react tag="span" className="dataops-button-icon" />
-            Refresh
+            {trans.__('Refresh')}
           </button>
         </span>
       </header>
@@ -189,15 +207,15 @@ function JobViewContent(props: IContentProps): JSX.Element {
         </div>
       )}
       {!model.hasLoaded && (
-        <div className="dataops-job-view-loading">Loading…</div>
+        <div className="dataops-job-view-loading">{trans.__('Loading…')}</div>
       )}
       {job && <StepTable job={job} onCommand={onCommand} />}
 
       <section className="dataops-job-view-section">
-        <h3>History</h3>
+        <h3>{trans.__('History')}</h3>
         <div className="dataops-job-view-toolbar">
           <label>
-            Status{' '}
+            {trans.__('Status')}{' '}
             <HTMLSelect
               className="dataops-job-view-filter"
               value={model.filter}
@@ -206,7 +224,7 @@ function JobViewContent(props: IContentProps): JSX.Element {
               }
               options={HISTORY_FILTERS.map(filter => ({
                 value: filter,
-                label: FILTER_LABELS[filter]
+                label: labels[filter]
               }))}
             />
           </label>
@@ -220,7 +238,7 @@ function JobViewContent(props: IContentProps): JSX.Element {
           <VegaChart
             className="dataops-job-view-durations"
             rendermime={rendermime}
-            spec={durationsSpec(entries, theme, chosen?.id ?? null)}
+            spec={durationsSpec(entries, theme, chosen?.id ?? null, trans)}
             onSelect={selectById}
           />
         )}
@@ -238,7 +256,7 @@ function JobViewContent(props: IContentProps): JSX.Element {
             disabled={model.isLoadingMore}
             onClick={loadMore}
           >
-            {model.isLoadingMore ? 'Loading…' : 'Load more'}
+            {model.isLoadingMore ? trans.__('Loading…') : trans.__('Load more')}
           </button>
         )}
         {moreError && (
@@ -251,20 +269,23 @@ function JobViewContent(props: IContentProps): JSX.Element {
       <section className="dataops-job-view-section dataops-job-view-steps-of">
         <h3>
           {chosen
-            ? `Steps of ${chosen.kind === 'run' ? 'local run' : 'execution'} ${chosen.id}`
-            : 'Steps over time'}
+            ? chosen.kind === 'run'
+              ? trans.__('Steps of local run %1', chosen.id)
+              : trans.__('Steps of execution %1', chosen.id)
+            : trans.__('Steps over time')}
         </h3>
         {!chosen && (
           <p className="dataops-job-view-hint">
-            Select a run or an execution (its row or its bar) to see its steps
-            over time.
+            {trans.__(
+              'Select a run or an execution (its row or its bar) to see its steps over time.'
+            )}
           </p>
         )}
         {chosen && rendermime && (
           <StepTimeline
             entry={chosen}
             rendermime={rendermime}
-            spec={stepTimelineSpec(chosen, theme)}
+            spec={stepTimelineSpec(chosen, theme, undefined, trans)}
           />
         )}
       </section>
@@ -278,9 +299,10 @@ function StepTable(props: {
   onCommand: IContentProps['onCommand'];
 }): JSX.Element {
   const { job, onCommand } = props;
+  const trans = useTranslation();
   return (
     <section className="dataops-job-view-section">
-      <h3>Steps</h3>
+      <h3>{trans.__('Steps')}</h3>
       <ol className="dataops-job-view-steps">
         {job.steps.map(step => (
           <li
@@ -291,7 +313,7 @@ function StepTable(props: {
             <button
               type="button"
               className="dataops-link-button dataops-job-view-step-name"
-              title={`Open ${step.notebook} at this step's cell`}
+              title={trans.__("Open %1 at this step's cell", step.notebook)}
               onClick={() =>
                 onCommand(CommandIDs.goToCell, {
                   job: job.name,
@@ -327,10 +349,11 @@ function HistoryTable(props: {
   onOpenLog: (entry: IHistoryEntry) => void;
 }): JSX.Element {
   const { entries, selected, hasLoaded, onSelect, onOpenLog } = props;
+  const trans = useTranslation();
   if (entries.length === 0) {
     return (
       <div className="dataops-job-view-empty">
-        {hasLoaded ? 'No runs or executions with this status.' : ''}
+        {hasLoaded ? trans.__('No runs or executions with this status.') : ''}
       </div>
     );
   }
@@ -338,13 +361,13 @@ function HistoryTable(props: {
     <table className="dataops-job-view-history">
       <thead>
         <tr>
-          <th>Kind</th>
-          <th>Status</th>
-          <th>Started</th>
-          <th>Duration</th>
-          <th>Failed step</th>
+          <th>{trans.__('Kind')}</th>
+          <th>{trans.__('Status')}</th>
+          <th>{trans.__('Started')}</th>
+          <th>{trans.__('Duration')}</th>
+          <th>{trans.__('Failed step')}</th>
           <th>
-            <span className="dataops-visually-hidden">Log</span>
+            <span className="dataops-visually-hidden">{trans.__('Log')}</span>
           </th>
         </tr>
       </thead>
@@ -370,7 +393,11 @@ function HistoryTable(props: {
                 }
               }}
             >
-              <td>{entry.kind === 'run' ? 'Local run' : 'Execution'}</td>
+              <td>
+                {entry.kind === 'run'
+                  ? trans.__('Local run')
+                  : trans.__('Execution')}
+              </td>
               <td>
                 {entry.kind === 'run' ? (
                   <RunBadge status={entry.status as RunStatus} />
@@ -383,9 +410,9 @@ function HistoryTable(props: {
               </td>
               <td>
                 {entry.duration !== null
-                  ? formatDuration(entry.duration)
+                  ? formatDuration(entry.duration, trans)
                   : entry.outcome === 'active'
-                    ? OUTCOME_LABELS.active
+                    ? outcomeLabels(trans).active
                     : ''}
               </td>
               <td className="dataops-job-view-failed-step">
@@ -395,8 +422,8 @@ function HistoryTable(props: {
                 <button
                   type="button"
                   className="dataops-icon-button dataops-job-view-log"
-                  aria-label={`Open the log of ${entry.id}`}
-                  title="Open the log"
+                  aria-label={trans.__('Open the log of %1', entry.id)}
+                  title={trans.__('Open the log')}
                   onClick={event => {
                     event.stopPropagation();
                     onOpenLog(entry);
@@ -420,12 +447,13 @@ function StepTimeline(props: {
   spec: JSONObject | null;
 }): JSX.Element {
   const { entry, rendermime, spec } = props;
+  const trans = useTranslation();
   if (!spec) {
     return (
       <p className="dataops-job-view-hint">
         {entry.outcome === 'active'
-          ? 'No step has started yet.'
-          : 'No step of it ran.'}
+          ? trans.__('No step has started yet.')
+          : trans.__('No step of it ran.')}
       </p>
     );
   }
@@ -450,6 +478,7 @@ function VegaChart(props: {
   onSelect?: (id: string) => void;
 }): JSX.Element | null {
   const { className, rendermime, spec, onSelect } = props;
+  const trans = useTranslation();
   const host = React.useRef<HTMLDivElement>(null);
   const [error, setError] = React.useState<string | null>(null);
   const json = spec ? JSON.stringify(spec) : null;
@@ -511,7 +540,9 @@ function VegaChart(props: {
   if (!available) {
     return (
       <div className="dataops-job-view-hint">
-        This JupyterLab has no Vega-Lite renderer to draw charts with.
+        {trans.__(
+          'This JupyterLab has no Vega-Lite renderer to draw charts with.'
+        )}
       </div>
     );
   }

@@ -1,11 +1,13 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import { CommandIDs, goToCellArgs } from '../commands';
 import { JobList } from '../components/JobList';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
+import { translations } from '../translation';
 import { Job, Run, StepError } from '../types';
 
 /** The "Jobs" section of the Data Jobs sidebar. */
@@ -15,8 +17,9 @@ export class JobsSection extends ReactWidget {
     this._model = options.model;
     this._commands = options.commands;
     this._deployments = options.deployments ?? null;
+    this._trans = translations(options.translator);
     this.addClass('dataops-jobs-section');
-    this.title.label = 'Jobs';
+    this.title.label = this._trans.__('Jobs');
   }
 
   protected render(): JSX.Element {
@@ -66,6 +69,7 @@ export class JobsSection extends ReactWidget {
       });
     const list = () => (
       <JobList
+        trans={this._trans}
         jobs={model.jobs}
         invalid={model.invalid}
         runs={job => model.runs(job)}
@@ -108,6 +112,7 @@ export class JobsSection extends ReactWidget {
   private _commands: CommandRegistry;
   private _deployments: IDeploymentsModel | null;
   private _model: IDataJobsModel;
+  private _trans: TranslationBundle;
 }
 
 export namespace JobsSection {
@@ -116,5 +121,7 @@ export namespace JobsSection {
     commands: CommandRegistry;
     /** Jobs on the control service: adds Deploy buttons and versions. */
     deployments?: IDeploymentsModel;
+    /** Translates the section's strings (none: as written). */
+    translator?: ITranslator | null;
   }
 }

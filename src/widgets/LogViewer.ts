@@ -1,12 +1,14 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
-import { RUN_STATUS_LABELS } from '../components/RunBadge';
+import { executionStatusLabels } from '../components/ExecutionBadge';
+import { runStatusLabels } from '../components/RunBadge';
 import { describeError } from '../pollingModel';
 import { DataOpsRequestError } from '../request';
 import { DataOpsService } from '../service';
+import { translations } from '../translation';
 import { LogChunk } from '../types';
 
 /** Where a log viewer reads: the log of a local run or of an execution. */
@@ -23,14 +25,15 @@ export interface ILogSource {
 export function executionLog(
   service: DataOpsService,
   job: string,
-  executionId: string
+  executionId: string,
+  trans: TranslationBundle = translations()
 ): ILogSource {
   return {
-    title: `${job} · execution ${executionId}`,
+    title: trans.__('%1 · execution %2', job, executionId),
     read: offset => service.getExecutionLog(job, executionId, offset),
     outcome: async () => {
       const { status } = await service.getExecution(job, executionId);
-      return { status, label: EXECUTION_STATUS_LABELS[status] ?? status };
+      return { status, label: executionStatusLabels(trans)[status] ?? status };
     }
   };
 }
@@ -39,14 +42,15 @@ export function executionLog(
 export function runLog(
   service: DataOpsService,
   job: string,
-  runId: string
+  runId: string,
+  trans: TranslationBundle = translations()
 ): ILogSource {
   return {
-    title: `${job} · run ${runId}`,
+    title: trans.__('%1 · run %2', job, runId),
     read: offset => service.getLog(runId, offset),
     outcome: async () => {
       const { status } = await service.getRun(runId);
-      return { status, label: RUN_STATUS_LABELS[status] ?? status };
+      return { status, label: runStatusLabels(trans)[status] ?? status };
     }
   };
 }
@@ -72,6 +76,7 @@ export class LogViewer extends Widget {
   constructor(options: LogViewer.IOptions) {
     super();
     this.source = options.source;
+    this._trans = options.trans ?? translations();
     this._interval = options.interval ?? LOG_POLL_INTERVAL;
     this._delay = this._interval;
     this.addClass('dataops-log-viewer');
@@ -93,7 +98,10 @@ export class LogViewer extends Widget {
     this._textNode = document.createElement('pre');
     this._textNode.className = 'dataops-log-text';
     this._textNode.tabIndex = 0;
-    this._textNode.setAttribute('aria-label', `Log of ${this.source.title}`);
+    this._textNode.setAttribute(
+      'aria-label',
+      this._trans.__('Log of %1', this.source.title)
+    );
     this._textNode.addEventListener('scroll', () => {
       const node = this._textNode;
       this._follow =
@@ -101,7 +109,7 @@ export class LogViewer extends Widget {
     });
 
     this.node.append(header, this._errorNode, this._textNode);
-    this._setState('following', 'Following the log…');
+    this._setState('following', this._trans.__('Following the log…'));
     void this._fetch();
   }
 
@@ -175,7 +183,7 @@ export class LogViewer extends Widget {
       }
       this._showError(describeError(error));
       if (error instanceof DataOpsRequestError && error.status === 404) {
-        this._setState('error', 'Stopped');
+        this._setState('error', this._trans.__('Stopped'));
         this._changed.emit();
         return;
       }
@@ -198,13 +206,13 @@ export class LogViewer extends Widget {
     }
     this._status = outcome?.status ?? null;
     if (outcome) {
-      this._setState('complete', `Ended: ${outcome.label}`);
+      this._setState('complete', this._trans.__('Ended: %1', outcome.label));
       this._stateNode.dataset.status = outcome.status;
     } else {
-      this._setState('complete', 'Ended');
+      this._setState('complete', this._trans.__('Ended'));
     }
     if (this._text === '') {
-      this._textNode.textContent = '(The log is empty.)';
+      this._textNode.textContent = this._trans.__('(The log is empty.)');
       this._textNode.classList.add('dataops-mod-empty');
     }
     this._changed.emit();
@@ -230,7 +238,9 @@ export class LogViewer extends Widget {
     this._error = message;
     this._errorNode.hidden = message === null;
     this._errorNode.textContent =
-      message === null ? '' : `Could not load the log: ${message}`;
+      message === null
+        ? ''
+        : this._trans.__('Could not load the log: %1', message);
   }
 
   private _setState(state: string, label: string): void {
@@ -251,6 +261,7 @@ export class LogViewer extends Widget {
   private _text = '';
   private _textNode: HTMLPreElement;
   private _timer = 0;
+  private _trans: TranslationBundle;
 }
 
 export namespace LogViewer {
@@ -258,5 +269,7 @@ export namespace LogViewer {
     source: ILogSource;
     /** Wait between requests while the run or execution goes on (ms). */
     interval?: number;
+    /** The bundle the viewer writes with (none: as written). */
+    trans?: TranslationBundle;
   }
 }

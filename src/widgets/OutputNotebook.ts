@@ -1,11 +1,13 @@
 import * as nbformat from '@jupyterlab/nbformat';
 import { OutputArea, OutputAreaModel } from '@jupyterlab/outputarea';
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { describeError } from '../pollingModel';
 import { DataOpsService } from '../service';
+import { translations } from '../translation';
 
 /** Where an output notebook comes from: a local run or an execution. */
 export interface INotebookSource {
@@ -19,10 +21,11 @@ export interface INotebookSource {
 export function runNotebook(
   service: DataOpsService,
   job: string,
-  runId: string
+  runId: string,
+  trans: TranslationBundle = translations()
 ): INotebookSource {
   return {
-    title: `${job} · run ${runId}`,
+    title: trans.__('%1 · run %2', job, runId),
     load: () => service.getRunNotebook(runId)
   };
 }
@@ -31,10 +34,11 @@ export function runNotebook(
 export function executionNotebook(
   service: DataOpsService,
   job: string,
-  executionId: string
+  executionId: string,
+  trans: TranslationBundle = translations()
 ): INotebookSource {
   return {
-    title: `${job} · execution ${executionId}`,
+    title: trans.__('%1 · execution %2', job, executionId),
     load: () => service.getExecutionNotebook(job, executionId)
   };
 }
@@ -50,6 +54,8 @@ export class OutputNotebook extends Panel {
     super();
     this.source = options.source;
     this._rendermime = options.rendermime;
+    const trans = options.trans ?? translations();
+    this._trans = trans;
     this.addClass('dataops-output-notebook');
 
     const header = new Widget();
@@ -59,12 +65,12 @@ export class OutputNotebook extends Panel {
     title.textContent = this.source.title;
     const note = document.createElement('span');
     note.className = 'dataops-output-note';
-    note.textContent = 'Output notebook · read-only';
+    note.textContent = trans.__('Output notebook · read-only');
     const reload = document.createElement('button');
     reload.type = 'button';
     reload.className = 'jp-mod-styled dataops-output-reload';
-    reload.textContent = 'Reload';
-    reload.setAttribute('aria-label', 'Reload the output notebook');
+    reload.textContent = trans.__('Reload');
+    reload.setAttribute('aria-label', trans.__('Reload the output notebook'));
     reload.onclick = () => void this.load();
     this._messageNode = document.createElement('div');
     this._messageNode.className = 'dataops-output-message';
@@ -96,7 +102,7 @@ export class OutputNotebook extends Panel {
 
   /** Fetch the notebook and show it; a failure shows its message. */
   async load(): Promise<void> {
-    this._messageNode.textContent = 'Loading…';
+    this._messageNode.textContent = this._trans.__('Loading…');
     try {
       const notebook = await this.source.load();
       if (this.isDisposed) {
@@ -110,7 +116,10 @@ export class OutputNotebook extends Panel {
         return;
       }
       this._error = describeError(error);
-      this._messageNode.textContent = `Could not load the output notebook: ${this._error}`;
+      this._messageNode.textContent = this._trans.__(
+        'Could not load the output notebook: %1',
+        this._error
+      );
     }
     this._loaded.emit();
   }
@@ -124,7 +133,7 @@ export class OutputNotebook extends Panel {
     }
     if ((notebook.cells ?? []).length === 0) {
       const empty = new Widget();
-      empty.node.textContent = 'The notebook has no cells.';
+      empty.node.textContent = this._trans.__('The notebook has no cells.');
       empty.addClass('dataops-output-empty');
       this._cells.addWidget(empty);
     }
@@ -163,7 +172,7 @@ export class OutputNotebook extends Panel {
       panel.node.dataset.step = step;
       const label = document.createElement('span');
       label.className = 'dataops-output-step';
-      label.textContent = `step ${step}`.trim();
+      label.textContent = this._trans.__('step %1', step).trim();
       input.node.append(label);
     }
     panel.addWidget(input);
@@ -185,6 +194,7 @@ export class OutputNotebook extends Panel {
   private _loaded = new Signal<this, void>(this);
   private _messageNode: HTMLDivElement;
   private _rendermime: IRenderMimeRegistry;
+  private _trans: TranslationBundle;
 }
 
 export namespace OutputNotebook {
@@ -192,6 +202,8 @@ export namespace OutputNotebook {
     source: INotebookSource;
     /** The application's renderers of outputs and markdown. */
     rendermime: IRenderMimeRegistry;
+    /** The bundle the notebook's frame writes with (none: as written). */
+    trans?: TranslationBundle;
   }
 }
 

@@ -1,6 +1,9 @@
+import { TranslationBundle } from '@jupyterlab/translation';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
+
+import { translations } from '../translation';
 
 /** What the notice needs of a model that polls the server. */
 export interface IServerModel {
@@ -29,15 +32,17 @@ export function isServerModel(model: unknown): model is IServerModel {
  * running: shown by the sidebar instead of an error in each section.
  */
 export class ServerExtensionNotice extends Widget {
-  constructor() {
+  constructor(options: { trans?: TranslationBundle } = {}) {
     super();
+    const trans = options.trans ?? translations();
     this.addClass('dataops-extension-missing');
     this.node.setAttribute('role', 'alert');
     this._message = document.createElement('p');
     const retry = document.createElement('button');
     retry.type = 'button';
     retry.className = 'dataops-retry-button jp-mod-styled jp-mod-accept';
-    retry.textContent = 'Retry';
+    retry.textContent = trans.__('Retry');
+
     retry.onclick = () => void this.retry();
     this._retry = retry;
     this.node.append(this._message, retry);
