@@ -20,7 +20,8 @@ const SHOWN_PROPERTIES = new Set([
   'alt',
   'textContent',
   'innerText',
-  'heading'
+  'heading',
+  'text'
 ]);
 
 /** Calls whose first argument is a title or message shown to the user. */

@@ -35,7 +35,7 @@ interface ISection {
  */
 export class DataJobsPanel extends SidePanel implements IDataJobsSidebar {
   constructor(options: DataJobsPanel.IOptions) {
-    super();
+    super({ translator: options.translator ?? undefined });
     const trans = translations(options.translator);
     this.id = 'dataops-sidebar';
     this.addClass('dataops-sidebar');
