@@ -256,7 +256,12 @@ def run_ingest(
         _contract_outcome(job, guards)
         raise _typed(exc) from None
     progress.finish(summary)
-    report_step(job.step, writes=[summary.table])
+    report_step(
+        job.step,
+        writes=[summary.table],
+        rows_ingested=summary.rows - summary.rejected,
+        rows_rejected=summary.rejected,
+    )
     _contract_outcome(job, guards)
     return summary
 
