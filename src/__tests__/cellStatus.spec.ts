@@ -280,7 +280,7 @@ describe('the run a job notebook shows', () => {
       'execution:e1',
       'run:r1'
     ]);
-    expect(picker.options[0].textContent).toBe('Latest');
+    expect(picker.options[0].textContent).toMatch(/^Latest: Run .+ · failed$/);
     expect(picker.options[1].textContent).toMatch(/^Run .+ · failed$/);
     expect(picker.options[2].textContent).toMatch(/^Execution .+ · succeeded$/);
 

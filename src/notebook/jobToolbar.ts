@@ -134,8 +134,14 @@ class RunPicker extends Widget {
       return;
     }
     const trans = this._trans;
+    const latest = this._selection.latest;
     const options: [string, string][] = [
-      [LATEST, trans.__('Latest')],
+      [
+        LATEST,
+        latest
+          ? trans.__('Latest: %1', entryLabel(latest, trans))
+          : trans.__('Latest')
+      ],
       ...this._selection.entries.map(
         entry => [entryKey(entry), entryLabel(entry, trans)] as [string, string]
       )

@@ -90,13 +90,17 @@ export class RunSelection implements IDisposable {
     );
   }
 
-  /** The run or execution the cells show, or null (none yet, or not loaded). */
+  /** The job's newest run or execution, or null (none yet, or not loaded). */
+  get latest(): IHistoryEntry | null {
+    return latestEntry(this._modelEntry(), this.entries);
+  }
+
+  /** The run or execution the cells show: the latest, or the one chosen. */
   get selected(): IHistoryEntry | null {
-    const entries = this.entries;
     if (this._choice === LATEST) {
-      return latestEntry(this._modelEntry(), entries);
+      return this.latest;
     }
-    return entries.find(entry => entryKey(entry) === this._choice) ?? null;
+    return this.entries.find(entry => entryKey(entry) === this._choice) ?? null;
   }
 
   get isDisposed(): boolean {
