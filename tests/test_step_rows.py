@@ -89,3 +89,25 @@ def test_a_step_that_fails_after_a_load_keeps_its_rows(make_job: MakeJob) -> Non
     record = run_job(load_job(folder))
     assert record.status == "failed"
     assert (record.steps[1].rows_ingested, record.steps[1].status) == (40, "failed")
+
+
+def test_a_load_its_contract_refuses_records_the_rows_it_kept_out(make_job: MakeJob) -> None:
+    folder = make_job(
+        "refused",
+        [
+            (["step:setup"], "%load_ext kernel_magics"),
+            (
+                ["step:prices"],
+                "job.ingest([{'id': 1, 'price': 2.0}, {'id': 2, 'price': -1.0},"
+                " {'id': 3, 'price': -5.0}], 'shop.prices')",
+            ),
+        ],
+    )
+    (folder / "contracts").mkdir()
+    (folder / "contracts" / "prices.odcs.yaml").write_text(CONTRACT)
+    record = run_job(load_job(folder))
+    assert record.status == "failed"
+    step = record.steps[1]
+    assert step.error is not None and step.error.ename == "ContractViolation"
+    # Nothing was committed (policy "fail"); the two bad rows are in quarantine.
+    assert (step.rows_ingested, step.rows_rejected) == (0, 2)
