@@ -245,6 +245,14 @@ describe('the run a job notebook shows', () => {
     host.show();
     await settle();
     expect(model.isPolling).toBe(true);
+    // Renamed out of the job: no job, and nothing to follow.
+    host.context.path = 'scratch.ipynb';
+    host.context.pathChanged.emit('scratch.ipynb');
+    expect(selection.job).toBeNull();
+    expect(model.isPolling).toBe(false);
+    host.context.path = 'jobs/orders/orders.ipynb';
+    host.context.pathChanged.emit(host.context.path);
+    expect(model.isPolling).toBe(true);
     selection.dispose();
     expect(model.isPolling).toBe(false);
   });

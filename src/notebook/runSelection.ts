@@ -40,7 +40,10 @@ export function latestEntry(
 
 /** The parts of a notebook panel the selection needs. */
 export interface IRunSelectionHost extends IMessageHandler {
-  readonly context: { readonly path: string };
+  readonly context: {
+    readonly path: string;
+    readonly pathChanged: ISignal<unknown, string>;
+  };
   readonly isVisible: boolean;
   readonly isDisposed: boolean;
 }
@@ -53,6 +56,7 @@ export class RunSelection implements IDisposable {
     this._service = options.service;
     this._view = this._model.addView();
     this._model.changed.connect(this._onModelChanged, this);
+    this._host.context.pathChanged.connect(this._onModelChanged, this);
     MessageLoop.installMessageHook(this._host, this._hook);
     this._onModelChanged();
   }
@@ -114,6 +118,7 @@ export class RunSelection implements IDisposable {
     this._isDisposed = true;
     MessageLoop.removeMessageHook(this._host, this._hook);
     this._model.changed.disconnect(this._onModelChanged, this);
+    this._host.context.pathChanged.disconnect(this._onModelChanged, this);
     this._view.dispose();
     this._history?.dispose();
     this._history = null;
