@@ -253,10 +253,18 @@ def run_ingest(
         )
     except DataOpsError as exc:
         # The guard already kept the rejected rows when it refused the load.
+        rejected = getattr(exc, "quarantined", 0)
+        if rejected:
+            report_step(job.step, rows_rejected=rejected)
         _contract_outcome(job, guards)
         raise _typed(exc) from None
     progress.finish(summary)
-    report_step(job.step, writes=[summary.table])
+    report_step(
+        job.step,
+        writes=[summary.table],
+        rows_ingested=summary.rows - summary.rejected,
+        rows_rejected=summary.rejected,
+    )
     _contract_outcome(job, guards)
     return summary
 

@@ -1,4 +1,5 @@
-"""What a step did, told to the runner: the tables it wrote and read, and the checks it ran.
+"""What a step did, told to the runner: the tables it wrote and read, the rows it loaded and
+the checks it ran.
 
 In a run the runner names its run folder in ``DATAOPS_RUN_DIR``; each ``%%sql``, ``%%ingest``,
 ``job.sql`` and ``job.ingest`` appends one JSON line to ``steps.jsonl`` there (readable by its
@@ -36,6 +37,8 @@ def report_step(
     reads: Sequence[str] = (),
     checks: Sequence[dict[str, Any]] = (),
     unparsed: int = 0,
+    rows_ingested: int = 0,
+    rows_rejected: int = 0,
 ) -> None:
     """Tell the runner what ``step`` did (nothing outside a run or outside a step)."""
     folder = os.environ.get(RUN_DIR_ENV)
@@ -47,6 +50,8 @@ def report_step(
         "reads": list(reads),
         "checks": list(checks),
         "unparsed": unparsed,
+        "rows_ingested": rows_ingested,
+        "rows_rejected": rows_rejected,
     }
     fd = os.open(Path(folder) / STEPS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with open(fd, "a", encoding="utf-8") as handle:

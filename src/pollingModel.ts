@@ -1,3 +1,4 @@
+import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -101,8 +102,55 @@ export abstract class PollingModel {
     this._reschedule();
   }
 
+  /**
+   * Tell the model whether its own view (e.g. its sidebar section) is on
+   * screen. It polls while this or any view from `addView` is visible.
+   */
   setVisible(visible: boolean): void {
-    if (this.isDisposed || visible === this._visible) {
+    this._setViewVisible(this, visible);
+  }
+
+  /**
+   * A further view of the model's data, e.g. the toolbar of a notebook: the
+   * model polls while any of its views is visible. Disposing the view (or
+   * hiding it) counts it out.
+   */
+  addView(): PollingModel.IView {
+    const key = {};
+    let disposed = false;
+    return {
+      setVisible: (visible: boolean) => {
+        if (!disposed) {
+          this._setViewVisible(key, visible);
+        }
+      },
+      get isDisposed() {
+        return disposed;
+      },
+      dispose: () => {
+        if (!disposed) {
+          this._setViewVisible(key, false);
+          disposed = true;
+        }
+      }
+    };
+  }
+
+  /** Count a view in or out of the visible ones; poll while there is one. */
+  private _setViewVisible(view: object, visible: boolean): void {
+    if (this.isDisposed) {
+      return;
+    }
+    if (visible) {
+      this._visibleViews.add(view);
+    } else {
+      this._visibleViews.delete(view);
+    }
+    this._setPolling(this._visibleViews.size > 0);
+  }
+
+  private _setPolling(visible: boolean): void {
+    if (visible === this._visible) {
       return;
     }
     this._visible = visible;
@@ -122,6 +170,7 @@ export abstract class PollingModel {
     }
     this._isDisposed = true;
     this._visible = false;
+    this._visibleViews.clear();
     this._poll.dispose();
     Signal.clearData(this);
   }
@@ -214,9 +263,16 @@ export abstract class PollingModel {
   private _poll: Poll;
   private _slowInterval: number;
   private _visible = false;
+  private _visibleViews = new Set<object>();
 }
 
 export namespace PollingModel {
+  /** One view of a model's data that says when it is on screen. */
+  export interface IView extends IDisposable {
+    /** Whether the view is on screen now. */
+    setVisible(visible: boolean): void;
+  }
+
   export interface IOptions {
     /** The REST client; one with the page's server settings by default. */
     service?: DataOpsService;

@@ -4,6 +4,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { PollingModel } from './pollingModel';
 import { DataOpsService } from './service';
 import {
   Arguments,
@@ -72,6 +73,9 @@ export interface IDataJobsModel extends IDisposable {
 
   /** Tell the model whether its data is on screen: it polls only then. */
   setVisible(visible: boolean): void;
+
+  /** Another view of the data (e.g. a notebook's toolbar): it polls while any view is shown. */
+  addView(): PollingModel.IView;
 }
 
 /** The token of the Data Jobs model, for plugins that show or use jobs. */
@@ -160,6 +164,9 @@ export interface IDeploymentsModel extends IDisposable {
 
   /** Tell the model whether its data is on screen: it polls only then. */
   setVisible(visible: boolean): void;
+
+  /** Another view of the data (e.g. a notebook's toolbar): it polls while any view is shown. */
+  addView(): PollingModel.IView;
 }
 
 /** The token of the Deployments model, for plugins that show or use it. */

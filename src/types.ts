@@ -116,6 +116,10 @@ export interface StepResult {
   reads: string[];
   /** What the contracts of the tables it wrote found. */
   checks: CheckResult[];
+  /** Rows its loads (`%%ingest`, `job.ingest`) put into their tables. */
+  rows_ingested: number;
+  /** Rows those loads' contracts kept out (in `<table>__quarantine`). */
+  rows_rejected: number;
 }
 
 export type RunStatus =

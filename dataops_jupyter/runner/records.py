@@ -82,12 +82,18 @@ class StepResult(BaseModel):
     reads: list[str] = Field(default_factory=list)
     #: What the contracts of the tables it wrote found.
     checks: list[CheckResult] = Field(default_factory=list)
+    #: Rows its ``%%ingest`` and ``job.ingest`` loads put into their tables.
+    rows_ingested: int = 0
+    #: Rows those loads' contracts kept out of the tables (in ``<table>__quarantine``).
+    rows_rejected: int = 0
 
     def add_report(self, report: StepReport) -> None:
         """Add what the kernel reported the step did."""
         self.writes += [name for name in report.writes if name not in self.writes]
         self.reads += [name for name in report.reads if name not in self.reads]
         self.checks += report.checks
+        self.rows_ingested += report.rows_ingested
+        self.rows_rejected += report.rows_rejected
 
 
 class StepReport(BaseModel):
@@ -100,6 +106,9 @@ class StepReport(BaseModel):
     checks: list[CheckResult] = Field(default_factory=list)
     #: Statements whose tables could not be read (their tables are missing from the lists).
     unparsed: int = 0
+    #: Rows a load put into its table, and rows its contract kept out.
+    rows_ingested: int = 0
+    rows_rejected: int = 0
 
 
 class Run(BaseModel):

@@ -34,6 +34,8 @@ export function makeStep(
     writes: [],
     reads: [],
     checks: [],
+    rows_ingested: 0,
+    rows_rejected: 0,
     ...overrides
   };
 }

@@ -185,15 +185,4 @@ describe('JobToolbar', () => {
     ]);
     items.dispose();
   });
-
-  it('refreshes the jobs itself while a run is active and nothing polls', () => {
-    jest.useFakeTimers();
-    model.isPolling = false;
-    runs = [makeRun('orders', 'r1', 'running')];
-    const items = make();
-    jest.advanceTimersByTime(1500);
-    expect(model.refresh).toHaveBeenCalled();
-    items.dispose();
-    jest.useRealTimers();
-  });
 });

@@ -16,7 +16,8 @@ import {
   notebookPlace,
   stepNameProblem
 } from '../notebook/jobCells';
-import { makeJob } from './fixtures';
+import { runEntry } from '../jobHistory';
+import { makeJob, makeRun, makeStep, makeStepError } from './fixtures';
 
 const trans = nullTranslator.load('dataops_jupyter');
 
@@ -188,6 +189,89 @@ describe('step badges', () => {
     shown.place = null;
     await settle();
     expect(badges()).toEqual([null, null, null, null, null]);
+  });
+});
+
+describe('run status on the step cells', () => {
+  /** What the status part of each cell's role row says, `null` for none. */
+  const statuses = () =>
+    notebook.widgets.map(cell => {
+      const node = cell.node.querySelector(
+        '.dataops-cell-status'
+      ) as HTMLElement | null;
+      return node && !node.hidden
+        ? `${node.dataset.status}: ${node.textContent}`
+        : null;
+    });
+
+  it('show how each step went in the shown run, matched by cell id or name', async () => {
+    await open(CELLS);
+    const onTraceback = jest.fn();
+    shown.dispose();
+    shown = new StepBadges({ notebook, trans, onTraceback });
+    shown.place = PLACE;
+    const run = runEntry(
+      makeRun('orders', 'r1', 'failed', {
+        steps: [
+          makeStep('load', 'succeeded', {
+            notebook: 'orders.ipynb',
+            cell_id: 'c2',
+            duration: 2,
+            rows_ingested: 1000
+          }),
+          // Not matched by id (the cell's id changed): by its name.
+          makeStep('step-4', 'failed', {
+            notebook: 'orders.ipynb',
+            cell_id: 'gone',
+            duration: 0.5,
+            error: makeStepError(
+              'step-4',
+              'orders.ipynb',
+              4,
+              'ValueError',
+              'bad rows\ndetails'
+            )
+          })
+        ]
+      })
+    );
+    shown.run = run;
+    await settle();
+    expect(statuses()).toEqual([
+      null,
+      null,
+      'succeeded: succeeded2.0 s1,000 rows',
+      null,
+      'failed: failed0.5 s'
+    ]);
+    const error = notebook.widgets[4].node.querySelector(
+      '.dataops-cell-error'
+    ) as HTMLElement;
+    expect(error.hidden).toBe(false);
+    expect(error.querySelector('.dataops-cell-error-text')!.textContent).toBe(
+      'ValueError: bad rows'
+    );
+    (
+      error.querySelector('.dataops-cell-traceback') as HTMLButtonElement
+    ).click();
+    expect(onTraceback).toHaveBeenCalledWith(run);
+    const okError = notebook.widgets[2].node.querySelector(
+      '.dataops-cell-error'
+    ) as HTMLElement;
+    expect(okError.hidden).toBe(true);
+    // The step badge still renames: its text is unchanged.
+    expect(
+      notebook.widgets[2].node.querySelector('.dataops-step-badge')!.textContent
+    ).toBe('Step 3 · load');
+
+    // A run without a step for a cell says so; no run: no status at all.
+    shown.run = runEntry(makeRun('orders', 'r2', 'running', { steps: [] }));
+    await settle();
+    expect(statuses()[2]).toBe('none: not in this run');
+    shown.run = null;
+    await settle();
+    expect(statuses()).toEqual([null, null, null, null, null]);
+    expect(badges()[2]).toBe('Step 3 · load');
   });
 });
 

@@ -117,6 +117,44 @@ describe('PollingModel', () => {
     expect(model.loads).toBe(2);
   });
 
+  it('polls while any of its views is shown, and stops when the last one hides', async () => {
+    const toolbar = model.addView();
+    const other = model.addView();
+    toolbar.setVisible(true);
+    await advance(0);
+    expect(model.isPolling).toBe(true);
+    expect(model.loads).toBe(1);
+
+    // More views shown add no loads: one poll serves them all.
+    other.setVisible(true);
+    model.setVisible(true);
+    await advance(10000);
+    expect(model.loads).toBe(2);
+
+    toolbar.setVisible(false);
+    model.setVisible(false);
+    expect(model.isPolling).toBe(true);
+    await advance(10000);
+    expect(model.loads).toBe(3);
+
+    // A disposed view counts out, even if it was shown.
+    other.dispose();
+    expect(other.isDisposed).toBe(true);
+    expect(model.isPolling).toBe(false);
+    await advance(60000);
+    expect(model.loads).toBe(3);
+    other.setVisible(true);
+    expect(model.isPolling).toBe(false);
+
+    // Shown again by one view: loads at once.
+    toolbar.setVisible(true);
+    toolbar.setVisible(true);
+    await advance(0);
+    expect(model.loads).toBe(4);
+    toolbar.dispose();
+    expect(model.isPolling).toBe(false);
+  });
+
   it('backs off up to a minute while the server fails, then recovers', async () => {
     // The poll picks random waits; fix them to the middle of their range.
     jest.spyOn(Math, 'random').mockReturnValue(0.5);

@@ -3,7 +3,9 @@
  * with the step's number and name (click to rename), a "Parameters" badge,
  * and a subtle "scratch" marker on the code cells the job never runs. The
  * badges follow the notebook live: cells added, removed or moved, and tags
- * changed anywhere (also in the Property Inspector).
+ * changed anywhere (also in the Property Inspector). With a run shown, each
+ * step's badge row also says how the step went in it: status, duration,
+ * rows ingested, contract checks, and a failed step's error.
  */
 import { Cell, ICellModel } from '@jupyterlab/cells';
 import { Notebook } from '@jupyterlab/notebook';
@@ -12,7 +14,9 @@ import { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
+import { IHistoryEntry } from '../jobHistory';
 import { setTags, cellTagsOf, tagsOf } from './cellTags';
+import { ICellStatusView, cellStatusView, stepsOfCells } from './cellStatus';
 import {
   CellRole,
   INotebookPlace,
@@ -22,6 +26,7 @@ import {
   withStep
 } from './jobCells';
 import { askStepName, stepNameMessage } from './StepNameForm';
+import { StepResult } from '../types';
 
 /** Classes a cell gets for its role in the job. */
 export const ROLE_CLASSES = {
@@ -61,7 +66,7 @@ function placeKey(place: INotebookPlace | null): string {
 
 /** The row above a cell's input that shows its role. */
 class RoleBadge extends Widget {
-  constructor(onRename: () => void) {
+  constructor(onRename: () => void, onTraceback: () => void) {
     super();
     this.addClass('dataops-cell-role');
     this._button = document.createElement('button');
@@ -72,7 +77,58 @@ class RoleBadge extends Widget {
       onRename();
     });
     this._label = document.createElement('span');
-    this.node.append(this._button, this._label);
+    this._status = document.createElement('span');
+    this._status.className = 'dataops-cell-status';
+    this._error = document.createElement('div');
+    this._error.className = 'dataops-cell-error';
+    this._errorText = document.createElement('span');
+    this._errorText.className = 'dataops-cell-error-text';
+    this._traceback = document.createElement('button');
+    this._traceback.type = 'button';
+    this._traceback.className = 'dataops-cell-traceback';
+    this._traceback.addEventListener('click', event => {
+      event.stopPropagation();
+      onTraceback();
+    });
+    this._error.append(this._errorText, this._traceback);
+    this.node.append(this._button, this._label, this._status, this._error);
+  }
+
+  /** Show how the step went in the shown run; null: no run is shown. */
+  renderStatus(view: ICellStatusView | null, trans: TranslationBundle): void {
+    this._status.hidden = view === null;
+    this._error.hidden = !view?.error;
+    this._status.replaceChildren();
+    this._errorText.textContent = view?.error ?? '';
+    this._errorText.title = view?.error ?? '';
+    this._traceback.textContent = view?.error ? trans.__('Show traceback') : '';
+    this._traceback.title = trans.__('Open the log of this run');
+    if (!view) {
+      delete this._status.dataset.status;
+      return;
+    }
+    this._status.dataset.status = view.status;
+    const part = (className: string, text: string) => {
+      const span = document.createElement('span');
+      span.className = className;
+      span.textContent = text;
+      this._status.append(span);
+      return span;
+    };
+    part('dataops-cell-status-icon', '').setAttribute('aria-hidden', 'true');
+    part('dataops-cell-status-label', view.label);
+    for (const [className, text] of [
+      ['dataops-cell-status-duration', view.duration],
+      ['dataops-cell-status-rows', view.rows],
+      ['dataops-cell-status-checks', view.checks]
+    ]) {
+      if (text) {
+        part(className, text).dataset.failed =
+          className === 'dataops-cell-status-checks' && view.checksFailed
+            ? 'true'
+            : 'false';
+      }
+    }
   }
 
   /** Show `text` for a cell with `role`. */
@@ -98,7 +154,11 @@ class RoleBadge extends Widget {
   }
 
   private _button: HTMLButtonElement;
+  private _error: HTMLDivElement;
+  private _errorText: HTMLSpanElement;
   private _label: HTMLSpanElement;
+  private _status: HTMLSpanElement;
+  private _traceback: HTMLButtonElement;
 }
 
 /** The role badges of one notebook. */
@@ -107,6 +167,7 @@ export class StepBadges implements IDisposable {
     this._notebook = options.notebook;
     this._trans = options.trans;
     this._onChange = options.onChange;
+    this._onTraceback = options.onTraceback;
     this._notebook.modelChanged.connect(this._onModelChanged, this);
     this._onModelChanged();
   }
@@ -124,6 +185,15 @@ export class StepBadges implements IDisposable {
     if (!unchanged) {
       this._schedule();
     }
+  }
+
+  /** The run or execution whose step statuses the cells show; null for none. */
+  get run(): IHistoryEntry | null {
+    return this._run;
+  }
+  set run(value: IHistoryEntry | null) {
+    this._run = value;
+    this._schedule();
   }
 
   /** Whether untagged code cells are marked as scratch. */
@@ -149,8 +219,9 @@ export class StepBadges implements IDisposable {
       return;
     }
     const roles = this._place ? this.roles() : null;
+    const steps = this._stepsOfCells(roles);
     this._notebook.widgets.forEach((cell, index) =>
-      this._decorate(cell, roles ? roles[index] : null)
+      this._decorate(cell, roles ? roles[index] : null, steps?.[index])
     );
     this._onChange?.();
   }
@@ -203,7 +274,32 @@ export class StepBadges implements IDisposable {
     Signal.disconnectReceiver(this);
   }
 
-  private _decorate(cell: Cell, role: CellRole | null): void {
+  /** The shown run's step of each cell; null when no run is shown. */
+  private _stepsOfCells(
+    roles: CellRole[] | null
+  ): ReturnType<typeof stepsOfCells> | null {
+    const place = this._place;
+    if (!roles || !place || !this._run) {
+      return null;
+    }
+    return stepsOfCells(
+      this._run.steps,
+      place.notebook,
+      this._notebook.widgets.map((cell, index) => {
+        const role = roles[index];
+        return {
+          id: cell.model.id,
+          step: role?.kind === 'step' ? role.name : null
+        };
+      })
+    );
+  }
+
+  private _decorate(
+    cell: Cell,
+    role: CellRole | null,
+    step?: StepResult | null
+  ): void {
     const shown =
       role &&
       (role.kind === 'step' ||
@@ -222,11 +318,19 @@ export class StepBadges implements IDisposable {
       return;
     }
     if (!badge || badge.isDisposed) {
-      badge = new RoleBadge(() => void this.rename(cell));
+      badge = new RoleBadge(
+        () => void this.rename(cell),
+        () => this._run && this._onTraceback?.(this._run)
+      );
       (cell.layout as PanelLayout).insertWidget(0, badge);
       this._badges.set(cell, badge);
     }
     badge.render(shown, text, this._trans);
+    const withStatus = shown.kind === 'step' && step !== undefined;
+    badge.renderStatus(
+      withStatus ? cellStatusView(step, this._trans) : null,
+      this._trans
+    );
   }
 
   private _onModelChanged(): void {
@@ -277,7 +381,9 @@ export class StepBadges implements IDisposable {
   private _isDisposed = false;
   private _notebook: Notebook;
   private _onChange: (() => void) | undefined;
+  private _onTraceback: ((run: IHistoryEntry) => void) | undefined;
   private _place: INotebookPlace | null = null;
+  private _run: IHistoryEntry | null = null;
   private _scheduled = false;
   private _showScratch = true;
   private _trans: TranslationBundle;
@@ -292,5 +398,7 @@ export namespace StepBadges {
     trans: TranslationBundle;
     /** Called after every update of the badges (roles may have changed). */
     onChange?: () => void;
+    /** Show the full traceback of a failed step of the shown run (its log). */
+    onTraceback?: (run: IHistoryEntry) => void;
   }
 }

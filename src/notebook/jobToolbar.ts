@@ -27,15 +27,17 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../commandIds';
 import { dataJobsIcon } from '../components/icons';
+import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
 import { RUN_STATUS_LABELS } from '../components/RunBadge';
 import { formatRelativeTime } from '../components/time';
-import { FAST_POLL_INTERVAL } from '../pollingModel';
+import { IHistoryEntry, entryKey } from '../jobHistory';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
-import { Job, Run, isActiveRun } from '../types';
+import { ExecutionStatus, Job, Run, RunStatus, isActiveRun } from '../types';
 import { addConvertToJobCommand } from './convertToJob';
 import { jobOfNotebook } from './jobCells';
 import { translations } from '../translation';
 import { loadJobsForNotebooks } from './openedNotebooks';
+import { LATEST, RunSelection, runSelectionOf } from './runSelection';
 
 /** How often the status chip's "2 minutes ago" is written again (ms). */
 const CLOCK_INTERVAL = 30000;
@@ -64,6 +66,117 @@ export function lastRunText(
   );
 }
 
+/**
+ * How the "Last run" picker names a run or an execution: `Run 14:02 ·
+ * succeeded`, `Execution 09:30 · user error`; with the day when it is not
+ * today.
+ */
+export function entryLabel(
+  entry: Pick<IHistoryEntry, 'kind' | 'status' | 'created_at'>,
+  trans: TranslationBundle = translations(),
+  now: Date = new Date()
+): string {
+  const at = new Date(entry.created_at);
+  const time = at.toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23'
+  });
+  const when =
+    at.toDateString() === now.toDateString()
+      ? time
+      : `${at.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`;
+  if (entry.kind === 'run') {
+    const status = entry.status as RunStatus;
+    return trans.__(
+      'Run %1 · %2',
+      when,
+      trans.__(RUN_STATUS_LABELS[status] ?? status)
+    );
+  }
+  const status = entry.status as ExecutionStatus;
+  return trans.__(
+    'Execution %1 · %2',
+    when,
+    trans.__(EXECUTION_STATUS_LABELS[status] ?? status)
+  );
+}
+
+/**
+ * The "Last run" picker: which run or execution of the job the cells show,
+ * the latest by default.
+ */
+class RunPicker extends Widget {
+  constructor(selection: RunSelection, trans: TranslationBundle) {
+    super({ node: document.createElement('label') });
+    this.addClass('dataops-run-picker');
+    this._selection = selection;
+    this._trans = trans;
+    const caption = document.createElement('span');
+    caption.className = 'dataops-run-picker-label';
+    caption.textContent = trans.__('Last run');
+    this._select = document.createElement('select');
+    this._select.className = 'jp-mod-styled';
+    this._select.title = trans.__(
+      'The run or execution whose step statuses the cells show'
+    );
+    this._select.addEventListener('change', () => {
+      selection.choice = this._select.value;
+    });
+    this.node.append(caption, this._select);
+    selection.changed.connect(this.refresh, this);
+    this.refresh();
+  }
+
+  /** List the recent runs and executions again (only when they changed). */
+  refresh(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    const trans = this._trans;
+    const latest = this._selection.latest;
+    const options: [string, string][] = [
+      [
+        LATEST,
+        latest
+          ? trans.__('Latest: %1', entryLabel(latest, trans))
+          : trans.__('Latest')
+      ],
+      ...this._selection.entries.map(
+        entry => [entryKey(entry), entryLabel(entry, trans)] as [string, string]
+      )
+    ];
+    const choice = this._selection.choice;
+    if (choice !== LATEST && !options.some(([key]) => key === choice)) {
+      // A chosen run that left the first page of the history stays listed.
+      options.push([choice, trans.__('Chosen run')]);
+    }
+    const key = JSON.stringify(options);
+    if (key !== this._shown) {
+      this._shown = key;
+      this._select.replaceChildren(
+        ...options.map(([value, text]) => {
+          const option = document.createElement('option');
+          option.value = value;
+          option.textContent = text;
+          return option;
+        })
+      );
+    }
+    this._select.value = choice;
+  }
+
+  dispose(): void {
+    this._selection.changed.disconnect(this.refresh, this);
+    super.dispose();
+  }
+
+  private _select: HTMLSelectElement;
+  private _selection: RunSelection;
+  private _shown = '';
+  private _trans: TranslationBundle;
+}
+
 /** The parts of a notebook panel the job toolbar needs. */
 export interface IJobToolbarHost {
   readonly toolbar: Toolbar<Widget>;
@@ -71,18 +184,15 @@ export interface IJobToolbarHost {
     readonly path: string;
     readonly pathChanged: ISignal<unknown, string>;
   };
-  readonly isVisible: boolean;
 }
 
 /**
  * The job items of one notebook's toolbar. In a notebook of a job: "Run
  * job", "Run with arguments…", "Deploy job" (with a control service) and
- * the job's last run status; in any other notebook: "Convert to job". The
- * buttons run the Data Jobs commands.
- *
- * While the last run is active and the jobs model is not polling (the
- * sidebar is closed), the toolbar refreshes the model itself, so that the
- * status follows the run.
+ * the job's last run status, and with a run selection the "Last run"
+ * picker; in any other notebook: "Convert to job". The buttons run the Data
+ * Jobs commands. The run selection keeps the jobs model polling while the
+ * notebook is shown, so that the status follows a run.
  */
 export class JobToolbar implements IDisposable {
   constructor(options: JobToolbar.IOptions) {
@@ -151,6 +261,9 @@ export class JobToolbar implements IDisposable {
         });
       }
     };
+    this._picker = options.selection
+      ? new RunPicker(options.selection, trans)
+      : null;
     this._convert = new ToolbarButton({
       icon: dataJobsIcon,
       label: trans.__('Convert to job'),
@@ -167,6 +280,9 @@ export class JobToolbar implements IDisposable {
     // "More commands" menu.
     for (const [name, widget] of [
       ['dataops-job-status', this._status],
+      ...(this._picker
+        ? ([['dataops-run-picker', this._picker]] as [string, Widget][])
+        : []),
       ['dataops-run-job', this._run],
       ['dataops-run-job-arguments', this._runWithArguments],
       ['dataops-deploy-job', this._deploy],
@@ -200,7 +316,6 @@ export class JobToolbar implements IDisposable {
     }
     this._isDisposed = true;
     window.clearInterval(this._clock);
-    window.clearTimeout(this._refresh);
     this._model.changed.disconnect(this._update, this);
     this._deployments?.changed.disconnect(this._update, this);
     this._host.context.pathChanged.disconnect(this._update, this);
@@ -209,9 +324,10 @@ export class JobToolbar implements IDisposable {
       this._runWithArguments,
       this._deploy,
       this._status,
-      this._convert
+      this._convert,
+      this._picker
     ]) {
-      widget.dispose();
+      widget?.dispose();
     }
   }
 
@@ -229,6 +345,7 @@ export class JobToolbar implements IDisposable {
     this._runWithArguments.setHidden(!inJob);
     this._deploy.setHidden(!inJob || this._deployments?.configured !== true);
     this._status.setHidden(!inJob);
+    this._picker?.setHidden(!inJob);
     this._convert.setHidden(inJob || !model.hasLoaded);
     if (!job) {
       return;
@@ -240,16 +357,6 @@ export class JobToolbar implements IDisposable {
     node.title = run
       ? this._trans.__('Open the log of run %1', run.run_id)
       : this._trans.__('This job has not run here yet');
-    if (run && isActiveRun(run) && !model.isPolling) {
-      window.clearTimeout(this._refresh);
-      this._refresh = window.setTimeout(() => {
-        if (this._host.isVisible) {
-          void model.refresh();
-        } else {
-          this._update();
-        }
-      }, FAST_POLL_INTERVAL);
-    }
   }
 
   private _clock: number;
@@ -260,7 +367,7 @@ export class JobToolbar implements IDisposable {
   private _isDisposed = false;
   private _job: Job | undefined = undefined;
   private _model: IDataJobsModel;
-  private _refresh = 0;
+  private _picker: RunPicker | null;
   private _run: ToolbarButton;
   private _runWithArguments: ToolbarButton;
   private _status: Widget;
@@ -275,6 +382,8 @@ export namespace JobToolbar {
     /** With a control service configured, the toolbar offers "Deploy job". */
     deployments?: IDeploymentsModel;
     translator?: ITranslator;
+    /** The run the notebook's cells show: with it, the toolbar has the "Last run" picker. */
+    selection?: RunSelection;
   }
 }
 
@@ -294,7 +403,11 @@ export class JobToolbarExtension implements DocumentRegistry.IWidgetExtension<
     if (deployments && deployments.configured === null) {
       void deployments.refresh();
     }
-    const items = new JobToolbar({ ...this._options, host: panel });
+    const items = new JobToolbar({
+      ...this._options,
+      host: panel,
+      selection: runSelectionOf(panel, model)
+    });
     panel.disposed.connect(() => items.dispose());
     return items;
   }

@@ -1,7 +1,8 @@
 /**
  * Job steps in the notebook: the step and parameters commands (cell toolbar,
  * context menu, shortcut, palette) and the role badges on the cells of the
- * notebooks that belong to a job.
+ * notebooks that belong to a job, with the status of each step in the run
+ * the notebook's "Last run" picker shows.
  */
 import {
   JupyterFrontEnd,
@@ -12,13 +13,16 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 
 import { CommandIDs } from '../commandIds';
+import { IHistoryEntry } from '../jobHistory';
 import { IDataJobsModel } from '../tokens';
 import { StepBadges } from './StepBadges';
 import { addNotebookCommands } from './commands';
 import { INotebookPlace, notebookPlace } from './jobCells';
 import { loadJobsForNotebooks } from './openedNotebooks';
+import { runSelectionOf } from './runSelection';
 import { translations } from '../translation';
 
 /** The id of the plugin, and of its settings. */
@@ -45,16 +49,47 @@ function currentPlace(
   return broken ? last : null;
 }
 
-/** Badges on one notebook panel, kept in step with the jobs and the settings. */
+/** Open the log of a run or an execution of `job` (where a failed step's traceback is). */
+export function openEntryLog(
+  commands: CommandRegistry,
+  job: string,
+  entry: Pick<IHistoryEntry, 'kind' | 'id'>
+): Promise<unknown> {
+  return entry.kind === 'run'
+    ? commands.execute(CommandIDs.openRunLog, { job, runId: entry.id })
+    : commands.execute(CommandIDs.openExecutionLog, {
+        job,
+        executionId: entry.id
+      });
+}
+
+/** Badges on one notebook panel, kept in step with the jobs, its shown run and the settings. */
 function followPanel(
   panel: NotebookPanel,
   model: IDataJobsModel,
   badges: Set<StepBadges>,
-  options: { showScratch: () => boolean; badges: StepBadges.IOptions }
+  options: {
+    showScratch: () => boolean;
+    badges: StepBadges.IOptions;
+    commands: CommandRegistry;
+  }
 ): void {
-  const shown = new StepBadges(options.badges);
+  const selection = runSelectionOf(panel, model);
+  const shown = new StepBadges({
+    ...options.badges,
+    onTraceback: run => {
+      if (selection.job) {
+        void openEntryLog(options.commands, selection.job, run);
+      }
+    }
+  });
   shown.showScratch = options.showScratch();
   badges.add(shown);
+  const showRun = () => {
+    shown.run = selection.selected;
+  };
+  selection.changed.connect(showRun);
+  showRun();
   const place = () => {
     shown.place = currentPlace(model, panel.context.path, shown.place);
   };
@@ -76,6 +111,7 @@ function followPanel(
   });
   panel.disposed.connect(() => {
     model.changed.disconnect(place);
+    selection.changed.disconnect(showRun);
     badges.delete(shown);
     shown.dispose();
   });
@@ -113,7 +149,8 @@ export const notebookPlugin: JupyterFrontEndPlugin<void> = {
     tracker.widgetAdded.connect((_, panel) =>
       followPanel(panel, model, badges, {
         showScratch: () => showScratch,
-        badges: { notebook: panel.content, trans, onChange: notify }
+        badges: { notebook: panel.content, trans, onChange: notify },
+        commands: app.commands
       })
     );
 
