@@ -73,6 +73,7 @@ export interface IHistoryEntry {
   /** ISO 8601, UTC. */
   created_at: string;
   started_at: string | null;
+  finished_at: string | null;
   /** Seconds, once it ended. */
   duration: number | null;
   /** The step that failed, if one did. */
@@ -89,6 +90,7 @@ export function runEntry(run: Run): IHistoryEntry {
     outcome: RUN_OUTCOMES[run.status],
     created_at: run.created_at,
     started_at: run.started_at,
+    finished_at: run.finished_at,
     duration: run.duration,
     failedStep:
       run.error?.step ??
@@ -107,6 +109,7 @@ export function executionEntry(execution: Execution): IHistoryEntry {
     outcome: EXECUTION_OUTCOMES[execution.status],
     created_at: execution.created_at,
     started_at: execution.started_at,
+    finished_at: execution.finished_at,
     duration: executionDuration(execution),
     failedStep: failingStep(execution),
     steps: execution.steps

@@ -6,33 +6,48 @@ import { act } from 'react';
 import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../commandIds';
-import { JobToolbar, lastRunText } from '../notebook/jobToolbar';
+import { executionEntry, runEntry } from '../jobHistory';
+import { JobToolbar, lastEntryText } from '../notebook/jobToolbar';
 import { IDataJobsModel } from '../tokens';
 import { Run } from '../types';
-import { makeJob, makeRun } from './fixtures';
+import { makeExecution, makeJob, makeRun } from './fixtures';
 
-describe('lastRunText', () => {
+describe('lastEntryText', () => {
   const now = Date.parse('2024-05-01T10:02:05Z');
 
   it('says how and when the last run ended', () => {
     const failed = makeRun('orders', 'r1', 'failed');
-    expect(lastRunText(failed, undefined, now)).toBe(
+    expect(lastEntryText(runEntry(failed), undefined, now)).toBe(
       'last run: failed 2 min. ago'
     );
     const timedOut = makeRun('orders', 'r1', 'timed_out');
-    expect(lastRunText(timedOut, undefined, now)).toBe(
+    expect(lastEntryText(runEntry(timedOut), undefined, now)).toBe(
       'last run: timed out 2 min. ago'
     );
   });
 
   it('says a run is going on, or that there was none', () => {
-    expect(lastRunText(makeRun('orders', 'r2', 'running'))).toBe(
+    expect(lastEntryText(runEntry(makeRun('orders', 'r2', 'running')))).toBe(
       'last run: running'
     );
-    expect(lastRunText(makeRun('orders', 'r2', 'queued'))).toBe(
+    expect(lastEntryText(runEntry(makeRun('orders', 'r2', 'queued')))).toBe(
       'last run: queued'
     );
-    expect(lastRunText(undefined)).toBe('no runs yet');
+    expect(lastEntryText(null)).toBe('no runs yet');
+  });
+
+  it('names an execution when it is the newest', () => {
+    const execution = makeExecution('orders', 'e1', 'user_error', {
+      started_at: '2024-05-01T10:00:01Z',
+      finished_at: '2024-05-01T10:00:05Z'
+    });
+    expect(lastEntryText(executionEntry(execution), undefined, now)).toBe(
+      'last execution: user error 2 min. ago'
+    );
+    const running = makeExecution('orders', 'e2', 'running');
+    expect(lastEntryText(executionEntry(running))).toBe(
+      'last execution: running'
+    );
   });
 });
 
@@ -158,7 +173,7 @@ describe('JobToolbar', () => {
     runs = [makeRun('orders', 'r1', 'running')];
     model.changed.emit();
     expect(status().textContent).toBe('last run: running');
-    expect(status().dataset.status).toBe('running');
+    expect(status().dataset.status).toBe('active');
     runs = [
       makeRun('orders', 'r1', 'succeeded', {
         finished_at: new Date(Date.now() - 60000).toISOString()

@@ -27,43 +27,56 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from '../commandIds';
 import { dataJobsIcon } from '../components/icons';
-import { EXECUTION_STATUS_LABELS } from '../components/ExecutionBadge';
-import { RUN_STATUS_LABELS } from '../components/RunBadge';
+import { executionStatusLabels } from '../components/ExecutionBadge';
+import { runStatusLabels } from '../components/RunBadge';
 import { formatRelativeTime } from '../components/time';
-import { IHistoryEntry, entryKey } from '../jobHistory';
+import { IHistoryEntry, entryKey, runEntry } from '../jobHistory';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
-import { ExecutionStatus, Job, Run, RunStatus, isActiveRun } from '../types';
+import { ExecutionStatus, Job, RunStatus } from '../types';
 import { addConvertToJobCommand } from './convertToJob';
 import { jobOfNotebook } from './jobCells';
 import { translations } from '../translation';
 import { loadJobsForNotebooks } from './openedNotebooks';
-import { LATEST, RunSelection, runSelectionOf } from './runSelection';
+import {
+  LATEST,
+  RunSelection,
+  openEntryLog,
+  runSelectionOf
+} from './runSelection';
 
 /** How often the status chip's "2 minutes ago" is written again (ms). */
 const CLOCK_INTERVAL = 30000;
 
 /**
- * The words of a job's status chip: "last run: failed 2 min. ago",
- * "last run: running", or "no runs yet".
+ * The words of a job's status chip for its newest run or execution: "last
+ * run: failed 2 min. ago", "last execution: running", or "no runs yet".
  */
-export function lastRunText(
-  run: Run | undefined,
+export function lastEntryText(
+  entry: IHistoryEntry | null,
   trans: TranslationBundle = translations(),
   now: number = Date.now()
 ): string {
-  if (!run) {
+  if (!entry) {
     return trans.__('no runs yet');
   }
-  const status = trans.__(RUN_STATUS_LABELS[run.status] ?? run.status);
-  if (isActiveRun(run)) {
-    return trans.__('last run: %1', status);
+  const isRun = entry.kind === 'run';
+  const status = isRun
+    ? (runStatusLabels(trans)[entry.status as RunStatus] ?? entry.status)
+    : (executionStatusLabels(trans)[entry.status as ExecutionStatus] ??
+      entry.status);
+  if (entry.outcome === 'active') {
+    return isRun
+      ? trans.__('last run: %1', status)
+      : trans.__('last execution: %1', status);
   }
-  const when = run.finished_at ?? run.started_at ?? run.created_at;
-  return trans.__(
-    'last run: %1 %2',
-    status,
-    formatRelativeTime(when, now, 'short')
+  const when = formatRelativeTime(
+    entry.finished_at ?? entry.started_at ?? entry.created_at,
+    now,
+    'short'
   );
+  return isRun
+    ? trans.__('last run: %1 %2', status, when)
+    : trans.__('last execution: %1 %2', status, when);
 }
 
 /**
@@ -91,14 +104,14 @@ export function entryLabel(
     return trans.__(
       'Run %1 · %2',
       when,
-      trans.__(RUN_STATUS_LABELS[status] ?? status)
+      runStatusLabels(trans)[status] ?? status
     );
   }
   const status = entry.status as ExecutionStatus;
   return trans.__(
     'Execution %1 · %2',
     when,
-    trans.__(EXECUTION_STATUS_LABELS[status] ?? status)
+    executionStatusLabels(trans)[status] ?? status
   );
 }
 
@@ -253,14 +266,12 @@ export class JobToolbar implements IDisposable {
     this._status.node.setAttribute('type', 'button');
     this._status.node.onclick = () => {
       const current = job();
-      const run = current && this._model.runs(current.name)[0];
-      if (run) {
-        void commands.execute(CommandIDs.openRunLog, {
-          job: run.job,
-          runId: run.run_id
-        });
+      const entry = this._latest();
+      if (current && entry) {
+        void openEntryLog(commands, current.name, entry);
       }
     };
+    this._selection = options.selection ?? null;
     this._picker = options.selection
       ? new RunPicker(options.selection, trans)
       : null;
@@ -296,6 +307,7 @@ export class JobToolbar implements IDisposable {
 
     this._model.changed.connect(this._update, this);
     this._deployments?.changed.connect(this._update, this);
+    this._selection?.changed.connect(this._update, this);
     host.context.pathChanged.connect(this._update, this);
     this._clock = window.setInterval(() => this._update(), CLOCK_INTERVAL);
     this._update();
@@ -318,6 +330,7 @@ export class JobToolbar implements IDisposable {
     window.clearInterval(this._clock);
     this._model.changed.disconnect(this._update, this);
     this._deployments?.changed.disconnect(this._update, this);
+    this._selection?.changed.disconnect(this._update, this);
     this._host.context.pathChanged.disconnect(this._update, this);
     for (const widget of [
       this._run,
@@ -350,13 +363,24 @@ export class JobToolbar implements IDisposable {
     if (!job) {
       return;
     }
-    const run = model.runs(job.name)[0];
+    const entry = this._latest();
     const node = this._status.node;
-    node.textContent = lastRunText(run, this._trans);
-    node.dataset.status = run?.status ?? 'none';
-    node.title = run
-      ? this._trans.__('Open the log of run %1', run.run_id)
-      : this._trans.__('This job has not run here yet');
+    node.textContent = lastEntryText(entry, this._trans);
+    node.dataset.status = entry?.outcome ?? 'none';
+    node.title = !entry
+      ? this._trans.__('This job has not run here yet')
+      : entry.kind === 'run'
+        ? this._trans.__('Open the log of run %1', entry.id)
+        : this._trans.__('Open the log of execution %1', entry.id);
+  }
+
+  /** The job's newest run or execution: the run selection's, else the newest local run. */
+  private _latest(): IHistoryEntry | null {
+    if (this._selection) {
+      return this._selection.latest;
+    }
+    const run = this._job && this._model.runs(this._job.name)[0];
+    return run ? runEntry(run) : null;
   }
 
   private _clock: number;
@@ -369,6 +393,7 @@ export class JobToolbar implements IDisposable {
   private _model: IDataJobsModel;
   private _picker: RunPicker | null;
   private _run: ToolbarButton;
+  private _selection: RunSelection | null;
   private _runWithArguments: ToolbarButton;
   private _status: Widget;
   private _trans: TranslationBundle;

@@ -16,13 +16,12 @@ import { ITranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 
 import { CommandIDs } from '../commandIds';
-import { IHistoryEntry } from '../jobHistory';
 import { IDataJobsModel } from '../tokens';
 import { StepBadges } from './StepBadges';
 import { addNotebookCommands } from './commands';
 import { INotebookPlace, notebookPlace } from './jobCells';
 import { loadJobsForNotebooks } from './openedNotebooks';
-import { runSelectionOf } from './runSelection';
+import { openEntryLog, runSelectionOf } from './runSelection';
 import { translations } from '../translation';
 
 /** The id of the plugin, and of its settings. */
@@ -47,20 +46,6 @@ function currentPlace(
     last !== null &&
     model.invalid.some(job => PathExt.normalize(job.path) === folder);
   return broken ? last : null;
-}
-
-/** Open the log of a run or an execution of `job` (where a failed step's traceback is). */
-export function openEntryLog(
-  commands: CommandRegistry,
-  job: string,
-  entry: Pick<IHistoryEntry, 'kind' | 'id'>
-): Promise<unknown> {
-  return entry.kind === 'run'
-    ? commands.execute(CommandIDs.openRunLog, { job, runId: entry.id })
-    : commands.execute(CommandIDs.openExecutionLog, {
-        job,
-        executionId: entry.id
-      });
 }
 
 /** Badges on one notebook panel, kept in step with the jobs, its shown run and the settings. */

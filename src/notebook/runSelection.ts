@@ -4,10 +4,12 @@
  * the notebook is on screen. The toolbar's picker and the cells' badges of
  * one notebook share it.
  */
+import { CommandRegistry } from '@lumino/commands';
 import { IDisposable } from '@lumino/disposable';
 import { IMessageHandler, Message, MessageLoop } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { CommandIDs } from '../commandIds';
 import { IHistoryEntry, entryKey, runEntry } from '../jobHistory';
 import { JobViewModel } from '../jobViewModel';
 import { PollingModel } from '../pollingModel';
@@ -36,6 +38,20 @@ export function latestEntry(
   return Date.parse(modelRun.created_at) >= Date.parse(first.created_at)
     ? modelRun
     : first;
+}
+
+/** Open the log of a run or an execution of `job` (where a failed step's traceback is). */
+export function openEntryLog(
+  commands: CommandRegistry,
+  job: string,
+  entry: Pick<IHistoryEntry, 'kind' | 'id'>
+): Promise<unknown> {
+  return entry.kind === 'run'
+    ? commands.execute(CommandIDs.openRunLog, { job, runId: entry.id })
+    : commands.execute(CommandIDs.openExecutionLog, {
+        job,
+        executionId: entry.id
+      });
 }
 
 /** The parts of a notebook panel the selection needs. */
