@@ -7,7 +7,7 @@ import contextlib
 import functools
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -206,14 +206,45 @@ def _check(
             for rule in compiler.rules
         ]
     sources = dict.fromkeys(_source(compiler, rule) for rule in compiler.rules)
-    figures = {source: _aggregate(session, compiler, source) for source in sources}
+    scanned = _scanned(session, compiler, table, sources)
+    figures = {
+        source: _aggregate(session, compiler, source, source in scanned) for source in sources
+    }
     duplicates = _Duplicates(session, compiler.table_sql)
     if session.samples:
-        _prefetch_samples(session, compiler, figures)
+        _prefetch_samples(session, compiler, figures, scanned)
     return [
         _judge(session, compiler, rule, figures[_source(compiler, rule)], duplicates)
         for rule in compiler.rules
     ]
+
+
+def _scanned(session: _Session, compiler: Compiler, table: str, sources: Iterable[str]) -> set[str]:
+    """The sources whose figures come from scans of their own (:func:`_pushed_down`) and from
+    hashes of keys (:mod:`.repeated`): on DuckDB, every source but a view, which each scan
+    would compute again (the rows a load brings are always in a table)."""
+    if session.warehouse.dialect != "duckdb":
+        return set()
+    found = set(sources)
+    if compiler.table_sql in found:
+        *schema, name = split_name(table)
+
+        def views(connection: Any) -> int:
+            cursor = connection.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE lower(table_name) = lower($name) "
+                "AND lower(table_schema) = lower(coalesce($schema, current_schema())) "
+                "AND table_catalog = current_database() AND table_type = 'VIEW'",
+                {"name": name, "schema": schema[-1] if schema else None},
+            )
+            return int(cursor.fetchall()[0][0])
+
+        try:
+            if session.call(views):
+                found.discard(compiler.table_sql)
+        except StatementFailed:
+            found.discard(compiler.table_sql)
+    return found
 
 
 #: When the broken row rules of a table break at most this many rows in all, their sample
@@ -221,10 +252,12 @@ def _check(
 FEW_BROKEN_ROWS = 1000
 
 
-def _prefetch_samples(session: _Session, compiler: Compiler, figures: dict[str, _Figures]) -> None:
-    """Read the sample rows of every broken row rule of a source in one query: on DuckDB each
-    rule's first rows (:func:`_pushed_down`); elsewhere one pass over the table when they are
-    few, each rule then taking its first five."""
+def _prefetch_samples(
+    session: _Session, compiler: Compiler, figures: dict[str, _Figures], scanned: set[str]
+) -> None:
+    """Read the sample rows of every broken row rule of a source in one query: for a source
+    in ``scanned`` each rule's first rows (:func:`_pushed_down`); elsewhere one pass over the
+    source when they are few, each rule then taking its first five."""
     for source, figure in figures.items():
         broken = []
         for rule in compiler.rules:
@@ -234,7 +267,7 @@ def _prefetch_samples(session: _Session, compiler: Compiler, figures: dict[str, 
                 continue
             if _source(compiler, rule) == source and rule.sample_query is not None:
                 broken.append((rule, int(value)))
-        duckdb = session.warehouse.dialect == "duckdb"
+        duckdb = source in scanned
         if not broken or (not duckdb and len(broken) < 2):
             continue
         if duckdb:
@@ -328,10 +361,11 @@ def _expression(rule: Rule) -> str | None:
     return None
 
 
-def _aggregate(session: _Session, compiler: Compiler, source: str) -> _Figures:
-    """One query for the figures of every count-style rule measured on ``source``; on DuckDB
-    the repeated values of keys are counted apart (:mod:`.repeated`), once per key."""
-    duckdb = session.warehouse.dialect == "duckdb"
+def _aggregate(session: _Session, compiler: Compiler, source: str, scanned: bool) -> _Figures:
+    """One query for the figures of every count-style rule measured on ``source``; when
+    ``scanned`` (see :func:`_scanned`), row rules counted in scans of their own and the
+    repeated values of keys apart (:mod:`.repeated`), once per key."""
+    duckdb = scanned
     #: Each figure's expression → what the query selects for it.
     aliases: dict[str, str] = {}
     #: Expression of a key rule → its NULL-row measure and the key, when counted apart.
