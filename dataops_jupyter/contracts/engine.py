@@ -362,12 +362,15 @@ def _expression(rule: Rule) -> str | None:
 
 
 def _aggregate(session: _Session, compiler: Compiler, source: str, scanned: bool) -> _Figures:
-    """One query for the figures of every count-style rule measured on ``source``; when
-    ``scanned`` (see :func:`_scanned`), row rules counted in scans of their own and the
-    repeated values of keys apart (:mod:`.repeated`), once per key."""
+    """One aggregate query for the figures of every count-style rule measured on ``source``;
+    when ``scanned`` (see :func:`_scanned`), the row rules' figures come from a second query
+    instead, a scan per rule joined by ``UNION ALL`` (:func:`_pushed_down`), and the repeated
+    values of keys are counted apart (:mod:`.repeated`), once per key."""
     duckdb = scanned
-    #: Each figure's expression → what the query selects for it.
+    #: Each figure's expression → its alias in the aggregate query.
     aliases: dict[str, str] = {}
+    #: Each row rule's figure counted by a scan of its own → the rule's predicate.
+    scans: dict[str, str] = {}
     #: Expression of a key rule → its NULL-row measure and the key, when counted apart.
     apart: dict[str, tuple[str | None, tuple[str, ...], bool]] = {}
     for rule in compiler.rules:
@@ -382,18 +385,22 @@ def _aggregate(session: _Session, compiler: Compiler, source: str, scanned: bool
             expression = rule.measure
         if rule.predicate is not None and rule.measure is None and duckdb:
             # The rows that break a row rule, counted by a scan that judges the rule itself.
-            item = f"({_pushed_down('count(*)', source, rule.predicate)})"
-        else:
-            item = expression
-        aliases.setdefault(expression, item)
-    selected = ", ".join(
-        ["count(*) AS n", *(f"{item} AS m{i}" for i, item in enumerate(aliases.values()))]
-    )
+            scans.setdefault(expression, rule.predicate)
+        elif expression not in scans:
+            aliases.setdefault(expression, f"m{len(aliases)}")
+    selected = ", ".join(["count(*) AS n", *(f"{e} AS {a}" for e, a in aliases.items())])
     sql = f"SELECT {selected} FROM {source}"
+    counts = " UNION ALL ".join(
+        _pushed_down(f"{i} AS m, count(*) AS n", source, predicate)
+        for i, predicate in enumerate(scans.values())
+    )
     try:
         _, rows = session.rows(sql, compiler.params)
         row = rows[0]
         values = {expression: row[index + 1] for index, expression in enumerate(aliases)}
+        if scans:
+            counted = dict(session.rows(counts, compiler.params)[1])
+            values.update({e: counted[i] for i, e in enumerate(scans)})
         found: dict[tuple[tuple[str, ...], bool], int] = {}
         for expression, (measure, key, skip_nulls) in apart.items():
             if (key, skip_nulls) not in found:

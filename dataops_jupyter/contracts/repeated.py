@@ -55,7 +55,10 @@ def repeated_rows(
     for part in range(slices):
         where = known + (f" AND {hashed} % {slices} = {part}" if slices > 1 else "")
         read = connection.sql(f"SELECT {hashed} AS h FROM {source} WHERE {where}")
-        hashes = np.sort(read.to_arrow_table().column(0).to_numpy())
+        hashes = read.to_arrow_table().column(0).to_numpy()  # a copy unless one chunk
+        if not hashes.flags.writeable:
+            hashes = hashes.copy()
+        hashes.sort()  # in place: no second copy of every hash
         twice = hashes[1:][hashes[1:] == hashes[:-1]]
         if twice.size:
             repeated.append(np.unique(twice))
