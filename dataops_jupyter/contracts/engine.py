@@ -267,10 +267,10 @@ def _prefetch_samples(
                 continue
             if _source(compiler, rule) == source and rule.sample_query is not None:
                 broken.append((rule, int(value)))
-        duckdb = source in scanned
-        if not broken or (not duckdb and len(broken) < 2):
+        scans = source in scanned
+        if not broken or (not scans and len(broken) < 2):
             continue
-        if duckdb:
+        if scans:
             sql = " UNION ALL ".join(
                 f"({_pushed_down(f'*, {i} AS _dataops_rule', source, r.predicate or '')} "
                 f"LIMIT {SAMPLE_ROWS})"
@@ -287,12 +287,12 @@ def _prefetch_samples(
             names, rows = session.rows(sql, compiler.params)
         except StatementFailed:
             continue
-        width = len(names) - (1 if duckdb else len(broken))
+        width = len(names) - (1 if scans else len(broken))
         for index, (rule, _) in enumerate(broken):
             rule.samples = [
                 {n: json_value(v) for n, v in zip(names[:width], row[:width], strict=True)}
                 for row in rows
-                if (row[width] == index if duckdb else row[width + index])
+                if (row[width] == index if scans else row[width + index])
             ][:SAMPLE_ROWS]
 
 
@@ -366,7 +366,6 @@ def _aggregate(session: _Session, compiler: Compiler, source: str, scanned: bool
     when ``scanned`` (see :func:`_scanned`), the row rules' figures come from a second query
     instead, a scan per rule joined by ``UNION ALL`` (:func:`_pushed_down`), and the repeated
     values of keys are counted apart (:mod:`.repeated`), once per key."""
-    duckdb = scanned
     #: Each figure's expression → its alias in the aggregate query.
     aliases: dict[str, str] = {}
     #: Each row rule's figure counted by a scan of its own → the rule's predicate.
@@ -378,12 +377,12 @@ def _aggregate(session: _Session, compiler: Compiler, source: str, scanned: bool
         measured = rule.skip is None and rule.verdict is None and rule.query is None
         if expression is None or not measured or _source(compiler, rule) != source:
             continue
-        if rule.duplicates is not None and duckdb:
+        if rule.duplicates is not None and scanned:
             apart[expression] = (rule.measure, rule.duplicates, rule.skip_nulls)
             if rule.measure is None:
                 continue
             expression = rule.measure
-        if rule.predicate is not None and rule.measure is None and duckdb:
+        if rule.predicate is not None and rule.measure is None and scanned:
             # The rows that break a row rule, counted by a scan that judges the rule itself.
             scans.setdefault(expression, rule.predicate)
         elif expression not in scans:
