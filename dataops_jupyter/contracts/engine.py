@@ -4,24 +4,35 @@ SQL rules' own queries, and sample rows for the rules that broke."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..warehouse.base import Warehouse, first_line
 from ..warehouse.sqltext import quote_name
 from .compile import Compiler, compile_table
 from .model import Contract, TableSpec, split_name
-from .results import CheckReport, CheckResult, CheckSummary, Scope, json_value, utc_now
+from .repeated import duplicates_expression, repeated_rows
+from .results import (
+    SAMPLE_ROWS,
+    CheckReport,
+    CheckResult,
+    CheckSummary,
+    Scope,
+    json_value,
+    utc_now,
+)
 from .rules import Rule
 
 #: A broken key or duplicates rule shows repeated values on tables of up to this many rows
 #: (finding them costs a second pass over the whole key).
 DUPLICATE_SAMPLE_ROWS = 1_000_000
 _PARAM = re.compile(r"\$([a-z]\d+)\b|%\(([a-z]\d+)\)s")
+T = TypeVar("T")
 
 
 @dataclass
@@ -79,13 +90,21 @@ class _Session:
 
     def rows(self, sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Column names and rows of ``sql`` (only the values it refers to are sent)."""
+
+        def run(connection: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+            cursor = connection.execute(sql, used_params(sql, params))
+            return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+        return self.call(run)
+
+    def call(self, work: Callable[[Any], T]) -> T:
+        """What ``work`` returns from the connection; a database error is a
+        :class:`StatementFailed`."""
         if self._broken is not None:
             raise StatementFailed(f"not run: an earlier statement failed ({self._broken})")
         connection = self.connection()
         try:
-            cursor = connection.execute(sql, used_params(sql, params))
-            names = [d[0] for d in cursor.description or []]
-            return names, cursor.fetchall()
+            return work(connection)
         except Exception as exc:
             if not self.warehouse.is_database_error(exc) or self.warehouse.is_transient(exc):
                 raise
@@ -187,24 +206,58 @@ def _check(
             for rule in compiler.rules
         ]
     sources = dict.fromkeys(_source(compiler, rule) for rule in compiler.rules)
-    figures = {source: _aggregate(session, compiler, source) for source in sources}
+    scanned = _scanned(session, compiler, table, sources)
+    figures = {
+        source: _aggregate(session, compiler, source, source in scanned) for source in sources
+    }
     duplicates = _Duplicates(session, compiler.table_sql)
     if session.samples:
-        _prefetch_samples(session, compiler, figures)
+        _prefetch_samples(session, compiler, figures, scanned)
     return [
         _judge(session, compiler, rule, figures[_source(compiler, rule)], duplicates)
         for rule in compiler.rules
     ]
 
 
+def _scanned(session: _Session, compiler: Compiler, table: str, sources: Iterable[str]) -> set[str]:
+    """The sources whose figures come from scans of their own (:func:`_pushed_down`) and from
+    hashes of keys (:mod:`.repeated`): on DuckDB, every source but a view, which each scan
+    would compute again (the rows a load brings are always in a table)."""
+    if session.warehouse.dialect != "duckdb":
+        return set()
+    found = set(sources)
+    if compiler.table_sql in found:
+        *schema, name = split_name(table)
+
+        def views(connection: Any) -> int:
+            cursor = connection.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE lower(table_name) = lower($name) "
+                "AND lower(table_schema) = lower(coalesce($schema, current_schema())) "
+                "AND table_catalog = current_database() AND table_type = 'VIEW'",
+                {"name": name, "schema": schema[-1] if schema else None},
+            )
+            return int(cursor.fetchall()[0][0])
+
+        try:
+            if session.call(views):
+                found.discard(compiler.table_sql)
+        except StatementFailed:
+            found.discard(compiler.table_sql)
+    return found
+
+
 #: When the broken row rules of a table break at most this many rows in all, their sample
-#: rows come from one query instead of one per rule.
+#: rows come from one query instead of one per rule (PostgreSQL).
 FEW_BROKEN_ROWS = 1000
 
 
-def _prefetch_samples(session: _Session, compiler: Compiler, figures: dict[str, _Figures]) -> None:
-    """Read the sample rows of every broken row rule of a source in one pass when they are
-    few: each rule then takes its first five from them."""
+def _prefetch_samples(
+    session: _Session, compiler: Compiler, figures: dict[str, _Figures], scanned: set[str]
+) -> None:
+    """Read the sample rows of every broken row rule of a source in one query: for a source
+    in ``scanned`` each rule's first rows (:func:`_pushed_down`); elsewhere one pass over the
+    source when they are few, each rule then taking its first five."""
     for source, figure in figures.items():
         broken = []
         for rule in compiler.rules:
@@ -214,25 +267,42 @@ def _prefetch_samples(session: _Session, compiler: Compiler, figures: dict[str, 
                 continue
             if _source(compiler, rule) == source and rule.sample_query is not None:
                 broken.append((rule, int(value)))
-        if len(broken) < 2 or sum(count for _, count in broken) > FEW_BROKEN_ROWS:
+        scans = source in scanned
+        if not broken or (not scans and len(broken) < 2):
             continue
-        flags = ", ".join(f"coalesce({r.predicate}, FALSE) AS _broke_{i}" for i, (r, _) in
-                          enumerate(broken))  # fmt: skip
-        anywhere = " OR ".join(f"({r.predicate})" for r, _ in broken)
-        try:
-            names, rows = session.rows(
-                f"SELECT *, {flags} FROM {source} WHERE {anywhere} LIMIT {FEW_BROKEN_ROWS}",
-                compiler.params,
+        if scans:
+            sql = " UNION ALL ".join(
+                f"({_pushed_down(f'*, {i} AS _dataops_rule', source, r.predicate or '')} "
+                f"LIMIT {SAMPLE_ROWS})"
+                for i, (r, _) in enumerate(broken)
             )
+        elif sum(count for _, count in broken) <= FEW_BROKEN_ROWS:
+            flags = ", ".join(f"coalesce({r.predicate}, FALSE) AS _broke_{i}" for i, (r, _) in
+                              enumerate(broken))  # fmt: skip
+            anywhere = " OR ".join(f"({r.predicate})" for r, _ in broken)
+            sql = f"SELECT *, {flags} FROM {source} WHERE {anywhere} LIMIT {FEW_BROKEN_ROWS}"
+        else:
+            continue
+        try:
+            names, rows = session.rows(sql, compiler.params)
         except StatementFailed:
             continue
-        width = len(names) - len(broken)
+        width = len(names) - (1 if scans else len(broken))
         for index, (rule, _) in enumerate(broken):
             rule.samples = [
                 {n: json_value(v) for n, v in zip(names[:width], row[:width], strict=True)}
                 for row in rows
-                if row[width + index]
-            ][:5]
+                if (row[width] == index if scans else row[width + index])
+            ][:SAMPLE_ROWS]
+
+
+def _pushed_down(selected: str, source: str, predicate: str) -> str:
+    """``SELECT selected FROM source WHERE predicate``: on DuckDB a condition in ``WHERE`` is
+    judged as the table is scanned, reading other columns only for the rows that meet it (on
+    a dictionary-compressed column, once per distinct value), where the same condition in an
+    aggregate's ``FILTER`` has every value of its columns read and decompressed first — about
+    ten times the work for the products contract's rules."""
+    return f"SELECT {selected} FROM {source} WHERE {predicate}"
 
 
 class _Duplicates:
@@ -291,34 +361,57 @@ def _expression(rule: Rule) -> str | None:
     return None
 
 
-def _aggregate(session: _Session, compiler: Compiler, source: str) -> _Figures:
-    """One query for the figures of every count-style rule measured on ``source``."""
+def _aggregate(session: _Session, compiler: Compiler, source: str, scanned: bool) -> _Figures:
+    """One aggregate query for the figures of every count-style rule measured on ``source``;
+    when ``scanned`` (see :func:`_scanned`), the row rules' figures come from a second query
+    instead, a scan per rule joined by ``UNION ALL`` (:func:`_pushed_down`), and the repeated
+    values of keys are counted apart (:mod:`.repeated`), once per key."""
+    #: Each figure's expression → its alias in the aggregate query.
     aliases: dict[str, str] = {}
+    #: Each row rule's figure counted by a scan of its own → the rule's predicate.
+    scans: dict[str, str] = {}
+    #: Expression of a key rule → its NULL-row measure and the key, when counted apart.
+    apart: dict[str, tuple[str | None, tuple[str, ...], bool]] = {}
     for rule in compiler.rules:
         expression = _expression(rule)
         measured = rule.skip is None and rule.verdict is None and rule.query is None
-        if expression is not None and measured and _source(compiler, rule) == source:
+        if expression is None or not measured or _source(compiler, rule) != source:
+            continue
+        if rule.duplicates is not None and scanned:
+            apart[expression] = (rule.measure, rule.duplicates, rule.skip_nulls)
+            if rule.measure is None:
+                continue
+            expression = rule.measure
+        if rule.predicate is not None and rule.measure is None and scanned:
+            # The rows that break a row rule, counted by a scan that judges the rule itself.
+            scans.setdefault(expression, rule.predicate)
+        elif expression not in scans:
             aliases.setdefault(expression, f"m{len(aliases)}")
     selected = ", ".join(["count(*) AS n", *(f"{e} AS {a}" for e, a in aliases.items())])
     sql = f"SELECT {selected} FROM {source}"
+    counts = " UNION ALL ".join(
+        _pushed_down(f"{i} AS m, count(*) AS n", source, predicate)
+        for i, predicate in enumerate(scans.values())
+    )
     try:
         _, rows = session.rows(sql, compiler.params)
+        row = rows[0]
+        values = {expression: row[index + 1] for index, expression in enumerate(aliases)}
+        if scans:
+            counted = dict(session.rows(counts, compiler.params)[1])
+            values.update({e: counted[i] for i, e in enumerate(scans)})
+        found: dict[tuple[tuple[str, ...], bool], int] = {}
+        for expression, (measure, key, skip_nulls) in apart.items():
+            if (key, skip_nulls) not in found:
+                found[key, skip_nulls] = session.call(
+                    functools.partial(
+                        repeated_rows, source=source, key=key, skip_nulls=skip_nulls, rows=row[0]
+                    )
+                )
+            values[expression] = int(values[measure] if measure else 0) + found[key, skip_nulls]
     except StatementFailed as exc:
         return _Figures(None, {}, sql, str(exc))
-    row = rows[0]
-    values = {expression: row[index + 1] for index, expression in enumerate(aliases)}
     return _Figures(int(row[0]), values, sql)
-
-
-def duplicates_expression(key: tuple[str, ...], skip_nulls: bool) -> str:
-    """The rows beyond the first of each value of ``key``, as an aggregate expression."""
-    if len(key) == 1 and skip_nulls:
-        return f"count({key[0]}) - count(DISTINCT {key[0]})"
-    whole = f"({', '.join(key)})" if len(key) > 1 else key[0]
-    if not skip_nulls:
-        return f"count(*) - count(DISTINCT {whole})"
-    known = " AND ".join(f"{k} IS NOT NULL" for k in key)
-    return f"count(*) FILTER (WHERE {known}) - count(DISTINCT {whole}) FILTER (WHERE {known})"
 
 
 def _source(compiler: Compiler, rule: Rule) -> str:
