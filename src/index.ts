@@ -148,7 +148,8 @@ const plugin: JupyterFrontEndPlugin<IDataJobsModel> = {
       new JobsSection({
         model,
         commands: app.commands,
-        deployments: deployments ?? undefined
+        deployments: deployments ?? undefined,
+        translator: translator ?? undefined
       }),
       { rank: 100, visibility: model }
     );

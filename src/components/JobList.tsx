@@ -24,11 +24,16 @@ export interface JobListProps extends JobActions {
   error: string | null;
   /** Deploying; absent when the server has no control service. */
   deploy?: JobListDeployProps;
+  /** Whether `jobs` are the matches of a filter (none is not "no jobs found"). */
+  filtered?: boolean;
+  /** Below the jobs, above the folders that do not load: "Show more jobs". */
+  children?: React.ReactNode;
 }
 
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
-  const { jobs, invalid, runs, hasLoaded, error, deploy, ...actions } = props;
+  const { jobs, invalid, runs, hasLoaded, error, deploy, ...rest } = props;
+  const { filtered, children, ...actions } = rest;
   return (
     <div className="dataops-job-list">
       {error !== null && (
@@ -39,7 +44,7 @@ export function JobList(props: JobListProps): JSX.Element {
       {!hasLoaded && error === null && (
         <div className="dataops-loading">Loading data jobs…</div>
       )}
-      {hasLoaded && error === null && jobs.length === 0 && (
+      {hasLoaded && error === null && jobs.length === 0 && !filtered && (
         <div className="dataops-empty">
           No data jobs found. A data job is a folder with a{' '}
           <code>job.toml</code> file and a notebook whose code cells tagged{' '}
@@ -65,6 +70,7 @@ export function JobList(props: JobListProps): JSX.Element {
           ))}
         </ul>
       )}
+      {children}
       {invalid.length > 0 && (
         <div className="dataops-invalid-jobs">
           <div className="dataops-invalid-jobs-title">

@@ -1,11 +1,14 @@
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import { CommandIDs, goToCellArgs } from '../commands';
+import { JobBrowser } from '../components/JobBrowser';
 import { JobList } from '../components/JobList';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
+import { translations } from '../translation';
 import { Job, Run, StepError } from '../types';
 
 /** The "Jobs" section of the Data Jobs sidebar. */
@@ -15,6 +18,7 @@ export class JobsSection extends ReactWidget {
     this._model = options.model;
     this._commands = options.commands;
     this._deployments = options.deployments ?? null;
+    this._trans = translations(options.translator);
     this.addClass('dataops-jobs-section');
     this.title.label = 'Jobs';
   }
@@ -65,32 +69,39 @@ export class JobsSection extends ReactWidget {
         ask: true
       });
     const list = () => (
-      <JobList
-        jobs={model.jobs}
-        invalid={model.invalid}
-        runs={job => model.runs(job)}
-        hasLoaded={model.hasLoaded}
-        error={model.error}
-        onRun={onRun}
-        onCancel={onCancel}
-        onGoToCell={onGoToCell}
-        onRunWithArguments={onRunWithArguments}
-        onOpenLog={onOpenLog}
-        onOpenOutput={onOpenOutput}
-        onOpenChecks={onOpenChecks}
-        onLoadRuns={onLoadRuns}
-        onOpenJob={onOpenJob}
-        onRunAgain={onRunAgain}
-        deploy={
-          deployments?.configured
-            ? {
-                deployed: job => deployments.job(job),
-                isDeploying: job => deployments.isDeploying(job),
-                onDeploy
-              }
-            : undefined
-        }
-      />
+      <JobBrowser jobs={model.jobs} trans={this._trans}>
+        {view => (
+          <JobList
+            jobs={view.jobs}
+            filtered={view.filtered}
+            invalid={model.invalid}
+            runs={job => model.runs(job)}
+            hasLoaded={model.hasLoaded}
+            error={model.error}
+            onRun={onRun}
+            onCancel={onCancel}
+            onGoToCell={onGoToCell}
+            onRunWithArguments={onRunWithArguments}
+            onOpenLog={onOpenLog}
+            onOpenOutput={onOpenOutput}
+            onOpenChecks={onOpenChecks}
+            onLoadRuns={onLoadRuns}
+            onOpenJob={onOpenJob}
+            onRunAgain={onRunAgain}
+            deploy={
+              deployments?.configured
+                ? {
+                    deployed: job => deployments.job(job),
+                    isDeploying: job => deployments.isDeploying(job),
+                    onDeploy
+                  }
+                : undefined
+            }
+          >
+            {view.more}
+          </JobList>
+        )}
+      </JobBrowser>
     );
     return (
       <UseSignal signal={model.changed}>
@@ -108,6 +119,7 @@ export class JobsSection extends ReactWidget {
   private _commands: CommandRegistry;
   private _deployments: IDeploymentsModel | null;
   private _model: IDataJobsModel;
+  private _trans: TranslationBundle;
 }
 
 export namespace JobsSection {
@@ -116,5 +128,7 @@ export namespace JobsSection {
     commands: CommandRegistry;
     /** Jobs on the control service: adds Deploy buttons and versions. */
     deployments?: IDeploymentsModel;
+    /** Translates the filter and paging of the jobs. */
+    translator?: ITranslator;
   }
 }
