@@ -73,7 +73,7 @@ export function JobBrowser(props: JobBrowserProps): JSX.Element {
           <input
             type="search"
             className="dataops-job-filter-input jp-mod-styled"
-            placeholder={trans.__('Filter jobs by name or folder')}
+            placeholder={trans.__('Filter jobs')}
             aria-label={trans.__('Filter jobs by name or folder')}
             value={filter}
             onChange={event => {
