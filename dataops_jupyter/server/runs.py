@@ -30,7 +30,7 @@ from ..runner import (
     run_folder,
     save_record,
 )
-from ..runner.records import OUTPUT_FILE, list_run_ids
+from ..runner.records import OUTPUT_FILE, RUNS_FOLDER, list_run_ids
 from .models import LogChunk
 from .record_cache import RecordCache
 
@@ -52,7 +52,7 @@ class LocalRunManager:
         self._folders: dict[str, Path] = {}
         self._watchers: set[asyncio.Task[None]] = set()
         self.catalog = JobCatalog(self.root)
-        self.records = RecordCache()
+        self.records = RecordCache(self.root)
 
     # -- jobs (blocking: call them from a worker thread) ---------------------------------------
 
@@ -164,9 +164,12 @@ class LocalRunManager:
 
     def runs_of(self, jobs: Sequence[Job], limit: int) -> Sequence[RunRecord]:
         """The newest ``limit`` runs of these jobs together, newest first."""
-        found = [(run_id, job.folder) for job in jobs for run_id in list_run_ids(job.folder)]
+        found: list[tuple[str, Path]] = []
+        for job in jobs:
+            runs = job.folder / RUNS_FOLDER
+            found += ((run_id, runs) for run_id in list_run_ids(job.folder))
         found.sort(key=lambda item: item[0], reverse=True)
-        return self._records((run_folder(folder, run_id) for run_id, folder in found), limit, None)
+        return self._records((runs / run_id for run_id, runs in found), limit, None)
 
     def page(
         self, name: str, limit: int, before: str | None, statuses: Collection[str]
@@ -179,11 +182,9 @@ class LocalRunManager:
                 f"'before' must be a run id like 20260101T120000-1a2b3c4d, got {before!r}"
             )
         job = self.job(name)
-        folders = (
-            run_folder(job.folder, run_id)
-            for run_id in list_run_ids(job.folder)
-            if before is None or run_id < before
-        )
+        runs = job.folder / RUNS_FOLDER
+        ids = list_run_ids(job.folder)
+        folders = (runs / run_id for run_id in ids if before is None or run_id < before)
         records = self._records(folders, limit, frozenset(statuses) or None)
         cursor = records[-1].run_id if len(records) == limit else None
         return records, cursor
