@@ -32,20 +32,6 @@ function report(what: string, times: number[]): void {
   test.info().annotations.push({ type: 'scale', description: figures });
 }
 
-/** When the answer of the sidebar's first poll ended, in ms after the start of `timeUntil`. */
-async function pollRequestEnd(page: IJupyterLabPageFixture): Promise<number> {
-  return page.evaluate(() => {
-    const start = (window as any).__scaleStart as number;
-    const poll = performance
-      .getEntriesByType('resource')
-      .find(
-        entry =>
-          entry.name.includes('/dataops/jobs?runs=') && entry.startTime >= start
-      ) as PerformanceResourceTiming | undefined;
-    return poll ? poll.responseEnd - start : NaN;
-  });
-}
-
 /** Milliseconds from now until `selector` shows in the page (timed in the page). */
 async function timeUntil(
   page: IJupyterLabPageFixture,
@@ -111,7 +97,6 @@ test.describe('Data Jobs at scale', () => {
 
     // Time to first render: a fresh page, then the sidebar opened.
     const renders: number[] = [];
-    const requests: number[] = [];
     for (let i = 0; i < REPETITIONS; i++) {
       await page.sidebar.close('left');
       await page.reload();
@@ -120,10 +105,8 @@ test.describe('Data Jobs at scale', () => {
           page.sidebar.openTab('dataops-sidebar')
         )
       );
-      requests.push(await pollRequestEnd(page));
     }
     report('time to first render of the jobs list', renders);
-    report('of which until the answer of the first poll arrived', requests);
 
     // Time to open a job view: a click on a job's name until its history
     // shows rows; another job each time.
