@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import tempfile
@@ -142,11 +141,20 @@ class RunRecord(Run):
 
     def wire(self, root: Path | None = None) -> Run:
         """The form sent to clients; ``path`` relative to ``root`` when given."""
-        run = Run(**{name: getattr(self, name) for name in Run.model_fields})
+        # The fields are valid already: copied without validating them again.
+        run = Run.model_construct(**{name: getattr(self, name) for name in Run.model_fields})
         if root is not None:
-            with contextlib.suppress(ValueError):
-                run.path = str(Path(self.path).relative_to(root))
+            run.path = _relative(self.path, root)
         return run
+
+
+def _relative(path: str, root: Path) -> str:
+    """``path`` relative to ``root`` when it is below it, as it is otherwise (no file read)."""
+    base = str(root)
+    if path == base:
+        return "."
+    prefix = base.rstrip(os.sep) + os.sep
+    return path[len(prefix) :] if path.startswith(prefix) else path
 
 
 def planned_record(job: Job, arguments: dict[str, Any], run_id: str | None = None) -> RunRecord:
@@ -186,12 +194,21 @@ def load_record(folder: Path) -> RunRecord:
     return RunRecord.model_validate_json(text)
 
 
-def list_run_folders(job_folder: Path) -> list[Path]:
-    """Run folders of a job, newest first."""
-    base = Path(job_folder) / RUNS_FOLDER
-    if not base.is_dir():
+def list_run_ids(job_folder: Path) -> list[str]:
+    """The names of a job's run folders, newest first: one read of the runs folder, no file
+    opened (a folder whose ``run.json`` is not written yet is listed too)."""
+    try:
+        with os.scandir(Path(job_folder) / RUNS_FOLDER) as entries:
+            return sorted((entry.name for entry in entries if entry.is_dir()), reverse=True)
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted((p for p in base.iterdir() if (p / RUN_FILE).is_file()), reverse=True)
+
+
+def list_run_folders(job_folder: Path) -> list[Path]:
+    """Run folders of a job (those with a ``run.json``), newest first."""
+    base = Path(job_folder) / RUNS_FOLDER
+    folders = (base / name for name in list_run_ids(job_folder))
+    return [folder for folder in folders if (folder / RUN_FILE).is_file()]
 
 
 def read_log(folder: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:

@@ -13,7 +13,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from ..runner import (
     run_folder,
     save_record,
 )
-from ..runner.records import OUTPUT_FILE
+from ..runner.records import OUTPUT_FILE, RUNS_FOLDER, list_run_ids
 from .models import LogChunk
+from .record_cache import RecordCache
 
 _RUN_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
 #: Seconds a cancelled run gets to stop by itself before its processes are killed.
@@ -51,6 +52,7 @@ class LocalRunManager:
         self._folders: dict[str, Path] = {}
         self._watchers: set[asyncio.Task[None]] = set()
         self.catalog = JobCatalog(self.root)
+        self.records = RecordCache(self.root)
 
     # -- jobs (blocking: call them from a worker thread) ---------------------------------------
 
@@ -141,7 +143,7 @@ class LocalRunManager:
 
     def _read(self, folder: Path) -> RunRecord:
         """The record, with runs whose process vanished (server restart, crash) marked failed."""
-        record = load_record(folder)
+        record = self.records.load(folder)
         if (
             not record.finished
             and folder.name not in self._processes
@@ -162,9 +164,12 @@ class LocalRunManager:
 
     def runs_of(self, jobs: Sequence[Job], limit: int) -> Sequence[RunRecord]:
         """The newest ``limit`` runs of these jobs together, newest first."""
-        folders = [f for j in jobs for f in list_run_folders(j.folder)]
-        folders.sort(key=lambda f: f.name, reverse=True)
-        return self._records(folders, limit, None)
+        found: list[tuple[str, Path]] = []
+        for job in jobs:
+            runs = job.folder / RUNS_FOLDER
+            found += ((run_id, runs) for run_id in list_run_ids(job.folder))
+        found.sort(key=lambda item: item[0], reverse=True)
+        return self._records((runs / run_id for run_id, runs in found), limit, None)
 
     def page(
         self, name: str, limit: int, before: str | None, statuses: Collection[str]
@@ -176,26 +181,29 @@ class LocalRunManager:
             raise InvalidInputError(
                 f"'before' must be a run id like 20260101T120000-1a2b3c4d, got {before!r}"
             )
-        folders = list_run_folders(self.job(name).folder)
-        if before is not None:
-            folders = [f for f in folders if f.name < before]
+        job = self.job(name)
+        runs = job.folder / RUNS_FOLDER
+        ids = list_run_ids(job.folder)
+        folders = (runs / run_id for run_id in ids if before is None or run_id < before)
         records = self._records(folders, limit, frozenset(statuses) or None)
         cursor = records[-1].run_id if len(records) == limit else None
         return records, cursor
 
     def _records(
-        self, folders: Sequence[Path], limit: int, statuses: frozenset[str] | None
+        self, folders: Iterable[Path], limit: int, statuses: frozenset[str] | None
     ) -> Sequence[RunRecord]:
         """The first ``limit`` readable records of ``folders`` (with one of ``statuses``)."""
         return tuple(itertools.islice(self._readable(folders, statuses), limit))
 
     def _readable(
-        self, folders: Sequence[Path], statuses: frozenset[str] | None
+        self, folders: Iterable[Path], statuses: frozenset[str] | None
     ) -> Iterator[RunRecord]:
         for folder in folders:
             try:
                 record = self._read(folder)
-            except (NotFoundError, ValueError):
+            except NotFoundError:
+                continue  # a run folder whose record is not written yet
+            except ValueError:
                 self.log.warning("skipping unreadable run record %s", folder)
                 continue
             if statuses is None or record.status in statuses:

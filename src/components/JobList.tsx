@@ -28,13 +28,17 @@ export interface JobListProps extends JobActions {
   deploy?: JobListDeployProps;
   /** The bundle the list and its rows write with (the enclosing one if absent). */
   trans?: TranslationBundle;
+  /** Whether `jobs` are the matches of a filter (none is not "no jobs found"). */
+  filtered?: boolean;
+  /** Below the jobs, above the folders that do not load: "Show more jobs". */
+  children?: React.ReactNode;
 }
 
 /** All jobs with their runs, the job folders that do not load, or why none show. */
 export function JobList(props: JobListProps): JSX.Element {
   const enclosing = useTranslation();
   const { jobs, invalid, runs, hasLoaded, error, deploy, ...rest } = props;
-  const { trans = enclosing, ...actions } = rest;
+  const { trans = enclosing, filtered, children, ...actions } = rest;
   return (
     <TranslationContext.Provider value={trans}>
       <div className="dataops-job-list">
@@ -48,7 +52,7 @@ export function JobList(props: JobListProps): JSX.Element {
             {trans.__('Loading data jobs…')}
           </div>
         )}
-        {hasLoaded && error === null && jobs.length === 0 && (
+        {hasLoaded && error === null && jobs.length === 0 && !filtered && (
           <div className="dataops-empty">
             {withParts(
               trans.__(
@@ -80,6 +84,7 @@ export function JobList(props: JobListProps): JSX.Element {
             ))}
           </ul>
         )}
+        {children}
         {invalid.length > 0 && (
           <div className="dataops-invalid-jobs">
             <div className="dataops-invalid-jobs-title">

@@ -5,6 +5,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import { CommandIDs, goToCellArgs } from '../commands';
+import { JobBrowser } from '../components/JobBrowser';
 import { JobList } from '../components/JobList';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
 import { translations } from '../translation';
@@ -68,33 +69,40 @@ export class JobsSection extends ReactWidget {
         ask: true
       });
     const list = () => (
-      <JobList
-        trans={this._trans}
-        jobs={model.jobs}
-        invalid={model.invalid}
-        runs={job => model.runs(job)}
-        hasLoaded={model.hasLoaded}
-        error={model.error}
-        onRun={onRun}
-        onCancel={onCancel}
-        onGoToCell={onGoToCell}
-        onRunWithArguments={onRunWithArguments}
-        onOpenLog={onOpenLog}
-        onOpenOutput={onOpenOutput}
-        onOpenChecks={onOpenChecks}
-        onLoadRuns={onLoadRuns}
-        onOpenJob={onOpenJob}
-        onRunAgain={onRunAgain}
-        deploy={
-          deployments?.configured
-            ? {
-                deployed: job => deployments.job(job),
-                isDeploying: job => deployments.isDeploying(job),
-                onDeploy
-              }
-            : undefined
-        }
-      />
+      <JobBrowser jobs={model.jobs} trans={this._trans}>
+        {view => (
+          <JobList
+            trans={this._trans}
+            jobs={view.jobs}
+            filtered={view.filtered}
+            invalid={model.invalid}
+            runs={job => model.runs(job)}
+            hasLoaded={model.hasLoaded}
+            error={model.error}
+            onRun={onRun}
+            onCancel={onCancel}
+            onGoToCell={onGoToCell}
+            onRunWithArguments={onRunWithArguments}
+            onOpenLog={onOpenLog}
+            onOpenOutput={onOpenOutput}
+            onOpenChecks={onOpenChecks}
+            onLoadRuns={onLoadRuns}
+            onOpenJob={onOpenJob}
+            onRunAgain={onRunAgain}
+            deploy={
+              deployments?.configured
+                ? {
+                    deployed: job => deployments.job(job),
+                    isDeploying: job => deployments.isDeploying(job),
+                    onDeploy
+                  }
+                : undefined
+            }
+          >
+            {view.more}
+          </JobList>
+        )}
+      </JobBrowser>
     );
     return (
       <UseSignal signal={model.changed}>

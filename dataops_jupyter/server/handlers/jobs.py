@@ -32,7 +32,8 @@ def _listing(runs: LocalRunManager, recent: int | None) -> JobList:
         jobs=listing.jobs,
         invalid=listing.invalid,
         runs={
-            job.name: [record.wire(root) for record in runs.runs_of([job], recent)] for job in jobs
+            job.name: [runs.records.wire(record) for record in runs.runs_of([job], recent)]
+            for job in jobs
         },
     )
 
@@ -118,8 +119,8 @@ class JobRunsHandler(DataOpsHandler):
         before = self.get_query_argument("before", None) or None
         statuses = status_arguments(self, RUN_STATUSES)
         records, cursor = await asyncio.to_thread(self.runs.page, name, limit, before, statuses)
-        root = self.runs.root
-        self.reply(RunPage(runs=[r.wire(root) for r in records], next_cursor=cursor))
+        wire = self.runs.records.wire
+        self.reply(RunPage(runs=[wire(record) for record in records], next_cursor=cursor))
 
     @web.authenticated
     async def post(self, name: str) -> None:
