@@ -20,6 +20,12 @@ export const HISTORY_PAGE = 20;
 const MAX_PAGE = 500;
 
 /**
+ * How long the poll goes without asking for the executions of a job the
+ * control service does not have (ms); a refresh asks at once.
+ */
+export const NOT_DEPLOYED_RECHECK = 60000;
+
+/**
  * One job for the job view: its steps and one history of its local runs and
  * its executions on the control service, by pages, filtered by status.
  *
@@ -61,6 +67,15 @@ export class JobViewModel extends PollingModel {
   /** Whether a "Load more" is under way. */
   get isLoadingMore(): boolean {
     return this._loadingMore;
+  }
+
+  /**
+   * Load again now, the executions too (also of a job the control service
+   * did not have at the last poll: it may be deployed since).
+   */
+  refresh(): Promise<void> {
+    this._notDeployedUntil = 0;
+    return super.refresh();
   }
 
   /** Show only the runs and executions that ended (or are) as `filter` says. */
@@ -154,6 +169,10 @@ export class JobViewModel extends PollingModel {
     limit: number,
     before: string | null
   ): Promise<ExecutionList> {
+    if (Date.now() < this._notDeployedUntil) {
+      // Still not deployed, most likely: the poll does not ask every time.
+      return { executions: [], next_cursor: null };
+    }
     try {
       const page = await this.service.listExecutions(this.name, {
         limit,
@@ -161,12 +180,14 @@ export class JobViewModel extends PollingModel {
         status: filterStatuses(this._filter).executions
       });
       this._executionsNote = null;
+      this._notDeployedUntil = 0;
       return page;
     } catch (error) {
       if (!(error instanceof DataOpsRequestError)) {
         throw error;
       }
       if (error.status === 404) {
+        this._notDeployedUntil = Date.now() + NOT_DEPLOYED_RECHECK;
         this._executionsNote = this._trans.__(
           'Not deployed: only local runs are shown.'
         );
@@ -189,6 +210,8 @@ export class JobViewModel extends PollingModel {
 
   private _job: Job | null = null;
   private _loadingMore = false;
+  /** Until when (ms) the poll takes the job for not deployed without asking. */
+  private _notDeployedUntil = 0;
   private _runs: IHistorySide<Run> = { items: [], cursor: null };
   /** How many items of each side the pages loaded so far asked for. */
   private _wanted: { [side in HistorySideName]: number } = {

@@ -175,7 +175,8 @@ describe('latestEntry', () => {
  */
 class FakeServer {
   runs: Run[] = [];
-  executions: Execution[] = [];
+  /** Null: the control service does not have the job (404). */
+  executions: Execution[] | null = [];
 
   install(): void {
     mockedRequest.mockImplementation(async (path = '') => {
@@ -191,6 +192,9 @@ class FakeServer {
         return { runs: this.runs, next_cursor: null } as any;
       }
       if (route === 'control/jobs/orders/executions') {
+        if (this.executions === null) {
+          throw new DataOpsRequestError(404, "job 'orders' not found");
+        }
         return { executions: this.executions, next_cursor: null } as any;
       }
       throw new DataOpsRequestError(404, `no route ${route}`, 'not_found');
@@ -311,6 +315,69 @@ describe('the run a job notebook shows', () => {
     expect(selection.selected?.steps[0].status).toBe('running');
     expect(picker.options[1].value).toBe('run:r3');
     toolbar.dispose();
+  });
+});
+
+describe('a job notebook deployed from its toolbar', () => {
+  it('lists the executions of the new version without waiting for the poll', async () => {
+    const server = new FakeServer();
+    server.install();
+    server.runs = [makeRun('orders', 'r1', 'succeeded')];
+    server.executions = null;
+    const model = new DataJobsModel();
+    const toolbar = new Toolbar<Widget>();
+    toolbar.addItem('cellType', new Widget());
+    const host: any = new Widget();
+    host.toolbar = toolbar;
+    host.context = { path: 'jobs/orders/orders.ipynb' };
+    host.context.pathChanged = new Signal(host.context);
+    Widget.attach(host, document.body);
+    const selection = new RunSelection({ host, model });
+    let version: number | null = null;
+    const deployments: any = {
+      configured: true,
+      job: (name: string) =>
+        name === 'orders' ? { name, active_version: version } : undefined
+    };
+    deployments.changed = new Signal(deployments);
+    const items = new JobToolbar({
+      host,
+      commands: new CommandRegistry(),
+      model,
+      deployments,
+      selection
+    });
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        await new Promise(resolve => setTimeout(resolve, 0));
+      }
+    };
+    await model.refresh();
+    await settle();
+    expect(selection.entries.map(entryKey)).toEqual(['run:r1']);
+
+    // Deployed: the control service has the job and runs an execution.
+    version = 1;
+    server.executions = [
+      makeExecution('orders', 'e1', 'running', {
+        created_at: '2024-05-01T11:00:00Z'
+      })
+    ];
+    deployments.changed.emit();
+    await settle();
+    expect(selection.entries.map(entryKey)).toEqual(['execution:e1', 'run:r1']);
+    expect(selection.latest?.kind).toBe('execution');
+    const chip = host.toolbar.node.querySelector(
+      '.dataops-job-status'
+    ) as HTMLElement;
+    expect(chip.textContent).toBe('last execution: running');
+    expect(chip.dataset.status).toBe('active');
+
+    items.dispose();
+    selection.dispose();
+    model.dispose();
+    Widget.detach(host);
+    mockedRequest.mockReset();
   });
 });
 

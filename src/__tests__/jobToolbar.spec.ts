@@ -148,7 +148,7 @@ describe('JobToolbar', () => {
   });
 
   it('offers deploy when there is a control service', () => {
-    const deployments: any = { configured: true };
+    const deployments: any = { configured: true, job: () => undefined };
     deployments.changed = new Signal(deployments);
     const items = make(deployments);
     expect(shown()).toContain('dataops-deploy-job');

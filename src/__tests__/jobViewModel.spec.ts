@@ -1,4 +1,4 @@
-import { JobViewModel } from '../jobViewModel';
+import { JobViewModel, NOT_DEPLOYED_RECHECK } from '../jobViewModel';
 import { DataOpsRequestError, requestAPI } from '../request';
 import { Execution, Run } from '../types';
 import { makeExecution, makeJob, makeRun } from './fixtures';
@@ -168,6 +168,40 @@ describe('JobViewModel', () => {
     expect(model.error).toBeNull();
     expect(model.executionsNote).toMatch(/^Not deployed/);
     expect(model.history.entries.map(e => e.kind)).toEqual(['run']);
+  });
+
+  it('asks for the executions of a job not deployed once a minute, and at once on refresh', async () => {
+    jest.useFakeTimers();
+    try {
+      server.executions = new DataOpsRequestError(
+        404,
+        "job 'orders' not found",
+        'not_found'
+      );
+      const asked = () =>
+        server.calls.filter(call => call.startsWith('control/jobs/orders'))
+          .length;
+      model.setVisible(true);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(asked()).toBe(1);
+      // The poll goes on (every 10 s while idle) without asking again.
+      await jest.advanceTimersByTimeAsync(NOT_DEPLOYED_RECHECK - 1000);
+      expect(server.calls.filter(c => c === 'jobs/orders').length).toBe(6);
+      expect(asked()).toBe(1);
+      expect(model.executionsNote).toMatch(/^Not deployed/);
+      await jest.advanceTimersByTimeAsync(10000);
+      expect(asked()).toBe(2);
+
+      // Deployed meanwhile: a refresh shows its executions at once.
+      server.executions = [makeExecution('orders', executionId(40), 'running')];
+      await model.refresh();
+      expect(asked()).toBe(3);
+      expect(model.executionsNote).toBeNull();
+      expect(model.history.entries.map(e => e.kind)).toEqual(['execution']);
+    } finally {
+      model.dispose();
+      jest.useRealTimers();
+    }
   });
 
   it('keeps the server’s message when a load fails', async () => {

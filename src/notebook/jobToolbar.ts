@@ -363,6 +363,16 @@ export class JobToolbar implements IDisposable {
     if (!job) {
       return;
     }
+    // A new deployed version: its executions join the history at once.
+    const version = this._deployments?.job(job.name)?.active_version ?? null;
+    const deployed = `${job.name}:${version}`;
+    if (deployed !== this._deployed) {
+      const known = this._deployed !== '';
+      this._deployed = deployed;
+      if (known && version !== null) {
+        void this._selection?.refresh();
+      }
+    }
     const entry = this._latest();
     const node = this._status.node;
     node.textContent = lastEntryText(entry, this._trans);
@@ -386,6 +396,8 @@ export class JobToolbar implements IDisposable {
   private _clock: number;
   private _convert: ToolbarButton;
   private _deploy: ToolbarButton;
+  /** The job and its deployed version the toolbar last saw. */
+  private _deployed = '';
   private _deployments: IDeploymentsModel | null;
   private _host: IJobToolbarHost;
   private _isDisposed = false;

@@ -127,6 +127,11 @@ export class RunSelection implements IDisposable {
     return this._isDisposed;
   }
 
+  /** Load the job's runs and executions again now (e.g. after a deploy). */
+  refresh(): Promise<void> {
+    return this._history?.refresh() ?? Promise.resolve();
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
