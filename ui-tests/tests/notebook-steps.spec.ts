@@ -187,8 +187,11 @@ test.describe('Job steps in the notebook', () => {
     await expect(role(page, 1)).toHaveText('Step 3 · load', { timeout: 30000 });
 
     // The commands are in the palette, under Data Jobs.
-    await page.keyboard.press('Control+Shift+C');
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('apputils:activate-command-palette')
+    );
     const palette = page.locator('#command-palette');
+    await expect(palette.locator('.lm-CommandPalette-input')).toBeVisible();
     await palette.locator('.lm-CommandPalette-input').fill('job step');
     await expect(palette.locator('.lm-CommandPalette-header')).toHaveText(
       'Data Jobs'
