@@ -1,20 +1,19 @@
 import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { codeCell, screenshotBothThemes, uploadJob } from './helpers';
+import {
+  codeCell,
+  screenshotBothThemes,
+  startRun,
+  toolbarItem,
+  uploadJob
+} from './helpers';
 
 /** A suffix that keeps the names of one test run apart from earlier runs. */
 const RUN = Date.now().toString(36);
 
 // Wide enough for the notebook toolbar to show every item.
 test.use({ viewport: { width: 1600, height: 900 } });
-
-/** An item of the toolbar of the current notebook. */
-function toolbarItem(page: IJupyterLabPageFixture, className: string): Locator {
-  return page.locator(
-    `.jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar .${className}`
-  );
-}
 
 /** The role row (badge, status, error) of the cell at `index` of the open notebook. */
 function role(page: IJupyterLabPageFixture, index: number): Locator {
@@ -27,32 +26,6 @@ function role(page: IJupyterLabPageFixture, index: number): Locator {
 /** The status of the step cell at `index` in the run the cells show. */
 function status(page: IJupyterLabPageFixture, index: number): Locator {
   return role(page, index).locator('.dataops-cell-status');
-}
-
-/**
- * Press a toolbar button that starts a run; if the run asks to save the
- * notebook first (the kernel's start may have changed its metadata), save.
- */
-async function startRun(
-  page: IJupyterLabPageFixture,
-  className: string,
-  until: () => Promise<boolean>
-): Promise<void> {
-  await toolbarItem(page, className).click();
-  const save = page
-    .locator('.jp-Dialog')
-    .getByRole('button', { name: 'Save and run' });
-  await expect
-    .poll(
-      async () => {
-        if (await save.count()) {
-          await save.click();
-        }
-        return until();
-      },
-      { timeout: 30000 }
-    )
-    .toBe(true);
 }
 
 test.describe('Run status on the cells', () => {

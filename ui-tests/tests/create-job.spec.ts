@@ -1,7 +1,13 @@
 import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { codeCell, screenshotBothThemes, uploadJob } from './helpers';
+import {
+  codeCell,
+  screenshotBothThemes,
+  startRun,
+  toolbarItem,
+  uploadJob
+} from './helpers';
 
 /** A suffix that keeps the names of one test run apart from earlier runs. */
 const RUN = Date.now().toString(36);
@@ -15,13 +21,6 @@ async function newJobDialog(
   await expect(dialog.locator('.jp-Dialog-header')).toHaveText(title);
   await expect(dialog.locator('.dataops-new-job-form')).toBeVisible();
   return dialog;
-}
-
-/** Wait until the toolbar of the current notebook shows `className`. */
-function toolbarItem(page: IJupyterLabPageFixture, className: string): Locator {
-  return page.locator(
-    `.jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar .${className}`
-  );
 }
 
 // Wide enough for the notebook toolbar to show every item.
@@ -196,23 +195,11 @@ test.describe('Job toolbar', () => {
     // The embedded control service takes deploys.
     await expect(toolbarItem(page, 'dataops-toolbar-deploy')).toBeVisible();
 
-    await toolbarItem(page, 'dataops-toolbar-run').click();
-    // The kernel's start may have changed the notebook's metadata: the run
-    // asks whether to save first.
-    const save = page
-      .locator('.jp-Dialog')
-      .getByRole('button', { name: 'Save and run' });
-    await expect
-      .poll(
-        async () => {
-          if (await save.count()) {
-            await save.click();
-          }
-          return status.getAttribute('data-status');
-        },
-        { timeout: 15000 }
+    await startRun(page, 'dataops-toolbar-run', async () =>
+      ['active', 'succeeded'].includes(
+        (await status.getAttribute('data-status')) ?? ''
       )
-      .toMatch(/^(queued|running|succeeded)$/);
+    );
     await expect(status).toHaveAttribute('data-status', 'succeeded', {
       timeout: 90000
     });

@@ -115,3 +115,39 @@ export async function screenshotBothThemes(
   await page.screenshot({ path: `${SCREENSHOTS}/${name}-dark.png` });
   await page.theme.setLightTheme();
 }
+
+/** An item of the toolbar of the current notebook. */
+export function toolbarItem(
+  page: IJupyterLabPageFixture,
+  className: string
+): Locator {
+  return page.locator(
+    `.jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar .${className}`
+  );
+}
+
+/**
+ * Press a toolbar button that starts a run; if the run asks to save the
+ * notebook first (the kernel's start may have changed its metadata), save.
+ */
+export async function startRun(
+  page: IJupyterLabPageFixture,
+  className: string,
+  until: () => Promise<boolean>
+): Promise<void> {
+  await toolbarItem(page, className).click();
+  const save = page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Save and run' });
+  await expect
+    .poll(
+      async () => {
+        if (await save.count()) {
+          await save.click();
+        }
+        return until();
+      },
+      { timeout: 30000 }
+    )
+    .toBe(true);
+}
