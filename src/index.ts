@@ -23,7 +23,7 @@ import { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 import { DataJobsPanel } from './widgets/DataJobsPanel';
 import { DeploymentsSection } from './widgets/DeploymentsSection';
 import { JobsSection } from './widgets/JobsSection';
-import { translations } from './translation';
+import { setAppTranslator, translations } from './translation';
 
 export { IDataJobsModel, IDataJobsSidebar, IDeploymentsModel } from './tokens';
 export * from './types';
@@ -41,6 +41,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<IDataJobsSidebar> = {
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null
   ): IDataJobsSidebar => {
+    setAppTranslator(translator);
     const panel = new DataJobsPanel({ commands: app.commands, translator });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id);

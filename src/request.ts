@@ -1,6 +1,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { translations } from './translation';
 import { ErrorBody } from './types';
 
 /** Path of the server extension's routes under the server's base URL. */
@@ -10,9 +11,12 @@ export const API_NAMESPACE = 'dataops';
 export const EXTENSION_MISSING = 'extension-missing';
 
 /** What to do when the server extension is not running. */
-export const EXTENSION_MISSING_MESSAGE =
-  'The dataops-jupyter server extension is not running: enable it with ' +
-  '`jupyter server extension enable dataops_jupyter` and restart JupyterLab';
+export function extensionMissingMessage(): string {
+  return translations().__(
+    'The dataops-jupyter server extension is not running: enable it with %1 and restart JupyterLab',
+    '`jupyter server extension enable dataops_jupyter`'
+  );
+}
 
 /** Longest server text (other than its own `message`) shown in an error. */
 const SHORT_TEXT = 160;
@@ -62,7 +66,10 @@ export async function requestAPI<T>(
   } catch (error) {
     throw new DataOpsRequestError(
       0,
-      `Cannot reach the Jupyter server: ${(error as Error).message ?? error}`,
+      translations().__(
+        'Cannot reach the Jupyter server: %1',
+        String((error as Error).message ?? error)
+      ),
       'network'
     );
   }
@@ -98,7 +105,10 @@ export async function requestAPI<T>(
   if (text.length > 0 && data === undefined) {
     throw new DataOpsRequestError(
       response.status,
-      `The server answered with a page that is not JSON: ${statusLine(response, text)}`,
+      translations().__(
+        'The server answered with a page that is not JSON: %1',
+        statusLine(response, text)
+      ),
       'invalid_response'
     );
   }
@@ -109,7 +119,7 @@ export async function requestAPI<T>(
 export function extensionMissing(status: number): DataOpsRequestError {
   return new DataOpsRequestError(
     status,
-    EXTENSION_MISSING_MESSAGE,
+    extensionMissingMessage(),
     EXTENSION_MISSING
   );
 }

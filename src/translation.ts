@@ -9,11 +9,25 @@ import {
 /** The translation domain of the Data Jobs extension's strings. */
 export const TRANSLATION_DOMAIN = 'dataops_jupyter';
 
-/** The extension's strings in the user's language (as written without a translator). */
+/** The translator of the application, once the sidebar plugin started. */
+let appTranslator: ITranslator = nullTranslator;
+
+/**
+ * Make `translator` the one `translations()` uses when it is given none:
+ * for texts made where no plugin hands one down (a failed request's words).
+ */
+export function setAppTranslator(translator: ITranslator | null): void {
+  appTranslator = translator ?? nullTranslator;
+}
+
+/**
+ * The extension's strings in the user's language: through `translator`,
+ * else the application's (as written before it started).
+ */
 export function translations(
   translator?: ITranslator | null
 ): TranslationBundle {
-  return (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+  return (translator ?? appTranslator).load(TRANSLATION_DOMAIN);
 }
 
 /**

@@ -17,7 +17,7 @@ import { describeError } from '../pollingModel';
 import {
   DataOpsRequestError,
   EXTENSION_MISSING,
-  EXTENSION_MISSING_MESSAGE
+  extensionMissingMessage
 } from '../request';
 import { DataOpsService } from '../service';
 import { DataJobsPanel } from '../widgets/DataJobsPanel';
@@ -143,7 +143,7 @@ describe('a missing server extension', () => {
     await waitFor(() => jobs.hasLoaded && deployments.hasLoaded);
     for (const model of [jobs, deployments]) {
       expect(model.extensionMissing).toBe(true);
-      expect(model.error).toBe(EXTENSION_MISSING_MESSAGE);
+      expect(model.error).toBe(extensionMissingMessage());
       expect(model.isPolling).toBe(false);
     }
     const before = asked.length;
@@ -181,7 +181,7 @@ describe('the Data Jobs sidebar without the server extension', () => {
     const notices = panel.node.querySelectorAll('.dataops-extension-missing');
     expect(notices.length).toBe(1);
     const notice = notices[0] as HTMLElement;
-    expect(notice.textContent).toContain(EXTENSION_MISSING_MESSAGE);
+    expect(notice.textContent).toContain(extensionMissingMessage());
     expect(notice.classList.contains('lm-mod-hidden')).toBe(false);
     expect(panel.content.isHidden).toBe(true);
     // The sections' own errors are out of sight, under the hidden content.
@@ -321,7 +321,7 @@ describe('a command whose request fails', () => {
   it('explains a missing server extension', async () => {
     await commands.execute(CommandIDs.runJob, { name: 'orders' });
     expect(errorDialog.mock.calls).toEqual([
-      ['Cannot run orders', EXTENSION_MISSING_MESSAGE]
+      ['Cannot run orders', extensionMissingMessage()]
     ]);
   });
 });

@@ -20,7 +20,8 @@ import { ReasonForm } from '../dialogs/ReasonForm';
 import { VersionPicker } from '../dialogs/VersionPicker';
 import { DataOpsService } from '../service';
 import { IDataJobsModel, IDeploymentsModel } from '../tokens';
-import { TRANSLATION_DOMAIN } from '../translation';
+import { TRANSLATION_DOMAIN, setAppTranslator } from '../translation';
+import { extensionMissing } from '../request';
 import { CheckReportView } from '../widgets/CheckReport';
 import { DataJobsPanel } from '../widgets/DataJobsPanel';
 import { DeploymentsSection } from '../widgets/DeploymentsSection';
@@ -351,5 +352,17 @@ describe('a translator given to the plugins', () => {
         }
       }
     }
+  });
+});
+
+describe('texts made where no plugin hands a translator down', () => {
+  afterEach(() => setAppTranslator(null));
+
+  it('use the application’s translator once it is set', () => {
+    expect(extensionMissing(404).message).toMatch(/^The dataops-jupyter/);
+    setAppTranslator(markingTranslator());
+    expect(extensionMissing(404).message).toMatch(
+      /^«The dataops-jupyter server extension is not running: .*»$/
+    );
   });
 });
