@@ -187,18 +187,28 @@ test.describe('Job steps in the notebook', () => {
     await expect(role(page, 1)).toHaveText('Step 3 · load', { timeout: 30000 });
 
     // The commands are in the palette, under Data Jobs.
-    await page.evaluate(() =>
-      window.jupyterapp.commands.execute('apputils:activate-command-palette')
-    );
+    // The palette hides when it loses the focus (the notebook may still be
+    // taking it): open it again until the search shows the commands.
     const palette = page.locator('#command-palette');
-    await expect(palette.locator('.lm-CommandPalette-input')).toBeVisible();
-    await palette.locator('.lm-CommandPalette-input').fill('job step');
-    await expect(palette.locator('.lm-CommandPalette-header')).toHaveText(
-      'Data Jobs'
-    );
-    await expect(palette.locator('.lm-CommandPalette-item')).toHaveText(
-      /Toggle job step/
-    );
+    const search = palette.locator('.lm-CommandPalette-input');
+    await expect(async () => {
+      if (!(await search.isVisible())) {
+        await page.evaluate(() =>
+          window.jupyterapp.commands.execute(
+            'apputils:activate-command-palette'
+          )
+        );
+      }
+      await search.fill('job step', { timeout: 2000 });
+      await expect(palette.locator('.lm-CommandPalette-header')).toHaveText(
+        'Data Jobs',
+        { timeout: 2000 }
+      );
+      await expect(palette.locator('.lm-CommandPalette-item')).toHaveText(
+        /Toggle job step/,
+        { timeout: 2000 }
+      );
+    }).toPass({ timeout: 30000 });
     await page.keyboard.press('Escape');
 
     await select(page, 0);
