@@ -316,23 +316,10 @@ describe('the run a job notebook shows', () => {
     expect(picker.options[1].value).toBe('run:r3');
     toolbar.dispose();
   });
-});
 
-describe('a job notebook deployed from its toolbar', () => {
-  it('lists the executions of the new version without waiting for the poll', async () => {
-    const server = new FakeServer();
-    server.install();
+  it('lists the executions of a version deployed from the toolbar without waiting for the poll', async () => {
     server.runs = [makeRun('orders', 'r1', 'succeeded')];
     server.executions = null;
-    const model = new DataJobsModel();
-    const toolbar = new Toolbar<Widget>();
-    toolbar.addItem('cellType', new Widget());
-    const host: any = new Widget();
-    host.toolbar = toolbar;
-    host.context = { path: 'jobs/orders/orders.ipynb' };
-    host.context.pathChanged = new Signal(host.context);
-    Widget.attach(host, document.body);
-    const selection = new RunSelection({ host, model });
     let version: number | null = null;
     const deployments: any = {
       configured: true,
@@ -347,11 +334,6 @@ describe('a job notebook deployed from its toolbar', () => {
       deployments,
       selection
     });
-    const settle = async () => {
-      for (let i = 0; i < 5; i++) {
-        await new Promise(resolve => setTimeout(resolve, 0));
-      }
-    };
     await model.refresh();
     await settle();
     expect(selection.entries.map(entryKey)).toEqual(['run:r1']);
@@ -372,12 +354,7 @@ describe('a job notebook deployed from its toolbar', () => {
     ) as HTMLElement;
     expect(chip.textContent).toBe('last execution: running');
     expect(chip.dataset.status).toBe('active');
-
     items.dispose();
-    selection.dispose();
-    model.dispose();
-    Widget.detach(host);
-    mockedRequest.mockReset();
   });
 });
 
