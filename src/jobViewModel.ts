@@ -33,13 +33,11 @@ export const NOT_DEPLOYED_RECHECK = 60000;
  * fast while a run or execution is in progress, and stops while hidden.
  */
 export class JobViewModel extends PollingModel {
-  constructor(
-    name: string,
-    options: PollingModel.IOptions & { trans?: TranslationBundle } = {}
-  ) {
+  constructor(name: string, options: JobViewModel.IOptions = {}) {
     super(`job-${name}`, options);
     this.name = name;
     this._trans = options.trans ?? translations();
+    this._loadsJob = options.loadsJob ?? true;
   }
 
   /** The job's name. */
@@ -139,7 +137,7 @@ export class JobViewModel extends PollingModel {
     const runsLimit = Math.min(MAX_PAGE, this._wanted.runs);
     const executionsLimit = Math.min(MAX_PAGE, this._wanted.executions);
     const [job, runs, executions] = await Promise.all([
-      this.service.getJob(this.name),
+      this._loadsJob ? this.service.getJob(this.name) : Promise.resolve(null),
       this._fetchRuns(runsLimit, null),
       this._fetchExecutions(executionsLimit, null)
     ]);
@@ -210,6 +208,7 @@ export class JobViewModel extends PollingModel {
 
   private _job: Job | null = null;
   private _loadingMore = false;
+  private _loadsJob: boolean;
   /** Until when (ms) the poll takes the job for not deployed without asking. */
   private _notDeployedUntil = 0;
   private _runs: IHistorySide<Run> = { items: [], cursor: null };
@@ -232,4 +231,15 @@ function append<T extends Run | Execution>(
     items: [...side.items, ...items.filter(item => !known.has(idOf(item)))],
     cursor
   };
+}
+
+export namespace JobViewModel {
+  export interface IOptions extends PollingModel.IOptions {
+    trans?: TranslationBundle;
+    /**
+     * Whether each load asks for the job too (its steps, for the job view);
+     * a view that has the job from the jobs model need not.
+     */
+    loadsJob?: boolean;
+  }
 }

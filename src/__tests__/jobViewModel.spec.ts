@@ -204,6 +204,16 @@ describe('JobViewModel', () => {
     }
   });
 
+  it('does not ask for the job when told it need not', async () => {
+    server.runs = [makeRun('orders', runId(30), 'succeeded')];
+    const history = new JobViewModel('orders', { loadsJob: false });
+    await history.refresh();
+    expect(history.job).toBeNull();
+    expect(history.history.entries.map(e => e.id)).toEqual([runId(30)]);
+    expect(server.calls.filter(call => call === 'jobs/orders')).toEqual([]);
+    history.dispose();
+  });
+
   it('keeps the server’s message when a load fails', async () => {
     server.executions = new DataOpsRequestError(
       400,

@@ -163,7 +163,7 @@ export class RunSelection implements IDisposable {
     if (job !== this.job) {
       this._history?.dispose();
       this._history = job
-        ? new JobViewModel(job, { service: this._service })
+        ? new JobViewModel(job, { service: this._service, loadsJob: false })
         : null;
       this._history?.changed.connect(() => this._changed.emit());
       this._choice = LATEST;
